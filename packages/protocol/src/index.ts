@@ -1,0 +1,5 @@
+export * from './api.ts';
+export * from './capture.ts';
+export * from './ids.ts';
+export * from './observation.ts';
+export * from './version.ts';

@@ -1,0 +1,3 @@
+export * from './account-store.ts';
+export * from './accounts.ts';
+export type * from './types.ts';

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { parseJsonColumn, type SqliteDatabase } from '../storage/index.ts';
+
+/** One audit record: who (`actor`) did what (`action`) to which data of which user, and when. */
+export interface AuditEvent {
+  seq: number;
+  userId: string | null;
+  at: number;
+  /** `cli`, `device:<id>`, `server` or `system`. */
+  actor: string;
+  /** Dotted noun-verb, e.g. `observations.read`, `export`, `forget`, `device.add`. */
+  action: string;
+  target: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** What a caller records; the log assigns `seq`. */
+export type AuditEventInput = Omit<AuditEvent, 'seq'>;
+
+/** An append-only log of data access, exports, deletions and account changes that the person can read. */
+export interface AuditLog {
+  record(event: AuditEventInput): Promise<void>;
+  /** The user's events, newest first. */
+  list(userId: string, options?: { limit?: number; beforeSeq?: number; action?: string }): Promise<AuditEvent[]>;
+}
+
+interface AuditRow {
+  seq: number;
+  user_id: string | null;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: string | null;
+}
+
+const DetailsSchema = z.record(z.string(), z.unknown());
+
+/** The audit log in SQLite; triggers make the table refuse updates and deletes. */
+export function createSqliteAuditLog(db: SqliteDatabase): AuditLog {
+  const insert = db.prepare(
+    'INSERT INTO audit_events (user_id, at, actor, action, target, details) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  return {
+    async record(event) {
+      insert.run(
+        event.userId,
+        event.at,
+        event.actor,
+        event.action,
+        event.target,
+        event.details ? JSON.stringify(event.details) : null,
+      );
+    },
+    async list(userId, options = {}) {
+      const where = ['user_id = ?'];
+      const params: Array<string | number> = [userId];
+      if (options.beforeSeq !== undefined) {
+        where.push('seq < ?');
+        params.push(options.beforeSeq);
+      }
+      if (options.action) {
+        where.push('action = ?');
+        params.push(options.action);
+      }
+      return db
+        .prepare<Array<string | number>, AuditRow>(
+          `SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+        )
+        .all(...params, options.limit ?? 100)
+        .map((row) => ({
+          seq: row.seq,
+          userId: row.user_id,
+          at: row.at,
+          actor: row.actor,
+          action: row.action,
+          target: row.target,
+          details: parseJsonColumn(DetailsSchema, row.details, `audit event ${row.seq}`),
+        }));
+    },
+  };
+}
+
+/** The in-memory fake of the audit log; records every call for assertions. */
+export function createInMemoryAuditLog(): AuditLog & { events: AuditEvent[] } {
+  const events: AuditEvent[] = [];
+  return {
+    events,
+    async record(event) {
+      events.push({ ...event, seq: events.length + 1 });
+    },
+    async list(userId, options = {}) {
+      return events
+        .filter((e) => e.userId === userId)
+        .filter((e) => options.beforeSeq === undefined || e.seq < options.beforeSeq)
+        .filter((e) => !options.action || e.action === options.action)
+        .reverse()
+        .slice(0, options.limit ?? 100);
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './blob-store.ts';
+export * from './fs-blob-store.ts';
+export * from './in-memory-blob-store.ts';

@@ -1,0 +1,3 @@
+export type * from './job-queue.ts';
+export * from './sqlite-job-queue.ts';
+export * from './worker.ts';

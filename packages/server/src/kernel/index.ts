@@ -1,0 +1,5 @@
+export * from './clock.ts';
+export * from './errors.ts';
+export * from './ids.ts';
+export * from './logger.ts';
+export * from './time.ts';

@@ -1,0 +1,40 @@
+/** Epoch milliseconds to an ISO-8601 UTC string. */
+export function toIso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** ISO-8601 string to epoch milliseconds (the caller has validated it). */
+export function fromIso(iso: string): number {
+  return Date.parse(iso);
+}
+
+/** Formats a moment for people in their own time zone, e.g. "Tue 3 Nov 2026, 14:02". */
+export function formatMoment(ms: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  })
+    .format(new Date(ms))
+    .replace(/ at /, ', ');
+}
+
+/** True when the name is an IANA time zone this Node.js knows. */
+export function isValidTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The machine's own time zone. */
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}

@@ -1,0 +1,6 @@
+export * from './content-hash.ts';
+export * from './in-memory-timeline-store.ts';
+export * from './sqlite-timeline-store.ts';
+export type * from './timeline-store.ts';
+export * from './people-store.ts';
+export type * from './types.ts';

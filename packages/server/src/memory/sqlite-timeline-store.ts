@@ -1,0 +1,353 @@
+import { type CaptureStatus, type Modality, ProvenanceSchema, type Trust } from '@familiar/protocol';
+import type { CaptureKind } from '@familiar/protocol';
+import { ConflictError, ValidationError } from '../kernel/index.ts';
+import { parseJsonColumn, type SqliteDatabase } from '../storage/index.ts';
+import { observationContentHash } from './content-hash.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { TimelineStore } from './timeline-store.ts';
+import type {
+  BlobRecord,
+  ForgetResult,
+  ForgetSelector,
+  ListObservationsOptions,
+  NewCapture,
+  NewObservation,
+  ObservationPage,
+  SearchHit,
+  StoredCapture,
+  StoredObservation,
+} from './types.ts';
+
+interface ObservationRow {
+  id: string;
+  user_id: string;
+  device_id: string | null;
+  modality: string;
+  captured_at: number;
+  received_at: number;
+  text: string;
+  capture_id: string | null;
+  provenance: string | null;
+  trust: string;
+}
+
+interface CaptureRow {
+  id: string;
+  user_id: string;
+  device_id: string | null;
+  kind: string;
+  media_type: string;
+  sha256: string;
+  size: number;
+  captured_at: number;
+  received_at: number;
+  status: string;
+  error: string | null;
+}
+
+const OBSERVATION_COLUMNS =
+  'o.id, o.user_id, o.device_id, o.modality, o.captured_at, o.received_at, o.text, o.capture_id, o.provenance, o.trust';
+
+function toObservation(row: ObservationRow): StoredObservation {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    deviceId: row.device_id,
+    modality: row.modality as Modality,
+    capturedAt: row.captured_at,
+    receivedAt: row.received_at,
+    text: row.text,
+    captureId: row.capture_id,
+    provenance: parseJsonColumn(ProvenanceSchema, row.provenance, `observation ${row.id}`),
+    trust: row.trust as Trust,
+  };
+}
+
+function toCapture(row: CaptureRow): StoredCapture {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    deviceId: row.device_id,
+    kind: row.kind as CaptureKind,
+    mediaType: row.media_type,
+    sha256: row.sha256,
+    size: row.size,
+    capturedAt: row.captured_at,
+    receivedAt: row.received_at,
+    status: row.status as CaptureStatus,
+    error: row.error,
+  };
+}
+
+/** Quotes words for an FTS5 MATCH expression that matches any of them. */
+function ftsQuery(terms: readonly string[]): string {
+  return terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
+}
+
+/** The SQLite timeline: rows, FTS5 index (kept in step by triggers, in the same transaction) and blob references. */
+export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
+  const statements = {
+    contentHashOf: db.prepare<[string, string], { content_hash: string }>(
+      'SELECT content_hash FROM observations WHERE user_id = ? AND id = ?',
+    ),
+    captureExists: db.prepare<[string, string], { one: number }>(
+      'SELECT 1 AS one FROM captures WHERE user_id = ? AND id = ?',
+    ),
+    insertObservation: db.prepare(
+      `INSERT INTO observations (user_id, id, device_id, modality, captured_at, received_at, text, capture_id, provenance, trust, content_hash)
+       VALUES (@userId, @id, @deviceId, @modality, @capturedAt, @receivedAt, @text, @captureId, @provenance, @trust, @contentHash)`,
+    ),
+    getObservation: db.prepare<[string, string], ObservationRow>(
+      `SELECT ${OBSERVATION_COLUMNS} FROM observations o WHERE o.user_id = ? AND o.id = ?`,
+    ),
+    countObservations: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM observations WHERE user_id = ?'),
+    search: db.prepare<[string, string, number], ObservationRow & { score: number }>(
+      `SELECT ${OBSERVATION_COLUMNS}, -bm25(observations_fts) AS score
+       FROM observations_fts JOIN observations o ON o.seq = observations_fts.rowid
+       WHERE observations_fts MATCH ? AND o.user_id = ?
+       ORDER BY bm25(observations_fts) LIMIT ?`,
+    ),
+    getCapture: db.prepare<[string, string], CaptureRow>('SELECT * FROM captures WHERE user_id = ? AND id = ?'),
+    insertCapture: db.prepare(
+      `INSERT INTO captures (user_id, id, device_id, kind, media_type, sha256, size, captured_at, received_at, status, error)
+       VALUES (@userId, @id, @deviceId, @kind, @mediaType, @sha256, @size, @capturedAt, @receivedAt, @status, NULL)`,
+    ),
+    referenceBlob: db.prepare(
+      `INSERT INTO blobs (user_id, sha256, size, media_type, ref_count, created_at) VALUES (?, ?, ?, ?, 1, ?)
+       ON CONFLICT (user_id, sha256) DO UPDATE SET ref_count = ref_count + 1`,
+    ),
+    releaseBlob: db.prepare<[string, string], { ref_count: number }>(
+      'UPDATE blobs SET ref_count = ref_count - 1 WHERE user_id = ? AND sha256 = ? RETURNING ref_count',
+    ),
+    dropBlob: db.prepare('DELETE FROM blobs WHERE user_id = ? AND sha256 = ?'),
+    deleteCapture: db.prepare<[string, string], { sha256: string }>(
+      'DELETE FROM captures WHERE user_id = ? AND id = ? RETURNING sha256',
+    ),
+    setCaptureStatus: db.prepare('UPDATE captures SET status = ?, error = ? WHERE user_id = ? AND id = ?'),
+    listBlobs: db.prepare<[string], { sha256: string; size: number; media_type: string; ref_count: number }>(
+      'SELECT sha256, size, media_type, ref_count FROM blobs WHERE user_id = ? ORDER BY sha256',
+    ),
+    blobReferenced: db.prepare<[string, string], { one: number }>(
+      'SELECT 1 AS one FROM blobs WHERE user_id = ? AND sha256 = ? AND ref_count > 0',
+    ),
+    observationsById: db.prepare<[string, string], { seq: number; capture_id: string | null }>(
+      'SELECT seq, capture_id FROM observations WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
+    capturesById: db.prepare<[string, string], { id: string }>(
+      'SELECT id FROM captures WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
+    observationsOfCaptures: db.prepare<[string, string], { seq: number; capture_id: string | null }>(
+      'SELECT seq, capture_id FROM observations WHERE user_id = ? AND capture_id IN (SELECT value FROM json_each(?))',
+    ),
+    observationsInRange: db.prepare<[string, number, number], { seq: number; capture_id: string | null }>(
+      'SELECT seq, capture_id FROM observations WHERE user_id = ? AND captured_at >= ? AND captured_at < ?',
+    ),
+    capturesInRange: db.prepare<[string, number, number], { id: string }>(
+      'SELECT id FROM captures WHERE user_id = ? AND captured_at >= ? AND captured_at < ?',
+    ),
+    deleteObservationsBySeq: db.prepare('DELETE FROM observations WHERE seq IN (SELECT value FROM json_each(?))'),
+    captureStillUsed: db.prepare<[string, string], { one: number }>(
+      'SELECT 1 AS one FROM observations WHERE user_id = ? AND capture_id = ? LIMIT 1',
+    ),
+    deleteAllObservations: db.prepare('DELETE FROM observations WHERE user_id = ?'),
+    deleteAllCaptures: db.prepare('DELETE FROM captures WHERE user_id = ?'),
+    allBlobs: db.prepare<[string], { sha256: string }>('SELECT sha256 FROM blobs WHERE user_id = ?'),
+    deleteAllBlobs: db.prepare('DELETE FROM blobs WHERE user_id = ?'),
+  };
+
+  const insertBatch = db.transaction((userId: string, observations: readonly NewObservation[]) => {
+    let inserted = 0;
+    const knownCaptures = new Set<string>();
+    for (const observation of observations) {
+      const contentHash = observationContentHash(observation);
+      const existing = statements.contentHashOf.get(userId, observation.id);
+      if (existing) {
+        if (existing.content_hash === contentHash) continue;
+        throw new ConflictError(`observation ${observation.id} already exists with different content`, {
+          id: observation.id,
+        });
+      }
+      if (observation.captureId !== null && !knownCaptures.has(observation.captureId)) {
+        if (!statements.captureExists.get(userId, observation.captureId)) {
+          throw new ValidationError(`captureId ${observation.captureId} is not one of your captures`, {
+            id: observation.id,
+            captureId: observation.captureId,
+          });
+        }
+        knownCaptures.add(observation.captureId);
+      }
+      statements.insertObservation.run({
+        userId,
+        id: observation.id,
+        deviceId: observation.deviceId,
+        modality: observation.modality,
+        capturedAt: observation.capturedAt,
+        receivedAt: observation.receivedAt,
+        text: observation.text,
+        captureId: observation.captureId,
+        provenance: observation.provenance ? JSON.stringify(observation.provenance) : null,
+        trust: observation.trust,
+        contentHash,
+      });
+      inserted += 1;
+    }
+    return inserted;
+  });
+
+  /** Deletes a capture and drops its blob reference; returns the blob hash when nothing references it any more. */
+  function deleteCaptureRow(userId: string, captureId: string): string | null {
+    const deleted = statements.deleteCapture.get(userId, captureId);
+    if (!deleted) return null;
+    const released = statements.releaseBlob.get(userId, deleted.sha256);
+    if (released && released.ref_count <= 0) {
+      statements.dropBlob.run(userId, deleted.sha256);
+      return deleted.sha256;
+    }
+    return null;
+  }
+
+  const forgetTransaction = db.transaction((userId: string, selector: ForgetSelector): ForgetResult => {
+    if (selector.kind === 'everything') {
+      const unreferencedBlobs = statements.allBlobs.all(userId).map((row) => row.sha256);
+      const observations = statements.deleteAllObservations.run(userId).changes;
+      const captures = statements.deleteAllCaptures.run(userId).changes;
+      statements.deleteAllBlobs.run(userId);
+      return { observations, captures, unreferencedBlobs };
+    }
+    let rows: Array<{ seq: number; capture_id: string | null }>;
+    let capturesToDelete: string[];
+    if (selector.kind === 'ids') {
+      const ids = JSON.stringify(selector.ids.map((id) => id.toUpperCase()));
+      rows = statements.observationsById.all(userId, ids);
+      capturesToDelete = statements.capturesById.all(userId, ids).map((row) => row.id);
+    } else {
+      rows = statements.observationsInRange.all(userId, selector.fromMs, selector.toMs);
+      capturesToDelete = statements.capturesInRange.all(userId, selector.fromMs, selector.toMs).map((row) => row.id);
+    }
+    if (capturesToDelete.length > 0) {
+      rows = rows.concat(statements.observationsOfCaptures.all(userId, JSON.stringify(capturesToDelete)));
+    }
+    const seqs = [...new Set(rows.map((row) => row.seq))];
+    const observations = seqs.length > 0 ? statements.deleteObservationsBySeq.run(JSON.stringify(seqs)).changes : 0;
+    const candidates = new Set(rows.map((row) => row.capture_id).filter((id): id is string => id !== null));
+    const forced = new Set(capturesToDelete);
+    const unreferencedBlobs: string[] = [];
+    let captures = 0;
+    for (const captureId of new Set([...candidates, ...forced])) {
+      if (!forced.has(captureId) && statements.captureStillUsed.get(userId, captureId)) continue;
+      const exists = statements.getCapture.get(userId, captureId);
+      if (!exists) continue;
+      captures += 1;
+      const blob = deleteCaptureRow(userId, captureId);
+      if (blob) unreferencedBlobs.push(blob);
+    }
+    return { observations, captures, unreferencedBlobs };
+  });
+
+  const insertCaptureTransaction = db.transaction((userId: string, capture: NewCapture) => {
+    const existing = statements.getCapture.get(userId, capture.id);
+    if (existing) {
+      if (existing.sha256 !== capture.sha256) {
+        throw new ConflictError(`capture ${capture.id} already exists with different content`, { id: capture.id });
+      }
+      return { capture: toCapture(existing), created: false };
+    }
+    statements.referenceBlob.run(userId, capture.sha256, capture.size, capture.mediaType, capture.receivedAt);
+    statements.insertCapture.run({ ...capture, userId, status: capture.status ?? 'pending' });
+    return { capture: toCapture(statements.getCapture.get(userId, capture.id)!), created: true };
+  });
+
+  return {
+    async insertObservations(userId, observations) {
+      return { inserted: insertBatch.immediate(userId, observations) };
+    },
+    async getObservation(userId, id) {
+      const row = statements.getObservation.get(userId, id.toUpperCase());
+      return row ? toObservation(row) : null;
+    },
+    async listObservations(userId, options: ListObservationsOptions): Promise<ObservationPage> {
+      const order = options.order ?? 'desc';
+      const where = ['o.user_id = ?'];
+      const params: Array<string | number> = [userId];
+      if (options.fromMs !== undefined) {
+        where.push('o.captured_at >= ?');
+        params.push(options.fromMs);
+      }
+      if (options.toMs !== undefined) {
+        where.push('o.captured_at < ?');
+        params.push(options.toMs);
+      }
+      if (options.modality) {
+        where.push('o.modality = ?');
+        params.push(options.modality);
+      }
+      if (options.cursor) {
+        const cursor = decodeCursor(options.cursor);
+        if (!cursor) throw new ValidationError('cursor is not valid: pass the nextCursor of a previous page');
+        const op = order === 'desc' ? '<' : '>';
+        where.push(`(o.captured_at ${op} ? OR (o.captured_at = ? AND o.id ${op} ?))`);
+        params.push(cursor.capturedAt, cursor.capturedAt, cursor.tiebreak);
+      }
+      const direction = order === 'desc' ? 'DESC' : 'ASC';
+      const rows = db
+        .prepare<Array<string | number>, ObservationRow>(
+          `SELECT ${OBSERVATION_COLUMNS} FROM observations o WHERE ${where.join(' AND ')}
+           ORDER BY o.captured_at ${direction}, o.id ${direction} LIMIT ?`,
+        )
+        .all(...params, options.limit + 1);
+      const page = rows.slice(0, options.limit).map(toObservation);
+      const last = page.at(-1);
+      const nextCursor =
+        rows.length > options.limit && last ? encodeCursor({ capturedAt: last.capturedAt, tiebreak: last.id }) : null;
+      return { observations: page, nextCursor };
+    },
+    async countObservations(userId) {
+      return statements.countObservations.get(userId)?.n ?? 0;
+    },
+    async searchObservations(userId, terms, limit): Promise<SearchHit[]> {
+      if (terms.length === 0) return [];
+      return statements.search.all(ftsQuery(terms), userId, limit).map((row) => ({
+        observation: toObservation(row),
+        score: row.score,
+      }));
+    },
+    async forget(userId, selector) {
+      return forgetTransaction.immediate(userId, selector);
+    },
+    async insertCapture(userId, capture) {
+      return insertCaptureTransaction.immediate(userId, capture);
+    },
+    async getCapture(userId, id) {
+      const row = statements.getCapture.get(userId, id.toUpperCase());
+      return row ? toCapture(row) : null;
+    },
+    async listCaptures(userId, options = {}) {
+      const rows = options.status
+        ? db
+            .prepare<[string, string, number], CaptureRow>(
+              'SELECT * FROM captures WHERE user_id = ? AND status = ? ORDER BY captured_at, id LIMIT ?',
+            )
+            .all(userId, options.status, options.limit ?? 1_000_000)
+        : db
+            .prepare<[string, number], CaptureRow>(
+              'SELECT * FROM captures WHERE user_id = ? ORDER BY captured_at, id LIMIT ?',
+            )
+            .all(userId, options.limit ?? 1_000_000);
+      return rows.map(toCapture);
+    },
+    async setCaptureStatus(userId, id, status, error = null) {
+      statements.setCaptureStatus.run(status, error, userId, id);
+    },
+    async listBlobs(userId): Promise<BlobRecord[]> {
+      return statements.listBlobs.all(userId).map((row) => ({
+        sha256: row.sha256,
+        size: row.size,
+        mediaType: row.media_type,
+        refCount: row.ref_count,
+      }));
+    },
+    async isBlobReferenced(userId, sha256) {
+      return statements.blobReferenced.get(userId, sha256) !== undefined;
+    },
+  };
+}

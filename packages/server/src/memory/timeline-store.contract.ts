@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import type { TimelineStore } from './timeline-store.ts';
+import type { NewCapture, NewObservation } from './types.ts';
+
+/** What a contract run needs: a fresh store with the two users `alice` and `bob` already known. */
+export type TimelineStoreFactory = () => Promise<TimelineStore>;
+
+const T0 = Date.parse('2026-11-02T09:00:00Z');
+const HOUR = 3_600_000;
+let counter = 0;
+
+/** A fresh ULID-shaped id that sorts after the previous one. */
+function nextId(): string {
+  counter += 1;
+  return `01JC${String(counter).padStart(22, '0')}`;
+}
+
+function note(text: string, overrides: Partial<NewObservation> = {}): NewObservation {
+  return {
+    id: nextId(),
+    deviceId: null,
+    modality: 'note',
+    capturedAt: T0,
+    receivedAt: T0 + 1000,
+    text,
+    captureId: null,
+    provenance: null,
+    trust: 'authored',
+    ...overrides,
+  };
+}
+
+function capture(sha256: string, overrides: Partial<NewCapture> = {}): NewCapture {
+  return {
+    id: nextId(),
+    deviceId: null,
+    kind: 'image',
+    mediaType: 'image/jpeg',
+    sha256,
+    size: 10,
+    capturedAt: T0,
+    receivedAt: T0,
+    ...overrides,
+  };
+}
+
+/** The behaviour every TimelineStore adapter must show; run it from each adapter's test file. */
+export function describeTimelineStoreContract(name: string, makeStore: TimelineStoreFactory): void {
+  describe(`TimelineStore contract: ${name}`, () => {
+    it('stores a batch and reads it back, searchable at once', async () => {
+      const store = await makeStore();
+      const a = note('Sam said the deadline moved to Friday', { provenance: { engine: 'test', version: '1' } });
+      const b = note('Bought oat milk and coffee', { capturedAt: T0 + HOUR });
+      expect(await store.insertObservations('alice', [a, b])).toEqual({ inserted: 2 });
+      expect(await store.getObservation('alice', a.id)).toEqual({ ...a, userId: 'alice' });
+      expect(await store.countObservations('alice')).toBe(2);
+      const hits = await store.searchObservations('alice', ['deadline'], 5);
+      expect(hits.map((hit) => hit.observation.id)).toEqual([a.id]);
+      expect(hits[0]!.score).toBeGreaterThan(0);
+    });
+
+    it('ranks the better match first', async () => {
+      const store = await makeStore();
+      const weak = note('the wine list was long and the wine was fine');
+      const strong = note('we liked the Rioja wine at dinner with Ana');
+      const other = note('walked the dog');
+      await store.insertObservations('alice', [weak, strong, other]);
+      const hits = await store.searchObservations('alice', ['rioja', 'wine'], 5);
+      expect(hits[0]!.observation.id).toBe(strong.id);
+      expect(hits.map((hit) => hit.observation.id)).not.toContain(other.id);
+    });
+
+    it('treats the same id with the same content as a no-op', async () => {
+      const store = await makeStore();
+      const a = note('keys are on the hall shelf');
+      await store.insertObservations('alice', [a]);
+      expect(await store.insertObservations('alice', [a, { ...a, receivedAt: a.receivedAt + 5 }])).toEqual({
+        inserted: 0,
+      });
+      expect(await store.countObservations('alice')).toBe(1);
+    });
+
+    it('rejects the same id with different content and stores nothing of that batch', async () => {
+      const store = await makeStore();
+      const a = note('first version');
+      await store.insertObservations('alice', [a]);
+      const fresh = note('a fresh one');
+      await expect(store.insertObservations('alice', [fresh, { ...a, text: 'second version' }])).rejects.toMatchObject({
+        code: 'id_conflict',
+      });
+      expect(await store.getObservation('alice', fresh.id)).toBeNull();
+      expect((await store.getObservation('alice', a.id))?.text).toBe('first version');
+    });
+
+    it('keeps users apart: ids are per user and search never crosses', async () => {
+      const store = await makeStore();
+      const a = note('alice secret plan');
+      await store.insertObservations('alice', [a]);
+      expect(await store.getObservation('bob', a.id)).toBeNull();
+      expect(await store.searchObservations('bob', ['secret'], 5)).toEqual([]);
+      await store.insertObservations('bob', [{ ...a, text: 'bob has his own' }]);
+      expect((await store.getObservation('alice', a.id))?.text).toBe('alice secret plan');
+      expect((await store.forget('bob', { kind: 'ids', ids: [a.id] })).observations).toBe(1);
+      expect(await store.getObservation('alice', a.id)).not.toBeNull();
+    });
+
+    it('lists by time range and modality with stable paging in both orders', async () => {
+      const store = await makeStore();
+      const items = Array.from({ length: 7 }, (_, i) =>
+        note(`item ${i}`, { capturedAt: T0 + (i % 3) * HOUR, modality: i === 6 ? 'chat' : 'note' }),
+      );
+      await store.insertObservations('alice', items);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listObservations('alice', { limit: 3, ...(cursor ? { cursor } : {}), order: 'asc' });
+        seen.push(...page.observations.map((o) => o.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      const expected = [...items].sort((a, b) => a.capturedAt - b.capturedAt || (a.id < b.id ? -1 : 1));
+      expect(seen).toEqual(expected.map((o) => o.id));
+      const newest = await store.listObservations('alice', { limit: 100 });
+      expect(newest.observations.map((o) => o.id)).toEqual(expected.map((o) => o.id).reverse());
+      expect(newest.nextCursor).toBeNull();
+      const ranged = await store.listObservations('alice', { limit: 100, fromMs: T0 + HOUR, toMs: T0 + 2 * HOUR });
+      expect(ranged.observations.every((o) => o.capturedAt === T0 + HOUR)).toBe(true);
+      const chats = await store.listObservations('alice', { limit: 100, modality: 'chat' });
+      expect(chats.observations.map((o) => o.id)).toEqual([items[6]!.id]);
+      await expect(store.listObservations('alice', { limit: 1, cursor: 'not a cursor' })).rejects.toMatchObject({
+        code: 'validation_failed',
+      });
+    });
+
+    it('requires a captureId to name a capture of the same user', async () => {
+      const store = await makeStore();
+      const c = capture('a'.repeat(64));
+      await store.insertCapture('alice', c);
+      await expect(
+        store.insertObservations('bob', [note('from a capture', { captureId: c.id })]),
+      ).rejects.toMatchObject({ code: 'validation_failed' });
+      await store.insertObservations('alice', [note('from a capture', { captureId: c.id })]);
+      expect(await store.countObservations('bob')).toBe(0);
+    });
+
+    it('counts blob references across captures and releases them only when unused', async () => {
+      const store = await makeStore();
+      const sha = 'b'.repeat(64);
+      const first = capture(sha);
+      const second = capture(sha);
+      expect((await store.insertCapture('alice', first)).created).toBe(true);
+      expect((await store.insertCapture('alice', first)).created).toBe(false);
+      await store.insertCapture('alice', second);
+      expect(await store.listBlobs('alice')).toEqual([{ sha256: sha, size: 10, mediaType: 'image/jpeg', refCount: 2 }]);
+      const fromFirst = note('a frame reading', { captureId: first.id });
+      const alsoFromFirst = note('a caption', { captureId: first.id });
+      const fromSecond = note('another reading', { captureId: second.id });
+      await store.insertObservations('alice', [fromFirst, alsoFromFirst, fromSecond]);
+
+      const one = await store.forget('alice', { kind: 'ids', ids: [fromFirst.id] });
+      expect(one).toEqual({ observations: 1, captures: 0, unreferencedBlobs: [] });
+      expect(await store.getCapture('alice', first.id)).not.toBeNull();
+
+      const two = await store.forget('alice', { kind: 'ids', ids: [alsoFromFirst.id] });
+      expect(two).toEqual({ observations: 1, captures: 1, unreferencedBlobs: [] });
+      expect(await store.isBlobReferenced('alice', sha)).toBe(true);
+
+      const three = await store.forget('alice', { kind: 'ids', ids: [fromSecond.id] });
+      expect(three).toEqual({ observations: 1, captures: 1, unreferencedBlobs: [sha] });
+      expect(await store.isBlobReferenced('alice', sha)).toBe(false);
+      expect(await store.listBlobs('alice')).toEqual([]);
+    });
+
+    it('forgetting a capture by id forgets what was derived from it', async () => {
+      const store = await makeStore();
+      const c = capture('c'.repeat(64));
+      await store.insertCapture('alice', c);
+      const derived = note('text read from the frame', { captureId: c.id });
+      await store.insertObservations('alice', [derived]);
+      const result = await store.forget('alice', { kind: 'ids', ids: [c.id] });
+      expect(result).toEqual({ observations: 1, captures: 1, unreferencedBlobs: ['c'.repeat(64)] });
+      expect(await store.searchObservations('alice', ['frame'], 5)).toEqual([]);
+    });
+
+    it('forgets a time range, captures taken in it included, and leaves the rest', async () => {
+      const store = await makeStore();
+      const inside = note('inside the range', { capturedAt: T0 + HOUR });
+      const outside = note('outside the range', { capturedAt: T0 + 5 * HOUR });
+      const c = capture('d'.repeat(64), { capturedAt: T0 + HOUR });
+      await store.insertCapture('alice', c);
+      await store.insertObservations('alice', [inside, outside]);
+      const result = await store.forget('alice', { kind: 'range', fromMs: T0, toMs: T0 + 2 * HOUR });
+      expect(result).toEqual({ observations: 1, captures: 1, unreferencedBlobs: ['d'.repeat(64)] });
+      expect(await store.getObservation('alice', outside.id)).not.toBeNull();
+      expect(await store.searchObservations('alice', ['inside'], 5)).toEqual([]);
+    });
+
+    it('forgets everything of one user and nothing of another', async () => {
+      const store = await makeStore();
+      await store.insertCapture('alice', capture('e'.repeat(64)));
+      await store.insertObservations('alice', [note('one'), note('two')]);
+      await store.insertObservations('bob', [note('bob keeps this')]);
+      const result = await store.forget('alice', { kind: 'everything' });
+      expect(result).toEqual({ observations: 2, captures: 1, unreferencedBlobs: ['e'.repeat(64)] });
+      expect(await store.countObservations('alice')).toBe(0);
+      expect(await store.listCaptures('alice')).toEqual([]);
+      expect(await store.countObservations('bob')).toBe(1);
+    });
+
+    it('tracks capture status', async () => {
+      const store = await makeStore();
+      const c = capture('f'.repeat(64));
+      const { capture: stored } = await store.insertCapture('alice', c);
+      expect(stored.status).toBe('pending');
+      await store.setCaptureStatus('alice', c.id, 'failed', 'engine crashed');
+      expect(await store.getCapture('alice', c.id)).toMatchObject({ status: 'failed', error: 'engine crashed' });
+      expect(await store.listCaptures('alice', { status: 'pending' })).toEqual([]);
+      await expect(store.insertCapture('alice', { ...c, sha256: '0'.repeat(64) })).rejects.toMatchObject({
+        code: 'id_conflict',
+      });
+    });
+  });
+}

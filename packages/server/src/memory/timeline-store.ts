@@ -1,0 +1,47 @@
+import type { CaptureStatus } from '@familiar/protocol';
+import type {
+  BlobRecord,
+  ForgetResult,
+  ForgetSelector,
+  ListObservationsOptions,
+  NewCapture,
+  NewObservation,
+  ObservationPage,
+  SearchHit,
+  StoredCapture,
+  StoredObservation,
+} from './types.ts';
+
+/**
+ * The timeline of one installation: observations, captures and the blob references they hold, each scoped to
+ * a user. Every method is async so that a PostgreSQL adapter can stand behind the same contract.
+ * Adapters: SQLite (`sqlite-timeline-store.ts`) and an in-memory fake; both pass `timeline-store.contract.ts`.
+ */
+export interface TimelineStore {
+  /**
+   * Stores a batch all-or-nothing. An id already stored with the same content is a no-op; with other content
+   * the whole batch fails with `id_conflict`. A `captureId` must name a capture of the same user.
+   * Returns how many rows were new.
+   */
+  insertObservations(userId: string, observations: readonly NewObservation[]): Promise<{ inserted: number }>;
+  getObservation(userId: string, id: string): Promise<StoredObservation | null>;
+  listObservations(userId: string, options: ListObservationsOptions): Promise<ObservationPage>;
+  countObservations(userId: string): Promise<number>;
+  /** Full-text search over the user's observations with BM25 ranking; `terms` are plain words (any match). */
+  searchObservations(userId: string, terms: readonly string[], limit: number): Promise<SearchHit[]>;
+  /**
+   * Forgets observations, and with them the captures no remaining observation derives from (for a time range,
+   * also captures taken in it; for everything, all captures). Blob reference counts drop in the same transaction.
+   */
+  forget(userId: string, selector: ForgetSelector): Promise<ForgetResult>;
+
+  /** Records a capture and takes a reference on its blob; an existing id with the same hash is a no-op. */
+  insertCapture(userId: string, capture: NewCapture): Promise<{ capture: StoredCapture; created: boolean }>;
+  getCapture(userId: string, id: string): Promise<StoredCapture | null>;
+  listCaptures(userId: string, options?: { status?: CaptureStatus; limit?: number }): Promise<StoredCapture[]>;
+  setCaptureStatus(userId: string, id: string, status: CaptureStatus, error?: string | null): Promise<void>;
+  /** The blobs the user's captures reference. */
+  listBlobs(userId: string): Promise<BlobRecord[]>;
+  /** True while some capture of the user still references the blob. */
+  isBlobReferenced(userId: string, sha256: string): Promise<boolean>;
+}

@@ -1,0 +1,90 @@
+import type { CaptureKind, CaptureStatus, Modality, Provenance, Trust } from '@familiar/protocol';
+
+/** An observation as the server keeps it (times in epoch milliseconds). */
+export interface StoredObservation {
+  id: string;
+  userId: string;
+  deviceId: string | null;
+  modality: Modality;
+  capturedAt: number;
+  receivedAt: number;
+  text: string;
+  captureId: string | null;
+  provenance: Provenance | null;
+  trust: Trust;
+}
+
+/** What a write adds: everything but the owner, which the store call names. */
+export type NewObservation = Omit<StoredObservation, 'userId'>;
+
+/** A raw media item as the server keeps it. */
+export interface StoredCapture {
+  id: string;
+  userId: string;
+  deviceId: string | null;
+  kind: CaptureKind;
+  mediaType: string;
+  sha256: string;
+  size: number;
+  capturedAt: number;
+  receivedAt: number;
+  status: CaptureStatus;
+  error: string | null;
+}
+
+/** What a capture write adds. */
+export type NewCapture = Omit<StoredCapture, 'userId' | 'status' | 'error'> & { status?: CaptureStatus };
+
+/** One content-addressed blob a user's captures point at, with how many captures use it. */
+export interface BlobRecord {
+  sha256: string;
+  size: number;
+  mediaType: string;
+  refCount: number;
+}
+
+/** Which observations to forget. */
+export type ForgetSelector =
+  | { kind: 'ids'; ids: string[] }
+  | { kind: 'range'; fromMs: number; toMs: number }
+  | { kind: 'everything' };
+
+/** What a forget removed; `unreferencedBlobs` are the blob hashes no capture uses any more (delete their files). */
+export interface ForgetResult {
+  observations: number;
+  captures: number;
+  unreferencedBlobs: string[];
+}
+
+/** A page of the timeline, in time order (newest first unless asked otherwise). */
+export interface ObservationPage {
+  observations: StoredObservation[];
+  nextCursor: string | null;
+}
+
+/** Filter and page for listing the timeline. */
+export interface ListObservationsOptions {
+  fromMs?: number;
+  toMs?: number;
+  modality?: Modality;
+  limit: number;
+  cursor?: string;
+  order?: 'asc' | 'desc';
+}
+
+/** One full-text hit; higher `score` is a better match (BM25, scaled so that it is positive). */
+export interface SearchHit {
+  observation: StoredObservation;
+  score: number;
+}
+
+/** A person the user knows; perception and memory extend this later. */
+export interface Person {
+  id: string;
+  userId: string;
+  name: string;
+  aliases: string[];
+  optedOut: boolean;
+  createdAt: number;
+  updatedAt: number;
+}

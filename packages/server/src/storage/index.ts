@@ -1,0 +1,4 @@
+export * from './dialect.ts';
+export * from './migrations.ts';
+export * from './sqlite-database.ts';
+export * from './json-column.ts';
