@@ -58,7 +58,11 @@ export const AskResponseSchema = z.object({
 export type AskResponse = z.infer<typeof AskResponseSchema>;
 
 /** `POST /v1/captures` answer and `GET /v1/captures/:id` shape adds a signed media link. */
-export const CaptureCreatedResponseSchema = z.object({ id: UlidSchema, sha256: z.string(), status: z.string() });
+export const CaptureCreatedResponseSchema = z.object({
+  id: UlidSchema,
+  sha256: z.string(),
+  status: z.string(),
+});
 
 /** Every error the API returns has this shape; `code` is stable, `message` is for people. */
 export const ErrorBodySchema = z.object({

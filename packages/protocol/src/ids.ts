@@ -7,4 +7,7 @@ export const UlidSchema = z
   .transform((value) => value.toUpperCase());
 
 /** ISO-8601 timestamp with an explicit offset or Z, as sent over the wire. */
-export const TimestampSchema = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp with a time zone, e.g. 2026-11-29T10:15:00Z' });
+export const TimestampSchema = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO-8601 timestamp with a time zone, e.g. 2026-11-29T10:15:00Z',
+});

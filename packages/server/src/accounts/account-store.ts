@@ -34,7 +34,12 @@ interface DeviceRow {
   last_seen_at: number | null;
 }
 
-const toUser = (row: UserRow): User => ({ id: row.id, name: row.name, timezone: row.timezone, createdAt: row.created_at });
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  name: row.name,
+  timezone: row.timezone,
+  createdAt: row.created_at,
+});
 const toDevice = (row: DeviceRow): Device => ({
   id: row.id,
   userId: row.user_id,
@@ -44,7 +49,8 @@ const toDevice = (row: DeviceRow): Device => ({
   lastSeenAt: row.last_seen_at,
 });
 
-const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+const isUniqueViolation = (error: unknown) =>
+  (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 
 /** Accounts in SQLite; every read goes to the database, so tokens added or revoked elsewhere count at once. */
 export function createSqliteAccountStore(db: SqliteDatabase): AccountStore {
@@ -53,7 +59,9 @@ export function createSqliteAccountStore(db: SqliteDatabase): AccountStore {
     userByName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?'),
     users: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY name'),
     device: db.prepare<[string, string], DeviceRow>('SELECT * FROM devices WHERE user_id = ? AND id = ?'),
-    devices: db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE user_id = ? ORDER BY created_at, id'),
+    devices: db.prepare<[string], DeviceRow>(
+      'SELECT * FROM devices WHERE user_id = ? ORDER BY created_at, id',
+    ),
     byToken: db.prepare<[string], DeviceRow & { u_name: string; u_timezone: string; u_created_at: number }>(
       `SELECT d.*, u.name AS u_name, u.timezone AS u_timezone, u.created_at AS u_created_at
        FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ? AND d.revoked_at IS NULL`,
@@ -74,7 +82,8 @@ export function createSqliteAccountStore(db: SqliteDatabase): AccountStore {
           user.createdAt,
         );
       } catch (cause) {
-        if (isUniqueViolation(cause)) throw new FamiliarError('already_exists', `user "${user.name}" already exists`, { cause });
+        if (isUniqueViolation(cause))
+          throw new FamiliarError('already_exists', `user "${user.name}" already exists`, { cause });
         throw cause;
       }
       return user;
@@ -93,7 +102,15 @@ export function createSqliteAccountStore(db: SqliteDatabase): AccountStore {
     async createDevice(device) {
       db.prepare(
         'INSERT INTO devices (id, user_id, name, token_hash, created_at, revoked_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ).run(device.id, device.userId, device.name, device.tokenHash, device.createdAt, device.revokedAt, device.lastSeenAt);
+      ).run(
+        device.id,
+        device.userId,
+        device.name,
+        device.tokenHash,
+        device.createdAt,
+        device.revokedAt,
+        device.lastSeenAt,
+      );
       const { tokenHash: _hash, ...plain } = device;
       return plain;
     },
@@ -137,7 +154,8 @@ export function createInMemoryAccountStore(): AccountStore {
   const plain = ({ tokenHash: _hash, ...device }: Device & { tokenHash: string }): Device => ({ ...device });
   const mustGet = (userId: string, id: string) => {
     const device = devices.get(id);
-    if (!device || device.userId !== userId) throw new FamiliarError('not_found', `device ${id} was not found`);
+    if (!device || device.userId !== userId)
+      throw new FamiliarError('not_found', `device ${id} was not found`);
     return device;
   };
   return {

@@ -6,7 +6,8 @@ import { createAccounts } from './accounts.ts';
 
 function contract(name: string, makeStore: () => AccountStore) {
   describe(`accounts on ${name}`, () => {
-    const make = () => createAccounts({ store: makeStore(), clock: { now: () => 1_000 }, newId: createUlidGenerator() });
+    const make = () =>
+      createAccounts({ store: makeStore(), clock: { now: () => 1_000 }, newId: createUlidGenerator() });
 
     it('adds users with a valid time zone and refuses duplicates and bad zones', async () => {
       const accounts = make();

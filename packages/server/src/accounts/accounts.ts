@@ -31,7 +31,15 @@ export function hashToken(token: string): string {
 }
 
 /** The accounts service: users, devices and token authentication. */
-export function createAccounts({ store, clock, newId }: { store: AccountStore; clock: Clock; newId: IdGenerator }) {
+export function createAccounts({
+  store,
+  clock,
+  newId,
+}: {
+  store: AccountStore;
+  clock: Clock;
+  newId: IdGenerator;
+}) {
   const lastTouched = new Map<string, number>();
 
   async function addUser(input: { name: string; timezone?: string }): Promise<User> {
@@ -39,7 +47,9 @@ export function createAccounts({ store, clock, newId }: { store: AccountStore; c
     if (!name.success) throw new ValidationError(`invalid user name: ${name.error.issues[0]?.message}`);
     const timezone = input.timezone ?? systemTimeZone();
     if (!isValidTimeZone(timezone)) {
-      throw new ValidationError(`"${timezone}" is not an IANA time zone (for example Europe/Paris or America/New_York)`);
+      throw new ValidationError(
+        `"${timezone}" is not an IANA time zone (for example Europe/Paris or America/New_York)`,
+      );
     }
     return store.createUser({ id: newId(), name: name.data, timezone, createdAt: clock.now() });
   }
@@ -48,7 +58,11 @@ export function createAccounts({ store, clock, newId }: { store: AccountStore; c
   async function resolveUser(name?: string): Promise<User> {
     if (name !== undefined) {
       const user = await store.getUserByName(name);
-      if (!user) throw new FamiliarError('not_found', `no user named "${name}": add one with \`familiar user add ${name}\``);
+      if (!user)
+        throw new FamiliarError(
+          'not_found',
+          `no user named "${name}": add one with \`familiar user add ${name}\``,
+        );
       return user;
     }
     const users = await store.listUsers();
@@ -56,12 +70,19 @@ export function createAccounts({ store, clock, newId }: { store: AccountStore; c
     if (users.length === 0) {
       throw new FamiliarError('not_found', 'there are no users yet: add one with `familiar user add <name>`');
     }
-    throw new FamiliarError('ambiguous_user', `there are ${users.length} users: say which with --user <name>`, {
-      details: { users: users.map((u) => u.name) },
-    });
+    throw new FamiliarError(
+      'ambiguous_user',
+      `there are ${users.length} users: say which with --user <name>`,
+      {
+        details: { users: users.map((u) => u.name) },
+      },
+    );
   }
 
-  async function addDevice(input: { userName?: string; name: string }): Promise<{ device: Device; token: string }> {
+  async function addDevice(input: {
+    userName?: string;
+    name: string;
+  }): Promise<{ device: Device; token: string }> {
     const user = await resolveUser(input.userName);
     const name = NameSchema.safeParse(input.name);
     if (!name.success) throw new ValidationError(`invalid device name: ${name.error.issues[0]?.message}`);
@@ -82,9 +103,12 @@ export function createAccounts({ store, clock, newId }: { store: AccountStore; c
   async function findDevice(user: User, idOrName: string): Promise<Device> {
     const byId = await store.getDevice(user.id, idOrName.toUpperCase());
     if (byId) return byId;
-    const named = (await store.listDevices(user.id)).filter((d) => d.name === idOrName && d.revokedAt === null);
+    const named = (await store.listDevices(user.id)).filter(
+      (d) => d.name === idOrName && d.revokedAt === null,
+    );
     if (named.length === 1) return named[0]!;
-    if (named.length > 1) throw new FamiliarError('ambiguous_user', `several devices are named "${idOrName}": use the id`);
+    if (named.length > 1)
+      throw new FamiliarError('ambiguous_user', `several devices are named "${idOrName}": use the id`);
     throw new FamiliarError('not_found', `no device "${idOrName}" for user ${user.name}`);
   }
 

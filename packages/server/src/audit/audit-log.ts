@@ -21,7 +21,10 @@ export type AuditEventInput = Omit<AuditEvent, 'seq'>;
 export interface AuditLog {
   record(event: AuditEventInput): Promise<void>;
   /** The user's events, newest first. */
-  list(userId: string, options?: { limit?: number; beforeSeq?: number; action?: string }): Promise<AuditEvent[]>;
+  list(
+    userId: string,
+    options?: { limit?: number; beforeSeq?: number; action?: string },
+  ): Promise<AuditEvent[]>;
 }
 
 interface AuditRow {

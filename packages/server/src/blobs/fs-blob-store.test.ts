@@ -6,7 +6,9 @@ import { describeBlobStoreContract } from './blob-store.contract.ts';
 import { createFsBlobStore } from './fs-blob-store.ts';
 import { createInMemoryBlobStore } from './in-memory-blob-store.ts';
 
-describeBlobStoreContract('files', async () => createFsBlobStore({ root: mkdtempSync(join(tmpdir(), 'familiar-blobs-')) }));
+describeBlobStoreContract('files', async () =>
+  createFsBlobStore({ root: mkdtempSync(join(tmpdir(), 'familiar-blobs-')) }),
+);
 describeBlobStoreContract('in-memory fake', async () => createInMemoryBlobStore());
 
 describe('file blob store', () => {

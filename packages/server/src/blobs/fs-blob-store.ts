@@ -56,7 +56,10 @@ export function createFsBlobStore(options: { root: string; codec?: BlobCodec }):
         await fsyncDirectory(directory);
       } catch (cause) {
         await rm(temporary, { force: true });
-        throw new FamiliarError('storage_failed', 'could not write the media to disk', { cause, retryable: true });
+        throw new FamiliarError('storage_failed', 'could not write the media to disk', {
+          cause,
+          retryable: true,
+        });
       }
       return { sha256, size: bytes.byteLength };
     },

@@ -47,9 +47,18 @@ export interface JobQueue {
   /** Extends a lease the owner still holds; false when it was lost. */
   extendLease(jobId: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Records the outcome if the owner still holds the lease; false when it was lost (another worker took over). */
-  complete(jobId: string, owner: string, outcome: { status: 'succeeded' | 'skipped'; result?: unknown }): Promise<boolean>;
+  complete(
+    jobId: string,
+    owner: string,
+    outcome: { status: 'succeeded' | 'skipped'; result?: unknown },
+  ): Promise<boolean>;
   /** Records a failure: the job is retried after `retryInMs` unless attempts are spent or it is not retryable. */
-  fail(jobId: string, owner: string, error: string, options: { retryable: boolean; retryInMs: number }): Promise<boolean>;
+  fail(
+    jobId: string,
+    owner: string,
+    error: string,
+    options: { retryable: boolean; retryInMs: number },
+  ): Promise<boolean>;
   get(jobId: string): Promise<Job | null>;
   backlog(): Promise<BacklogRow[]>;
   /** Drops a user's jobs that have not finished (when their data is forgotten). */

@@ -9,7 +9,13 @@ function setup() {
   const clock = { now: () => now };
   const db = openSqliteDatabase(':memory:');
   const queue = createSqliteJobQueue(db, { clock, newId: createUlidGenerator() });
-  return { queue, advance: (ms: number) => (now += ms), clock };
+  return {
+    queue,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    clock,
+  };
 }
 
 describe('SQLite job queue', () => {
@@ -23,7 +29,9 @@ describe('SQLite job queue', () => {
     const second = await queue.lease(['ocr'], 'worker-b', 1000);
     expect(second).toMatchObject({ id: job.id, attempts: 2, leaseOwner: 'worker-b' });
     expect(await queue.complete(job.id, 'worker-a', { status: 'succeeded' })).toBe(false);
-    expect(await queue.complete(job.id, 'worker-b', { status: 'succeeded', result: { words: 3 } })).toBe(true);
+    expect(await queue.complete(job.id, 'worker-b', { status: 'succeeded', result: { words: 3 } })).toBe(
+      true,
+    );
     expect(await queue.get(job.id)).toMatchObject({ status: 'succeeded', result: { words: 3 } });
   });
 
@@ -36,7 +44,11 @@ describe('SQLite job queue', () => {
     advance(5000);
     await queue.lease(['asr'], 'w', 1000);
     await queue.fail(job.id, 'w', 'engine busy again', { retryable: true, retryInMs: 5000 });
-    expect(await queue.get(job.id)).toMatchObject({ status: 'failed', attempts: 2, lastError: 'engine busy again' });
+    expect(await queue.get(job.id)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      lastError: 'engine busy again',
+    });
   });
 
   it('fails a job whose worker died on every attempt instead of leasing it forever', async () => {
@@ -66,7 +78,10 @@ describe('SQLite job queue', () => {
 describe('worker', () => {
   it('runs handlers and records success, skip and failure outcomes', async () => {
     const db = openSqliteDatabase(':memory:');
-    const queue = createSqliteJobQueue(db, { clock: { now: () => Date.now() }, newId: createUlidGenerator() });
+    const queue = createSqliteJobQueue(db, {
+      clock: { now: () => Date.now() },
+      newId: createUlidGenerator(),
+    });
     const ok = await queue.enqueue({ type: 'double', payload: 21 });
     const skip = await queue.enqueue({ type: 'double', payload: null });
     const bad = await queue.enqueue({ type: 'double', payload: -1 });
@@ -78,7 +93,8 @@ describe('worker', () => {
       handlers: {
         double: async (job) => {
           if (job.payload === null) return { status: 'skipped', reason: 'nothing to do' };
-          if (typeof job.payload !== 'number' || job.payload < 0) return { status: 'failed', error: 'negative' };
+          if (typeof job.payload !== 'number' || job.payload < 0)
+            return { status: 'failed', error: 'negative' };
           return { status: 'success', result: job.payload * 2 };
         },
       },

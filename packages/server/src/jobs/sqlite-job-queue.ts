@@ -42,7 +42,10 @@ function toJob(row: JobRow): Job {
 }
 
 /** The job queue in SQLite; leasing is one `BEGIN IMMEDIATE` transaction, so two processes never take one job. */
-export function createSqliteJobQueue(db: SqliteDatabase, deps: { clock: Clock; newId: IdGenerator }): JobQueue {
+export function createSqliteJobQueue(
+  db: SqliteDatabase,
+  deps: { clock: Clock; newId: IdGenerator },
+): JobQueue {
   const { clock, newId } = deps;
   const get = db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?');
   const byDedupe = db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE dedupe_key = ?');
@@ -123,7 +126,8 @@ export function createSqliteJobQueue(db: SqliteDatabase, deps: { clock: Clock; n
             `UPDATE jobs SET status = ?, result = ?, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = ?
              WHERE id = ? AND lease_owner = ? AND status = 'running'`,
           )
-          .run(outcome.status, JSON.stringify(outcome.result ?? null), clock.now(), jobId, owner).changes === 1
+          .run(outcome.status, JSON.stringify(outcome.result ?? null), clock.now(), jobId, owner).changes ===
+        1
       );
     },
     async fail(jobId, owner, error, options) {
@@ -136,7 +140,8 @@ export function createSqliteJobQueue(db: SqliteDatabase, deps: { clock: Clock; n
                run_after = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
              WHERE id = ? AND lease_owner = ? AND status = 'running'`,
           )
-          .run(options.retryable ? 1 : 0, now + options.retryInMs, error.slice(0, 2000), now, jobId, owner).changes === 1
+          .run(options.retryable ? 1 : 0, now + options.retryInMs, error.slice(0, 2000), now, jobId, owner)
+          .changes === 1
       );
     },
     async get(jobId) {
@@ -152,7 +157,8 @@ export function createSqliteJobQueue(db: SqliteDatabase, deps: { clock: Clock; n
         .map((row) => ({ type: row.type, status: row.status as JobStatus, count: row.count }));
     },
     async cancelForUser(userId) {
-      return db.prepare(`DELETE FROM jobs WHERE user_id = ? AND status IN ('queued', 'running')`).run(userId).changes;
+      return db.prepare(`DELETE FROM jobs WHERE user_id = ? AND status IN ('queued', 'running')`).run(userId)
+        .changes;
     },
   };
 }

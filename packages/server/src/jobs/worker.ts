@@ -57,13 +57,20 @@ export function startWorker(options: WorkerOptions): Worker {
 
   async function runOne(job: Job): Promise<void> {
     const handler = handlers[job.type]!;
-    const renew = setInterval(() => {
-      queue.extendLease(job.id, owner, leaseMs).catch((error) => logger.warn({ err: error, job: job.id }, 'lease renewal failed'));
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        queue
+          .extendLease(job.id, owner, leaseMs)
+          .catch((error) => logger.warn({ err: error, job: job.id }, 'lease renewal failed'));
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     try {
       const outcome = await handler(job, { signal: controller.signal });
-      if (outcome.status === 'success') await queue.complete(job.id, owner, { status: 'succeeded', result: outcome.result });
-      else if (outcome.status === 'skipped') await queue.complete(job.id, owner, { status: 'skipped', result: { reason: outcome.reason } });
+      if (outcome.status === 'success')
+        await queue.complete(job.id, owner, { status: 'succeeded', result: outcome.result });
+      else if (outcome.status === 'skipped')
+        await queue.complete(job.id, owner, { status: 'skipped', result: { reason: outcome.reason } });
       else {
         await queue.fail(job.id, owner, outcome.error, {
           retryable: outcome.retryable ?? false,

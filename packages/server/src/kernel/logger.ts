@@ -1,6 +1,7 @@
-import { pino, type Logger } from 'pino';
+import pino from 'pino';
 
-export type { Logger };
+/** The structured logger every part of the server takes. */
+export type Logger = pino.Logger;
 
 /** A JSON logger on stderr (stdout stays free for command output); tokens and secrets are redacted. */
 export function createLogger(options: { level?: string; pretty?: boolean } = {}): Logger {

@@ -10,7 +10,7 @@ export function fromIso(iso: string): number {
 
 /** Formats a moment for people in their own time zone, e.g. "Tue 3 Nov 2026, 14:02". */
 export function formatMoment(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
+  const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     weekday: 'short',
     day: 'numeric',
@@ -18,10 +18,10 @@ export function formatMoment(ms: number, timeZone: string): string {
     year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
-    hour12: false,
-  })
-    .format(new Date(ms))
-    .replace(/ at /, ', ');
+    hourCycle: 'h23',
+  }).formatToParts(new Date(ms));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')}`;
 }
 
 /** True when the name is an IANA time zone this Node.js knows. */

@@ -12,7 +12,11 @@ export function observationContentHash(observation: NewObservation): string {
     observation.text,
     observation.captureId,
     observation.provenance
-      ? [observation.provenance.engine, observation.provenance.model ?? null, observation.provenance.version ?? null]
+      ? [
+          observation.provenance.engine,
+          observation.provenance.model ?? null,
+          observation.provenance.version ?? null,
+        ]
       : null,
   ]);
   return createHash('sha256').update(canonical).digest('hex');

@@ -93,7 +93,9 @@ export function createInMemoryTimelineStore(): TimelineStore {
       return {
         observations: page,
         nextCursor:
-          all.length > options.limit && last ? encodeCursor({ capturedAt: last.capturedAt, tiebreak: last.id }) : null,
+          all.length > options.limit && last
+            ? encodeCursor({ capturedAt: last.capturedAt, tiebreak: last.id })
+            : null,
       };
     },
     async countObservations(userId) {
@@ -106,7 +108,8 @@ export function createInMemoryTimelineStore(): TimelineStore {
         observation: entry.observation,
         tokens: words(entry.observation.text),
       }));
-      const averageLength = documents.reduce((sum, d) => sum + d.tokens.length, 0) / Math.max(documents.length, 1);
+      const averageLength =
+        documents.reduce((sum, d) => sum + d.tokens.length, 0) / Math.max(documents.length, 1);
       const documentFrequency = new Map<string, number>();
       for (const document of documents) {
         for (const term of new Set(document.tokens)) {
@@ -123,7 +126,8 @@ export function createInMemoryTimelineStore(): TimelineStore {
           if (tf === 0) continue;
           const df = documentFrequency.get(term) ?? 0;
           const idf = Math.log(1 + (documents.length - df + 0.5) / (df + 0.5));
-          score += (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * document.tokens.length) / (averageLength || 1)));
+          score +=
+            (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * document.tokens.length) / (averageLength || 1)));
         }
         if (score > 0) hits.push({ observation: { ...document.observation }, score });
       }
@@ -150,14 +154,17 @@ export function createInMemoryTimelineStore(): TimelineStore {
         }
       } else {
         for (const capture of data.captures.values()) {
-          if (capture.capturedAt >= selector.fromMs && capture.capturedAt < selector.toMs) forcedCaptures.add(capture.id);
+          if (capture.capturedAt >= selector.fromMs && capture.capturedAt < selector.toMs)
+            forcedCaptures.add(capture.id);
         }
         for (const { observation } of data.observations.values()) {
-          if (observation.capturedAt >= selector.fromMs && observation.capturedAt < selector.toMs) doomed.push(observation);
+          if (observation.capturedAt >= selector.fromMs && observation.capturedAt < selector.toMs)
+            doomed.push(observation);
         }
       }
       for (const { observation } of data.observations.values()) {
-        if (observation.captureId !== null && forcedCaptures.has(observation.captureId)) doomed.push(observation);
+        if (observation.captureId !== null && forcedCaptures.has(observation.captureId))
+          doomed.push(observation);
       }
       const candidates = new Set<string>(forcedCaptures);
       let observations = 0;
@@ -169,7 +176,9 @@ export function createInMemoryTimelineStore(): TimelineStore {
       let captures = 0;
       for (const captureId of candidates) {
         if (!data.captures.has(captureId)) continue;
-        const stillUsed = [...data.observations.values()].some((entry) => entry.observation.captureId === captureId);
+        const stillUsed = [...data.observations.values()].some(
+          (entry) => entry.observation.captureId === captureId,
+        );
         if (!forcedCaptures.has(captureId) && stillUsed) continue;
         captures += 1;
         const blob = releaseCapture(data, captureId);
@@ -182,7 +191,9 @@ export function createInMemoryTimelineStore(): TimelineStore {
       const existing = data.captures.get(capture.id);
       if (existing) {
         if (existing.sha256 !== capture.sha256) {
-          throw new ConflictError(`capture ${capture.id} already exists with different content`, { id: capture.id });
+          throw new ConflictError(`capture ${capture.id} already exists with different content`, {
+            id: capture.id,
+          });
         }
         return { capture: { ...existing }, created: false };
       }
@@ -190,7 +201,13 @@ export function createInMemoryTimelineStore(): TimelineStore {
       data.captures.set(capture.id, stored);
       const blob = data.blobs.get(capture.sha256);
       if (blob) blob.refCount += 1;
-      else data.blobs.set(capture.sha256, { sha256: capture.sha256, size: capture.size, mediaType: capture.mediaType, refCount: 1 });
+      else
+        data.blobs.set(capture.sha256, {
+          sha256: capture.sha256,
+          size: capture.size,
+          mediaType: capture.mediaType,
+          refCount: 1,
+        });
       return { capture: { ...stored }, created: true };
     },
     async getCapture(userId, id) {
@@ -209,7 +226,9 @@ export function createInMemoryTimelineStore(): TimelineStore {
       if (capture) Object.assign(capture, { status, error });
     },
     async listBlobs(userId) {
-      return [...timeline(userId).blobs.values()].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1)).map((b) => ({ ...b }));
+      return [...timeline(userId).blobs.values()]
+        .sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1))
+        .map((b) => ({ ...b }));
     },
     async isBlobReferenced(userId, sha256) {
       return (timeline(userId).blobs.get(sha256)?.refCount ?? 0) > 0;

@@ -19,7 +19,9 @@ function contract(name: string, make: () => PeopleStore) {
       await store.add(person('p1', 'alice', 'Samantha Reyes', ['Sam']));
       expect((await store.find('alice', 'sam'))?.id).toBe('p1');
       expect(await store.find('bob', 'Sam')).toBeNull();
-      await expect(store.add(person('p2', 'alice', 'samantha reyes'))).rejects.toMatchObject({ code: 'already_exists' });
+      await expect(store.add(person('p2', 'alice', 'samantha reyes'))).rejects.toMatchObject({
+        code: 'already_exists',
+      });
     });
 
     it('records an opt-out and removes all of a user', async () => {
@@ -38,7 +40,12 @@ function contract(name: string, make: () => PeopleStore) {
 contract('SQLite', () => {
   const db = openSqliteDatabase(':memory:');
   for (const name of ['alice', 'bob']) {
-    db.prepare('INSERT INTO users (id, name, timezone, created_at) VALUES (?, ?, ?, ?)').run(name, name, 'UTC', 0);
+    db.prepare('INSERT INTO users (id, name, timezone, created_at) VALUES (?, ?, ?, ?)').run(
+      name,
+      name,
+      'UTC',
+      0,
+    );
   }
   return createSqlitePeopleStore(db);
 });

@@ -9,7 +9,11 @@ export interface PeopleStore {
   list(userId: string): Promise<Person[]>;
   /** Finds a person by name or alias, case-insensitively. */
   find(userId: string, nameOrAlias: string): Promise<Person | null>;
-  update(userId: string, id: string, changes: { aliases?: string[]; optedOut?: boolean; updatedAt: number }): Promise<Person>;
+  update(
+    userId: string,
+    id: string,
+    changes: { aliases?: string[]; optedOut?: boolean; updatedAt: number },
+  ): Promise<Person>;
   /** Removes every person of the user; returns how many. */
   removeAll(userId: string): Promise<number>;
 }
@@ -40,7 +44,9 @@ function toPerson(row: PersonRow): Person {
 
 function matches(person: Person, nameOrAlias: string): boolean {
   const wanted = nameOrAlias.trim().toLowerCase();
-  return person.name.toLowerCase() === wanted || person.aliases.some((alias) => alias.toLowerCase() === wanted);
+  return (
+    person.name.toLowerCase() === wanted || person.aliases.some((alias) => alias.toLowerCase() === wanted)
+  );
 }
 
 /** People in SQLite. */
@@ -64,7 +70,9 @@ export function createSqlitePeopleStore(db: SqliteDatabase): PeopleStore {
         );
       } catch (cause) {
         if ((cause as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new FamiliarError('already_exists', `a person named "${person.name}" already exists`, { cause });
+          throw new FamiliarError('already_exists', `a person named "${person.name}" already exists`, {
+            cause,
+          });
         }
         throw cause;
       }
@@ -74,7 +82,12 @@ export function createSqlitePeopleStore(db: SqliteDatabase): PeopleStore {
       return list.all(userId).map(toPerson);
     },
     async find(userId, nameOrAlias) {
-      return list.all(userId).map(toPerson).find((person) => matches(person, nameOrAlias)) ?? null;
+      return (
+        list
+          .all(userId)
+          .map(toPerson)
+          .find((person) => matches(person, nameOrAlias)) ?? null
+      );
     },
     async update(userId, id, changes) {
       const row = byId.get(userId, id);
@@ -86,13 +99,9 @@ export function createSqlitePeopleStore(db: SqliteDatabase): PeopleStore {
         optedOut: changes.optedOut ?? current.optedOut,
         updatedAt: changes.updatedAt,
       };
-      db.prepare('UPDATE people SET aliases = ?, opted_out = ?, updated_at = ? WHERE user_id = ? AND id = ?').run(
-        JSON.stringify(next.aliases),
-        next.optedOut ? 1 : 0,
-        next.updatedAt,
-        userId,
-        id,
-      );
+      db.prepare(
+        'UPDATE people SET aliases = ?, opted_out = ?, updated_at = ? WHERE user_id = ? AND id = ?',
+      ).run(JSON.stringify(next.aliases), next.optedOut ? 1 : 0, next.updatedAt, userId, id);
       return next;
     },
     async removeAll(userId) {
@@ -114,14 +123,17 @@ export function createInMemoryPeopleStore(): PeopleStore {
       return person;
     },
     async list(userId) {
-      return [...people.values()].filter((p) => p.userId === userId).sort((a, b) => (a.name < b.name ? -1 : 1));
+      return [...people.values()]
+        .filter((p) => p.userId === userId)
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
     },
     async find(userId, nameOrAlias) {
       return [...people.values()].find((p) => p.userId === userId && matches(p, nameOrAlias)) ?? null;
     },
     async update(userId, id, changes) {
       const current = people.get(id);
-      if (!current || current.userId !== userId) throw new FamiliarError('not_found', `person ${id} was not found`);
+      if (!current || current.userId !== userId)
+        throw new FamiliarError('not_found', `person ${id} was not found`);
       const next = {
         ...current,
         aliases: changes.aliases ?? current.aliases,

@@ -5,7 +5,12 @@ import { describeTimelineStoreContract } from './timeline-store.contract.ts';
 describeTimelineStoreContract('SQLite', async () => {
   const db = openSqliteDatabase(':memory:');
   for (const name of ['alice', 'bob']) {
-    db.prepare('INSERT INTO users (id, name, timezone, created_at) VALUES (?, ?, ?, ?)').run(name, name, 'UTC', 0);
+    db.prepare('INSERT INTO users (id, name, timezone, created_at) VALUES (?, ?, ?, ?)').run(
+      name,
+      name,
+      'UTC',
+      0,
+    );
   }
   return createSqliteTimelineStore(db);
 });

@@ -1,5 +1,5 @@
-import { type CaptureStatus, type Modality, ProvenanceSchema, type Trust } from '@familiar/protocol';
 import type { CaptureKind } from '@familiar/protocol';
+import { type CaptureStatus, type Modality, ProvenanceSchema, type Trust } from '@familiar/protocol';
 import { ConflictError, ValidationError } from '../kernel/index.ts';
 import { parseJsonColumn, type SqliteDatabase } from '../storage/index.ts';
 import { observationContentHash } from './content-hash.ts';
@@ -100,14 +100,18 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     getObservation: db.prepare<[string, string], ObservationRow>(
       `SELECT ${OBSERVATION_COLUMNS} FROM observations o WHERE o.user_id = ? AND o.id = ?`,
     ),
-    countObservations: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM observations WHERE user_id = ?'),
+    countObservations: db.prepare<[string], { n: number }>(
+      'SELECT count(*) AS n FROM observations WHERE user_id = ?',
+    ),
     search: db.prepare<[string, string, number], ObservationRow & { score: number }>(
       `SELECT ${OBSERVATION_COLUMNS}, -bm25(observations_fts) AS score
        FROM observations_fts JOIN observations o ON o.seq = observations_fts.rowid
        WHERE observations_fts MATCH ? AND o.user_id = ?
        ORDER BY bm25(observations_fts) LIMIT ?`,
     ),
-    getCapture: db.prepare<[string, string], CaptureRow>('SELECT * FROM captures WHERE user_id = ? AND id = ?'),
+    getCapture: db.prepare<[string, string], CaptureRow>(
+      'SELECT * FROM captures WHERE user_id = ? AND id = ?',
+    ),
     insertCapture: db.prepare(
       `INSERT INTO captures (user_id, id, device_id, kind, media_type, sha256, size, captured_at, received_at, status, error)
        VALUES (@userId, @id, @deviceId, @kind, @mediaType, @sha256, @size, @capturedAt, @receivedAt, @status, NULL)`,
@@ -145,7 +149,9 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     capturesInRange: db.prepare<[string, number, number], { id: string }>(
       'SELECT id FROM captures WHERE user_id = ? AND captured_at >= ? AND captured_at < ?',
     ),
-    deleteObservationsBySeq: db.prepare('DELETE FROM observations WHERE seq IN (SELECT value FROM json_each(?))'),
+    deleteObservationsBySeq: db.prepare(
+      'DELETE FROM observations WHERE seq IN (SELECT value FROM json_each(?))',
+    ),
     captureStillUsed: db.prepare<[string, string], { one: number }>(
       'SELECT 1 AS one FROM observations WHERE user_id = ? AND capture_id = ? LIMIT 1',
     ),
@@ -222,13 +228,16 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       capturesToDelete = statements.capturesById.all(userId, ids).map((row) => row.id);
     } else {
       rows = statements.observationsInRange.all(userId, selector.fromMs, selector.toMs);
-      capturesToDelete = statements.capturesInRange.all(userId, selector.fromMs, selector.toMs).map((row) => row.id);
+      capturesToDelete = statements.capturesInRange
+        .all(userId, selector.fromMs, selector.toMs)
+        .map((row) => row.id);
     }
     if (capturesToDelete.length > 0) {
       rows = rows.concat(statements.observationsOfCaptures.all(userId, JSON.stringify(capturesToDelete)));
     }
     const seqs = [...new Set(rows.map((row) => row.seq))];
-    const observations = seqs.length > 0 ? statements.deleteObservationsBySeq.run(JSON.stringify(seqs)).changes : 0;
+    const observations =
+      seqs.length > 0 ? statements.deleteObservationsBySeq.run(JSON.stringify(seqs)).changes : 0;
     const candidates = new Set(rows.map((row) => row.capture_id).filter((id): id is string => id !== null));
     const forced = new Set(capturesToDelete);
     const unreferencedBlobs: string[] = [];
@@ -248,7 +257,9 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     const existing = statements.getCapture.get(userId, capture.id);
     if (existing) {
       if (existing.sha256 !== capture.sha256) {
-        throw new ConflictError(`capture ${capture.id} already exists with different content`, { id: capture.id });
+        throw new ConflictError(`capture ${capture.id} already exists with different content`, {
+          id: capture.id,
+        });
       }
       return { capture: toCapture(existing), created: false };
     }
@@ -298,7 +309,9 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       const page = rows.slice(0, options.limit).map(toObservation);
       const last = page.at(-1);
       const nextCursor =
-        rows.length > options.limit && last ? encodeCursor({ capturedAt: last.capturedAt, tiebreak: last.id }) : null;
+        rows.length > options.limit && last
+          ? encodeCursor({ capturedAt: last.capturedAt, tiebreak: last.id })
+          : null;
       return { observations: page, nextCursor };
     },
     async countObservations(userId) {

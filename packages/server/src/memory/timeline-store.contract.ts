@@ -49,7 +49,9 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
   describe(`TimelineStore contract: ${name}`, () => {
     it('stores a batch and reads it back, searchable at once', async () => {
       const store = await makeStore();
-      const a = note('Sam said the deadline moved to Friday', { provenance: { engine: 'test', version: '1' } });
+      const a = note('Sam said the deadline moved to Friday', {
+        provenance: { engine: 'test', version: '1' },
+      });
       const b = note('Bought oat milk and coffee', { capturedAt: T0 + HOUR });
       expect(await store.insertObservations('alice', [a, b])).toEqual({ inserted: 2 });
       expect(await store.getObservation('alice', a.id)).toEqual({ ...a, userId: 'alice' });
@@ -85,7 +87,9 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       const a = note('first version');
       await store.insertObservations('alice', [a]);
       const fresh = note('a fresh one');
-      await expect(store.insertObservations('alice', [fresh, { ...a, text: 'second version' }])).rejects.toMatchObject({
+      await expect(
+        store.insertObservations('alice', [fresh, { ...a, text: 'second version' }]),
+      ).rejects.toMatchObject({
         code: 'id_conflict',
       });
       expect(await store.getObservation('alice', fresh.id)).toBeNull();
@@ -113,7 +117,11 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await store.listObservations('alice', { limit: 3, ...(cursor ? { cursor } : {}), order: 'asc' });
+        const page = await store.listObservations('alice', {
+          limit: 3,
+          ...(cursor ? { cursor } : {}),
+          order: 'asc',
+        });
         seen.push(...page.observations.map((o) => o.id));
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
@@ -122,11 +130,17 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       const newest = await store.listObservations('alice', { limit: 100 });
       expect(newest.observations.map((o) => o.id)).toEqual(expected.map((o) => o.id).reverse());
       expect(newest.nextCursor).toBeNull();
-      const ranged = await store.listObservations('alice', { limit: 100, fromMs: T0 + HOUR, toMs: T0 + 2 * HOUR });
+      const ranged = await store.listObservations('alice', {
+        limit: 100,
+        fromMs: T0 + HOUR,
+        toMs: T0 + 2 * HOUR,
+      });
       expect(ranged.observations.every((o) => o.capturedAt === T0 + HOUR)).toBe(true);
       const chats = await store.listObservations('alice', { limit: 100, modality: 'chat' });
       expect(chats.observations.map((o) => o.id)).toEqual([items[6]!.id]);
-      await expect(store.listObservations('alice', { limit: 1, cursor: 'not a cursor' })).rejects.toMatchObject({
+      await expect(
+        store.listObservations('alice', { limit: 1, cursor: 'not a cursor' }),
+      ).rejects.toMatchObject({
         code: 'validation_failed',
       });
     });
@@ -150,7 +164,9 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       expect((await store.insertCapture('alice', first)).created).toBe(true);
       expect((await store.insertCapture('alice', first)).created).toBe(false);
       await store.insertCapture('alice', second);
-      expect(await store.listBlobs('alice')).toEqual([{ sha256: sha, size: 10, mediaType: 'image/jpeg', refCount: 2 }]);
+      expect(await store.listBlobs('alice')).toEqual([
+        { sha256: sha, size: 10, mediaType: 'image/jpeg', refCount: 2 },
+      ]);
       const fromFirst = note('a frame reading', { captureId: first.id });
       const alsoFromFirst = note('a caption', { captureId: first.id });
       const fromSecond = note('another reading', { captureId: second.id });
@@ -212,7 +228,10 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       const { capture: stored } = await store.insertCapture('alice', c);
       expect(stored.status).toBe('pending');
       await store.setCaptureStatus('alice', c.id, 'failed', 'engine crashed');
-      expect(await store.getCapture('alice', c.id)).toMatchObject({ status: 'failed', error: 'engine crashed' });
+      expect(await store.getCapture('alice', c.id)).toMatchObject({
+        status: 'failed',
+        error: 'engine crashed',
+      });
       expect(await store.listCaptures('alice', { status: 'pending' })).toEqual([]);
       await expect(store.insertCapture('alice', { ...c, sha256: '0'.repeat(64) })).rejects.toMatchObject({
         code: 'id_conflict',

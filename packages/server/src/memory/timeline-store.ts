@@ -38,7 +38,10 @@ export interface TimelineStore {
   /** Records a capture and takes a reference on its blob; an existing id with the same hash is a no-op. */
   insertCapture(userId: string, capture: NewCapture): Promise<{ capture: StoredCapture; created: boolean }>;
   getCapture(userId: string, id: string): Promise<StoredCapture | null>;
-  listCaptures(userId: string, options?: { status?: CaptureStatus; limit?: number }): Promise<StoredCapture[]>;
+  listCaptures(
+    userId: string,
+    options?: { status?: CaptureStatus; limit?: number },
+  ): Promise<StoredCapture[]>;
   setCaptureStatus(userId: string, id: string, status: CaptureStatus, error?: string | null): Promise<void>;
   /** The blobs the user's captures reference. */
   listBlobs(userId: string): Promise<BlobRecord[]>;

@@ -1,4 +1,4 @@
 export * from './dialect.ts';
+export * from './json-column.ts';
 export * from './migrations.ts';
 export * from './sqlite-database.ts';
-export * from './json-column.ts';

@@ -2,7 +2,11 @@ import type { z } from 'zod';
 import { FamiliarError } from '../kernel/index.ts';
 
 /** Reads a JSON column back through its schema, so a damaged row is an error and never a wrong value. */
-export function parseJsonColumn<T extends z.ZodType>(schema: T, value: string | null, where: string): z.infer<T> | null {
+export function parseJsonColumn<T extends z.ZodType>(
+  schema: T,
+  value: string | null,
+  where: string,
+): z.infer<T> | null {
   if (value === null) return null;
   let parsed: unknown;
   try {
@@ -11,6 +15,7 @@ export function parseJsonColumn<T extends z.ZodType>(schema: T, value: string | 
     throw new FamiliarError('storage_failed', `stored JSON in ${where} is damaged`, { cause });
   }
   const result = schema.safeParse(parsed);
-  if (!result.success) throw new FamiliarError('storage_failed', `stored JSON in ${where} does not match its schema`);
+  if (!result.success)
+    throw new FamiliarError('storage_failed', `stored JSON in ${where} does not match its schema`);
   return result.data;
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FamiliarError } from '../kernel/index.ts';
 import { sqliteDialect } from './dialect.ts';
-import { type Migration, migrations as allMigrations } from './migrations.ts';
+import { migrations as allMigrations, type Migration } from './migrations.ts';
 
 export type SqliteDatabase = Database.Database;
 
@@ -11,7 +11,10 @@ export type SqliteDatabase = Database.Database;
  * Opens (creating if needed) Familiar's SQLite database: WAL, `synchronous=FULL` so a committed write survives
  * power loss, foreign keys on, a busy timeout so the CLI and the server can share it, and every migration applied.
  */
-export function openSqliteDatabase(path: string, options: { migrations?: readonly Migration[] } = {}): SqliteDatabase {
+export function openSqliteDatabase(
+  path: string,
+  options: { migrations?: readonly Migration[]; synchronous?: 'FULL' | 'NORMAL' } = {},
+): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let db: SqliteDatabase;
   try {
@@ -20,7 +23,7 @@ export function openSqliteDatabase(path: string, options: { migrations?: readonl
     throw new FamiliarError('storage_failed', `cannot open the database at ${path}`, { cause });
   }
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 10000');
   migrate(db, options.migrations ?? allMigrations);

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAccounts, createSqliteAccountStore } from './accounts/index.ts';
+import { createArchive } from './archive/index.ts';
+import { createAsk } from './assistant/index.ts';
+import { createSqliteAuditLog } from './audit/index.ts';
+import { createFsBlobStore } from './blobs/index.ts';
+import type { Config } from './config.ts';
+import { probeEngines } from './engines/index.ts';
+import { createMediaLinks } from './http/media-links.ts';
+import { createFileIngest } from './ingest/index.ts';
+import { createSqliteJobQueue } from './jobs/index.ts';
+import {
+  type Clock,
+  createUlidGenerator,
+  type IdGenerator,
+  type Logger,
+  systemClock,
+} from './kernel/index.ts';
+import { createSqlitePeopleStore, createSqliteTimelineStore, createTimeline } from './memory/index.ts';
+import { openSqliteDatabase } from './storage/index.ts';
+
+/** Reads the installation's secret key (for signed media links), creating it on first use. */
+function loadSecret(home: string): Uint8Array {
+  const path = join(home, 'secret.key');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
+  const secret = readFileSync(path);
+  if (secret.length < 32)
+    throw new Error(`${path} is damaged: delete it to make a new one (signed links will reset)`);
+  return secret;
+}
+
+/**
+ * The composition root: opens the data directory and wires every adapter to its service. The server and the CLI
+ * both start here, so a CLI command works on the same store whether or not a server is running.
+ */
+export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clock; newId?: IdGenerator }) {
+  const { logger, clock = systemClock, newId = createUlidGenerator() } = deps;
+  mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  chmodSync(config.home, 0o700);
+  const databasePath = join(config.home, 'familiar.db');
+  const db = openSqliteDatabase(databasePath);
+  // Audit records of reads go through their own connection with synchronous=NORMAL: durable across a crash of the
+  // process (WAL), and an fsync per ask or list is not paid on the read path.
+  const auditDb = openSqliteDatabase(databasePath, { synchronous: 'NORMAL' });
+  const blobRoot = join(config.home, 'blobs');
+
+  const timelineStore = createSqliteTimelineStore(db);
+  const blobs = createFsBlobStore({ root: blobRoot });
+  const people = createSqlitePeopleStore(db);
+  const audit = createSqliteAuditLog(auditDb);
+  const jobs = createSqliteJobQueue(db, { clock, newId });
+  const accounts = createAccounts({ store: createSqliteAccountStore(db), clock, newId });
+  const timeline = createTimeline({ store: timelineStore, blobs, people, audit, jobs, clock, newId, logger });
+  const ask = createAsk({ store: timelineStore, audit, clock });
+  const archive = createArchive({ accounts, timeline, people, audit, clock, newId });
+  const fileIngest = createFileIngest({ timeline });
+  const mediaLinks = createMediaLinks({
+    secret: loadSecret(config.home),
+    clock,
+    ttlSeconds: config.mediaUrlTtl,
+  });
+
+  return {
+    config,
+    logger,
+    clock,
+    newId,
+    accounts,
+    timeline,
+    ask,
+    audit,
+    jobs,
+    people,
+    blobs,
+    mediaLinks,
+    archive,
+    fileIngest,
+    /** What `familiar status` shows: data, disk, backlog and engines. */
+    async status() {
+      const fileSize = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+      const users = await Promise.all(
+        (await accounts.listUsers()).map(async (user) => ({
+          name: user.name,
+          timezone: user.timezone,
+          observations: await timeline.count(user.id),
+          captures: (await timeline.listCaptures(user.id)).length,
+          devices: (await accounts.listDevices(user.name)).filter((d) => d.revokedAt === null).length,
+        })),
+      );
+      return {
+        home: config.home,
+        disk: {
+          databaseBytes: fileSize(databasePath) + fileSize(`${databasePath}-wal`),
+          blobBytes: await blobs.diskUsage(),
+        },
+        users,
+        backlog: await jobs.backlog(),
+        engines: probeEngines(),
+      };
+    },
+    close() {
+      auditDb.close();
+      db.close();
+    },
+  };
+}
+
+/** Everything the edges (HTTP, CLI) use. */
+export type Familiar = ReturnType<typeof openFamiliar>;

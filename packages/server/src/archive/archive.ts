@@ -1,0 +1,310 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CaptureSchema, ObservationSchema, PROTOCOL_VERSION } from '@familiar/protocol';
+import { z } from 'zod';
+import type { Accounts, User } from '../accounts/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import {
+  type Clock,
+  describeIssues,
+  FamiliarError,
+  fromIso,
+  type IdGenerator,
+  ValidationError,
+} from '../kernel/index.ts';
+import {
+  type NewObservation,
+  type PeopleStore,
+  type Person,
+  presentCapture,
+  presentObservation,
+  type StoredCapture,
+  type Timeline,
+} from '../memory/index.ts';
+
+/** The manifest at the top of an export directory. */
+export const ManifestSchema = z.object({
+  format: z.literal('familiar-export'),
+  version: z.literal(1),
+  protocolVersion: z.number().int(),
+  exportedAt: z.string(),
+  user: z.object({ name: z.string(), timezone: z.string() }),
+  counts: z.object({
+    observations: z.number().int(),
+    captures: z.number().int(),
+    blobs: z.number().int(),
+    people: z.number().int(),
+  }),
+});
+
+const PersonLineSchema = z.object({
+  name: z.string().min(1),
+  aliases: z.array(z.string()),
+  optedOut: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const PAGE = 1000;
+
+/** Exports and imports a user's whole timeline: observations, captures with their media, and people. */
+export function createArchive(deps: {
+  accounts: Accounts;
+  timeline: Timeline;
+  people: PeopleStore;
+  audit: AuditLog;
+  clock: Clock;
+  newId: IdGenerator;
+}) {
+  const { accounts, timeline, people, audit, clock, newId } = deps;
+  const actorFor = (user: User) => ({ userId: user.id, deviceId: null, label: 'cli' });
+
+  /** Every observation of the user, oldest first, a page at a time. */
+  async function* allObservations(user: User) {
+    let cursor: string | undefined;
+    do {
+      const page = await timeline.list(actorFor(user), {
+        limit: PAGE,
+        order: 'asc',
+        ...(cursor ? { cursor } : {}),
+      });
+      yield* page.observations;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  return {
+    /** Writes observations as JSONL lines through `write` (for `familiar export` to stdout). */
+    async exportJsonl(user: User, write: (line: string) => void): Promise<number> {
+      let count = 0;
+      for await (const observation of allObservations(user)) {
+        write(`${JSON.stringify(presentObservation(observation))}\n`);
+        count += 1;
+      }
+      await audit.record({
+        userId: user.id,
+        at: clock.now(),
+        actor: 'cli',
+        action: 'export',
+        target: null,
+        details: { observations: count, to: 'stdout' },
+      });
+      return count;
+    },
+
+    /** Writes a full export directory: manifest, observations, captures, people and the media blobs. */
+    async exportDirectory(user: User, out: string) {
+      if (existsSync(out) && readdirSync(out).length > 0) {
+        throw new ValidationError(`${out} is not empty: export into a new or empty directory`);
+      }
+      mkdirSync(join(out, 'blobs'), { recursive: true });
+      const observationLines: string[] = [];
+      for await (const observation of allObservations(user))
+        observationLines.push(JSON.stringify(presentObservation(observation)));
+      const captures = await timeline.listCaptures(user.id);
+      const hashes = new Set<string>();
+      for (const capture of captures) {
+        if (hashes.has(capture.sha256)) continue;
+        const bytes = await timeline.readBlob(user.id, capture.sha256);
+        if (!bytes)
+          throw new FamiliarError(
+            'storage_failed',
+            `the media of capture ${capture.id} is missing from disk`,
+          );
+        writeFileSync(join(out, 'blobs', capture.sha256), bytes);
+        hashes.add(capture.sha256);
+      }
+      const persons = await people.list(user.id);
+      writeFileSync(join(out, 'observations.jsonl'), observationLines.map((l) => `${l}\n`).join(''));
+      writeFileSync(
+        join(out, 'captures.jsonl'),
+        captures.map((c) => `${JSON.stringify(presentCapture(c))}\n`).join(''),
+      );
+      writeFileSync(
+        join(out, 'people.jsonl'),
+        persons
+          .map(
+            (p) =>
+              `${JSON.stringify({ name: p.name, aliases: p.aliases, optedOut: p.optedOut, createdAt: new Date(p.createdAt).toISOString(), updatedAt: new Date(p.updatedAt).toISOString() })}\n`,
+          )
+          .join(''),
+      );
+      const counts = {
+        observations: observationLines.length,
+        captures: captures.length,
+        blobs: hashes.size,
+        people: persons.length,
+      };
+      const manifest: z.infer<typeof ManifestSchema> = {
+        format: 'familiar-export',
+        version: 1,
+        protocolVersion: PROTOCOL_VERSION,
+        exportedAt: new Date(clock.now()).toISOString(),
+        user: { name: user.name, timezone: user.timezone },
+        counts,
+      };
+      writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      await audit.record({
+        userId: user.id,
+        at: clock.now(),
+        actor: 'cli',
+        action: 'export',
+        target: null,
+        details: { ...counts, to: out },
+      });
+      return counts;
+    },
+
+    /**
+     * Restores an export directory into the named user (created with the exported time zone if missing). Everything
+     * is read and checked first (schemas, blob hashes), so a damaged export changes nothing; re-importing is a no-op.
+     */
+    async importDirectory(
+      dir: string,
+      options: { userName?: string; onProgress?: (done: number, total: number) => void } = {},
+    ) {
+      const manifestPath = join(dir, 'manifest.json');
+      if (!existsSync(manifestPath))
+        throw new ValidationError(`${dir} is not a Familiar export: it has no manifest.json`);
+      let manifestJson: unknown;
+      try {
+        manifestJson = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      } catch {
+        throw new ValidationError(`${manifestPath} is not valid JSON`);
+      }
+      const manifest = ManifestSchema.safeParse(manifestJson);
+      if (!manifest.success)
+        throw new ValidationError(
+          `${manifestPath} is not a Familiar export manifest`,
+          describeIssues(manifest.error.issues),
+        );
+
+      const readLines = async <T extends z.ZodType>(file: string, schema: T): Promise<Array<z.infer<T>>> => {
+        const path = join(dir, file);
+        if (!existsSync(path)) return [];
+        const rows: Array<z.infer<T>> = [];
+        let lineNumber = 0;
+        for await (const line of createInterface({
+          input: createReadStream(path, 'utf8'),
+          crlfDelay: Number.POSITIVE_INFINITY,
+        })) {
+          lineNumber += 1;
+          if (line.trim() === '') continue;
+          let value: unknown;
+          try {
+            value = JSON.parse(line);
+          } catch {
+            throw new ValidationError(`${file} line ${lineNumber} is not valid JSON; nothing was imported`);
+          }
+          const parsed = schema.safeParse(value);
+          if (!parsed.success) {
+            throw new ValidationError(
+              `${file} line ${lineNumber} does not match the schema; nothing was imported`,
+              describeIssues(parsed.error.issues),
+            );
+          }
+          rows.push(parsed.data);
+        }
+        return rows;
+      };
+
+      const observations = await readLines('observations.jsonl', ObservationSchema);
+      const captures = await readLines('captures.jsonl', CaptureSchema);
+      const persons = await readLines('people.jsonl', PersonLineSchema);
+      const blobs = new Map<string, Uint8Array>();
+      for (const capture of captures) {
+        if (blobs.has(capture.sha256)) continue;
+        const path = join(dir, 'blobs', capture.sha256);
+        if (!/^[0-9a-f]{64}$/.test(capture.sha256) || !existsSync(path)) {
+          throw new ValidationError(
+            `the media of capture ${capture.id} (blobs/${capture.sha256}) is missing; nothing was imported`,
+          );
+        }
+        const bytes = readFileSync(path);
+        if (createHash('sha256').update(bytes).digest('hex') !== capture.sha256) {
+          throw new ValidationError(`blobs/${capture.sha256} does not match its hash; nothing was imported`);
+        }
+        blobs.set(capture.sha256, bytes);
+      }
+
+      const userName = options.userName ?? manifest.data.user.name;
+      const user =
+        (await accounts.listUsers()).find((u) => u.name === userName) ??
+        (await accounts.addUser({ name: userName, timezone: manifest.data.user.timezone }));
+
+      const total = captures.length + observations.length;
+      let done = 0;
+      for (const capture of captures) {
+        const stored: StoredCapture = {
+          id: capture.id,
+          userId: user.id,
+          deviceId: capture.deviceId,
+          kind: capture.kind,
+          mediaType: capture.mediaType,
+          sha256: capture.sha256,
+          size: capture.size,
+          capturedAt: fromIso(capture.capturedAt),
+          receivedAt: fromIso(capture.receivedAt),
+          status: capture.status,
+          error: capture.error,
+        };
+        await timeline.restoreCapture(user.id, stored, blobs.get(capture.sha256)!);
+        options.onProgress?.(++done, total);
+      }
+      let inserted = 0;
+      for (let start = 0; start < observations.length; start += PAGE) {
+        const batch: NewObservation[] = observations.slice(start, start + PAGE).map((o) => ({
+          id: o.id,
+          deviceId: o.deviceId,
+          modality: o.modality,
+          capturedAt: fromIso(o.capturedAt),
+          receivedAt: fromIso(o.receivedAt),
+          text: o.text,
+          captureId: o.captureId,
+          provenance: o.provenance,
+          trust: o.trust,
+        }));
+        inserted += (await timeline.restore(user.id, batch)).inserted;
+        done += batch.length;
+        options.onProgress?.(done, total);
+      }
+      let peopleAdded = 0;
+      for (const person of persons) {
+        const existing = await people.find(user.id, person.name);
+        if (existing) continue;
+        const restored: Person = {
+          id: newId(),
+          userId: user.id,
+          name: person.name,
+          aliases: person.aliases,
+          optedOut: person.optedOut,
+          createdAt: fromIso(person.createdAt),
+          updatedAt: fromIso(person.updatedAt),
+        };
+        await people.add(restored);
+        peopleAdded += 1;
+      }
+      const result = {
+        user: user.name,
+        observations: observations.length,
+        inserted,
+        captures: captures.length,
+        people: peopleAdded,
+      };
+      await audit.record({
+        userId: user.id,
+        at: clock.now(),
+        actor: 'cli',
+        action: 'import',
+        target: null,
+        details: { ...result, from: dir },
+      });
+      return result;
+    },
+  };
+}
+
+/** The archive service's type. */
+export type Archive = ReturnType<typeof createArchive>;

@@ -1,0 +1,623 @@
+import cliProgress from 'cli-progress';
+import { Command, CommanderError } from 'commander';
+import type { User } from '../accounts/index.ts';
+import { type Familiar, openFamiliar } from '../app.ts';
+import { CONFIG_VARIABLES, type Config, loadConfig } from '../config.ts';
+import {
+  createLogger,
+  FamiliarError,
+  formatMoment,
+  type Logger,
+  toIso,
+  ValidationError,
+} from '../kernel/index.ts';
+import type { Actor, ForgetSelector } from '../memory/index.ts';
+import { startServer } from '../server.ts';
+import { createOutput, formatBytes, type Output, table } from './output.ts';
+import { parseTimeArgument } from './time-arguments.ts';
+
+interface GlobalOptions {
+  json?: boolean;
+  home?: string;
+}
+
+const cliActor = (user: User): Actor => ({ userId: user.id, deviceId: null, label: 'cli' });
+
+/** Builds the `familiar` command tree; `run` executes it (exported for in-process tests). */
+export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: boolean) => Output } = {}) {
+  const env = io.env ?? process.env;
+  const program = new Command('familiar');
+  program
+    .description(
+      'Familiar: your own local-first memory and assistant. Data lives in FAMILIAR_HOME (default ~/.familiar).',
+    )
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('--home <dir>', 'data directory (overrides FAMILIAR_HOME)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `\nConfiguration (environment variables):\n${CONFIG_VARIABLES.map(([name, def, what]) => `  ${name.padEnd(24)} ${what} (default ${def})`).join('\n')}`,
+    );
+
+  const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
+  const configFor = (command: Command): Config => {
+    const options = globals(command);
+    return loadConfig(options.home ? { ...env, FAMILIAR_HOME: options.home } : env);
+  };
+  const outputFor = (command: Command) => (io.output ?? createOutput)(Boolean(globals(command).json));
+  const loggerFor = (config: Config): Logger => createLogger({ level: config.logLevel });
+
+  /** Opens the store for one command and closes it afterwards, whatever happens. */
+  async function withFamiliar<T>(
+    command: Command,
+    work: (familiar: Familiar, out: Output) => Promise<T>,
+  ): Promise<T> {
+    const config = configFor(command);
+    const familiar = openFamiliar(config, {
+      logger: createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }),
+    });
+    try {
+      return await work(familiar, outputFor(command));
+    } finally {
+      familiar.close();
+    }
+  }
+
+  program
+    .command('start')
+    .description('run the server (HTTP API, web page, job workers) until Ctrl-C')
+    .action(async (_options, command: Command) => {
+      const config = configFor(command);
+      const logger = loggerFor(config);
+      const server = await startServer(config, logger);
+      const users = await server.familiar.accounts.listUsers();
+      process.stderr.write(`Familiar listening on ${server.url} (data in ${config.home})\n`);
+      if (users.length === 0) {
+        process.stderr.write(
+          'No users yet. In another terminal: npx familiar user add <name> && npx familiar device add --name <device>\n',
+        );
+      }
+      const engines = (await server.familiar.status()).engines;
+      const available = engines.filter((engine) => engine.available).map((engine) => engine.name);
+      process.stderr.write(
+        `Optional engines: ${available.length}/${engines.length} available${available.length ? ` (${available.join(', ')})` : ''}; \`familiar status\` says how to add the others.\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stderr.write(`\n${signal} received: shutting down…\n`);
+          server.close().then(resolve, resolve);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      process.stderr.write('Familiar stopped cleanly.\n');
+    });
+
+  const user = program.command('user').description('manage the people whose timelines this server keeps');
+  user
+    .command('add <name>')
+    .description('add a user')
+    .option('--timezone <iana>', 'IANA time zone, e.g. Europe/Paris (default: this machine’s)')
+    .action(async (name: string, options: { timezone?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const created = await familiar.accounts.addUser({
+          name,
+          ...(options.timezone ? { timezone: options.timezone } : {}),
+        });
+        await familiar.audit.record({
+          userId: created.id,
+          at: familiar.clock.now(),
+          actor: 'cli',
+          action: 'user.add',
+          target: created.id,
+          details: { name },
+        });
+        out.result(
+          { id: created.id, name: created.name, timezone: created.timezone },
+          `Added user ${created.name} (time zone ${created.timezone}).`,
+        );
+      }),
+    );
+  user
+    .command('list')
+    .description('list users')
+    .action(async (_o, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const users = await familiar.accounts.listUsers();
+        out.result(
+          users.map((u) => ({ id: u.id, name: u.name, timezone: u.timezone, createdAt: toIso(u.createdAt) })),
+          users.length === 0
+            ? 'No users yet: add one with `familiar user add <name>`.'
+            : table(
+                ['NAME', 'TIME ZONE', 'ID'],
+                users.map((u) => [u.name, u.timezone, u.id]),
+              ),
+        );
+      }),
+    );
+
+  const device = program
+    .command('device')
+    .description('manage the devices (glasses, phones, laptops) that send data');
+  device
+    .command('add')
+    .description('add a device and print its token (shown only once)')
+    .requiredOption('--name <label>', 'a name for the device, e.g. glasses')
+    .option('--user <name>', 'whose device (default: the only user)')
+    .action(async (options: { name: string; user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const { device: added, token } = await familiar.accounts.addDevice({
+          name: options.name,
+          ...(options.user ? { userName: options.user } : {}),
+        });
+        await familiar.audit.record({
+          userId: added.userId,
+          at: familiar.clock.now(),
+          actor: 'cli',
+          action: 'device.add',
+          target: added.id,
+          details: { name: added.name },
+        });
+        out.result(
+          { token, device: { id: added.id, name: added.name } },
+          `Device "${added.name}" added (${added.id}).\nToken (shown once; store it on the device):\n${token}`,
+        );
+      }),
+    );
+  device
+    .command('list')
+    .description('list devices')
+    .option('--user <name>', 'whose devices (default: the only user)')
+    .action(async (options: { user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const devices = await familiar.accounts.listDevices(options.user);
+        out.result(
+          devices.map((d) => ({
+            id: d.id,
+            name: d.name,
+            createdAt: toIso(d.createdAt),
+            revokedAt: d.revokedAt === null ? null : toIso(d.revokedAt),
+            lastSeenAt: d.lastSeenAt === null ? null : toIso(d.lastSeenAt),
+          })),
+          devices.length === 0
+            ? 'No devices yet: add one with `familiar device add --name <label>`.'
+            : table(
+                ['NAME', 'ID', 'STATE', 'LAST SEEN'],
+                devices.map((d) => [
+                  d.name,
+                  d.id,
+                  d.revokedAt === null ? 'active' : 'revoked',
+                  d.lastSeenAt === null ? 'never' : toIso(d.lastSeenAt),
+                ]),
+              ),
+        );
+      }),
+    );
+  device
+    .command('revoke <device>')
+    .description('revoke a device (by id or name): its token stops working at once')
+    .option('--user <name>', 'whose device (default: the only user)')
+    .action(async (which: string, options: { user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const revoked = await familiar.accounts.revokeDevice(options.user, which);
+        await familiar.audit.record({
+          userId: revoked.userId,
+          at: familiar.clock.now(),
+          actor: 'cli',
+          action: 'device.revoke',
+          target: revoked.id,
+          details: null,
+        });
+        out.result(
+          { id: revoked.id, name: revoked.name, revokedAt: toIso(revoked.revokedAt!) },
+          `Device "${revoked.name}" revoked.`,
+        );
+      }),
+    );
+  device
+    .command('rename <device> <newName>')
+    .description('rename a device (by id or name)')
+    .option('--user <name>', 'whose device (default: the only user)')
+    .action(async (which: string, newName: string, options: { user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const renamed = await familiar.accounts.renameDevice(options.user, which, newName);
+        out.result({ id: renamed.id, name: renamed.name }, `Device ${renamed.id} is now "${renamed.name}".`);
+      }),
+    );
+
+  const people = program.command('people').description('the people you know (names, aliases, opt-outs)');
+  people
+    .command('add <name>')
+    .description('add a person')
+    .option('--alias <alias...>', 'other names for them')
+    .option('--user <name>', 'whose contact (default: the only user)')
+    .action(async (name: string, options: { alias?: string[]; user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const owner = await familiar.accounts.resolveUser(options.user);
+        const trimmed = name.trim();
+        if (!trimmed) throw new ValidationError('a person needs a name');
+        const now = familiar.clock.now();
+        const person = await familiar.people.add({
+          id: familiar.newId(),
+          userId: owner.id,
+          name: trimmed,
+          aliases: options.alias ?? [],
+          optedOut: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+        out.result({ id: person.id, name: person.name, aliases: person.aliases }, `Added ${person.name}.`);
+      }),
+    );
+  people
+    .command('list')
+    .description('list people')
+    .option('--user <name>', 'whose contacts (default: the only user)')
+    .action(async (options: { user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const owner = await familiar.accounts.resolveUser(options.user);
+        const list = await familiar.people.list(owner.id);
+        out.result(
+          list.map((p) => ({ id: p.id, name: p.name, aliases: p.aliases, optedOut: p.optedOut })),
+          list.length === 0
+            ? 'No people yet: add one with `familiar people add <name>`.'
+            : table(
+                ['NAME', 'ALIASES', 'OPTED OUT'],
+                list.map((p) => [p.name, p.aliases.join(', '), p.optedOut ? 'yes' : 'no']),
+              ),
+        );
+      }),
+    );
+  for (const [verb, optedOut] of [
+    ['opt-out', true],
+    ['opt-in', false],
+  ] as const) {
+    people
+      .command(`${verb} <name>`)
+      .description(
+        optedOut
+          ? 'record that this person does not want to be captured or identified'
+          : 'withdraw an opt-out',
+      )
+      .option('--user <name>', 'whose contact (default: the only user)')
+      .action(async (name: string, options: { user?: string }, command: Command) =>
+        withFamiliar(command, async (familiar, out) => {
+          const owner = await familiar.accounts.resolveUser(options.user);
+          const person = await familiar.people.find(owner.id, name);
+          if (!person)
+            throw new FamiliarError(
+              'not_found',
+              `no person named "${name}": add them with \`familiar people add "${name}"\``,
+            );
+          const updated = await familiar.people.update(owner.id, person.id, {
+            optedOut,
+            updatedAt: familiar.clock.now(),
+          });
+          out.result(
+            { id: updated.id, name: updated.name, optedOut: updated.optedOut },
+            `${updated.name} is now ${optedOut ? 'opted out' : 'opted in'}.`,
+          );
+        }),
+      );
+  }
+
+  program
+    .command('status')
+    .description('show data, disk use, job backlog and which optional engines are available')
+    .action(async (_o, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const status = await familiar.status();
+        out.result(status, () => {
+          const lines = [
+            `Data directory: ${status.home}`,
+            `Disk: database ${formatBytes(status.disk.databaseBytes)}, media ${formatBytes(status.disk.blobBytes)}`,
+            '',
+          ];
+          lines.push(
+            status.users.length === 0
+              ? 'Users: none yet (familiar user add <name>)'
+              : table(
+                  ['USER', 'TIME ZONE', 'OBSERVATIONS', 'CAPTURES', 'DEVICES'],
+                  status.users.map((u) => [
+                    u.name,
+                    u.timezone,
+                    String(u.observations),
+                    String(u.captures),
+                    String(u.devices),
+                  ]),
+                ),
+          );
+          lines.push(
+            '',
+            status.backlog.length === 0
+              ? 'Job backlog: empty'
+              : table(
+                  ['JOB TYPE', 'STATUS', 'COUNT'],
+                  status.backlog.map((b) => [b.type, b.status, String(b.count)]),
+                ),
+          );
+          lines.push(
+            '',
+            'Optional engines:',
+            table(
+              ['ENGINE', 'FOR', 'STATE'],
+              status.engines.map((e) => [e.name, e.purpose, e.detail]),
+            ),
+          );
+          return lines.join('\n');
+        });
+      }),
+    );
+
+  program
+    .command('audit')
+    .description('show the audit log: data access, exports, deletions, account changes')
+    .option('--user <name>', 'whose log (default: the only user)')
+    .option('--limit <n>', 'how many events', '50')
+    .action(async (options: { user?: string; limit: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const owner = await familiar.accounts.resolveUser(options.user);
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+          throw new ValidationError('--limit must be a whole number from 1 to 10000');
+        const events = await familiar.audit.list(owner.id, { limit });
+        out.result(
+          events.map((e) => ({ ...e, at: toIso(e.at) })),
+          events.length === 0
+            ? 'The audit log is empty.'
+            : table(
+                ['WHEN', 'WHO', 'ACTION', 'TARGET', 'DETAILS'],
+                events.map((e) => [
+                  formatMoment(e.at, owner.timezone),
+                  e.actor,
+                  e.action,
+                  e.target ?? '',
+                  e.details ? JSON.stringify(e.details) : '',
+                ]),
+              ),
+        );
+      }),
+    );
+
+  program
+    .command('ingest <files...>')
+    .description(
+      'add files to a timeline: .jsonl observations, .txt/.md notes, media files as pending captures',
+    )
+    .option('--user <name>', 'whose timeline (default: the only user)')
+    .action(async (files: string[], options: { user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const owner = await familiar.accounts.resolveUser(options.user);
+        const plan = familiar.fileIngest.plan(files);
+        const totalBytes = plan.reduce((sum, f) => sum + f.bytes, 0);
+        const bar =
+          process.stderr.isTTY && !out.json
+            ? new cliProgress.SingleBar(
+                {
+                  format: 'ingest [{bar}] {percentage}% | {value}/{total} files | {items} items',
+                  stream: process.stderr,
+                },
+                cliProgress.Presets.shades_classic,
+              )
+            : null;
+        bar?.start(plan.length, 0, { items: 0 });
+        const results = [];
+        let items = 0;
+        for (const file of plan) {
+          const result = await familiar.fileIngest.ingestFile(cliActor(owner), file, (n) => {
+            items += n;
+            bar?.update({ items });
+          });
+          results.push(result);
+          bar?.increment();
+          if (!bar && !out.json)
+            out.info(
+              `${file.path}: ${result.items} ${result.kind === 'capture' ? 'capture' : 'observations'} (${result.inserted} new)`,
+            );
+        }
+        bar?.stop();
+        const observations = results.filter((r) => r.kind !== 'capture').reduce((s, r) => s + r.items, 0);
+        const newObservations = results
+          .filter((r) => r.kind !== 'capture')
+          .reduce((s, r) => s + r.inserted, 0);
+        const captures = results.filter((r) => r.kind === 'capture').length;
+        out.result(
+          { files: results, observations, newObservations, captures, bytes: totalBytes },
+          `Ingested ${plan.length} file${plan.length === 1 ? '' : 's'} (${formatBytes(totalBytes)}): ${observations} observations (${newObservations} new), ${captures} captures waiting for perception.`,
+        );
+      }),
+    );
+
+  program
+    .command('ask <question...>')
+    .description('ask about your timeline; the answer cites the moments it came from')
+    .option('--user <name>', 'whose timeline (default: the only user)')
+    .option('--limit <n>', 'how many moments to cite (1-20)', '5')
+    .action(async (words: string[], options: { user?: string; limit: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const owner = await familiar.accounts.resolveUser(options.user);
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 20)
+          throw new ValidationError('--limit must be a whole number from 1 to 20');
+        const question = words.join(' ').trim();
+        if (!question)
+          throw new ValidationError('ask a question, e.g. familiar ask "where did I leave the keys?"');
+        const result = await familiar.ask.ask(
+          { userId: owner.id, label: 'cli', timezone: owner.timezone },
+          question,
+          { limit },
+        );
+        out.result(
+          {
+            answer: result.answer,
+            citations: result.citations.map((c) => ({
+              id: c.id,
+              capturedAt: toIso(c.capturedAt),
+              text: c.text,
+              modality: c.modality,
+            })),
+            model: result.model,
+          },
+          result.answer,
+        );
+      }),
+    );
+
+  program
+    .command('export')
+    .description(
+      'export a timeline: observations as JSONL on stdout, or everything (with media) into --out <dir>',
+    )
+    .option('--user <name>', 'whose timeline (default: the only user)')
+    .option(
+      '--out <dir>',
+      'write a full export (observations, captures, media, people) into this new directory',
+    )
+    .action(async (options: { user?: string; out?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const owner = await familiar.accounts.resolveUser(options.user);
+        if (options.out) {
+          const counts = await familiar.archive.exportDirectory(owner, options.out);
+          out.result(
+            { out: options.out, ...counts },
+            `Exported ${counts.observations} observations, ${counts.captures} captures (${counts.blobs} media files) and ${counts.people} people to ${options.out}.`,
+          );
+        } else {
+          const count = await familiar.archive.exportJsonl(owner, (line) => process.stdout.write(line));
+          out.info(`Exported ${count} observations.`);
+        }
+      }),
+    );
+
+  program
+    .command('import <dir>')
+    .description('restore a directory written by `familiar export --out` (creates the user if needed)')
+    .option('--user <name>', 'import into this user (default: the exported user’s name)')
+    .action(async (dir: string, options: { user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const bar =
+          process.stderr.isTTY && !out.json
+            ? new cliProgress.SingleBar(
+                { format: 'import [{bar}] {percentage}% | {value}/{total}', stream: process.stderr },
+                cliProgress.Presets.shades_classic,
+              )
+            : null;
+        let started = false;
+        const result = await familiar.archive.importDirectory(dir, {
+          ...(options.user ? { userName: options.user } : {}),
+          onProgress: (done, total) => {
+            if (!started) {
+              bar?.start(total, 0);
+              started = true;
+            }
+            bar?.update(done);
+          },
+        });
+        bar?.stop();
+        out.result(
+          result,
+          `Imported into ${result.user}: ${result.observations} observations (${result.inserted} new), ${result.captures} captures, ${result.people} people.`,
+        );
+      }),
+    );
+
+  program
+    .command('forget')
+    .description('delete observations for good: rows, search index entries and media nobody else uses')
+    .option('--user <name>', 'whose timeline (default: the only user)')
+    .option('--id <id...>', 'observation or capture ids (a capture takes what was derived from it along)')
+    .option(
+      '--from <time>',
+      'start of a time range (2026-11-03, 2026-11-03T14:00 in your zone, or ISO with zone)',
+    )
+    .option('--to <time>', 'end of the time range (exclusive)')
+    .option('--everything', 'everything of the user (observations, captures, media, people); needs --yes')
+    .option('--yes', 'confirm --everything')
+    .action(
+      async (
+        options: {
+          user?: string;
+          id?: string[];
+          from?: string;
+          to?: string;
+          everything?: boolean;
+          yes?: boolean;
+        },
+        command: Command,
+      ) =>
+        withFamiliar(command, async (familiar, out) => {
+          const owner = await familiar.accounts.resolveUser(options.user);
+          const chosen = [
+            options.id ? 1 : 0,
+            options.from || options.to ? 1 : 0,
+            options.everything ? 1 : 0,
+          ].reduce((a, b) => a + b, 0);
+          if (chosen !== 1)
+            throw new ValidationError(
+              'say what to forget: --id <id...>, or --from <time> --to <time>, or --everything --yes',
+            );
+          let selector: ForgetSelector;
+          if (options.id) selector = { kind: 'ids', ids: options.id };
+          else if (options.everything) {
+            if (!options.yes)
+              throw new ValidationError(
+                `--everything deletes all of ${owner.name}'s data for good: add --yes to confirm`,
+              );
+            selector = { kind: 'everything' };
+          } else {
+            if (!options.from || !options.to)
+              throw new ValidationError('a time range needs both --from and --to');
+            const fromMs = parseTimeArgument(options.from, owner.timezone, '--from');
+            const toMs = parseTimeArgument(options.to, owner.timezone, '--to');
+            if (toMs <= fromMs) throw new ValidationError('--to must be after --from');
+            selector = { kind: 'range', fromMs, toMs };
+          }
+          const result = await familiar.timeline.forget(cliActor(owner), selector);
+          out.result(
+            {
+              observations: result.observations,
+              captures: result.captures,
+              blobs: result.unreferencedBlobs.length,
+            },
+            `Forgot ${result.observations} observations, ${result.captures} captures and ${result.unreferencedBlobs.length} media files.`,
+          );
+        }),
+    );
+
+  return program;
+}
+
+/** Runs the CLI; errors print one clear line (or a JSON error with --json) and set a non-zero exit code. */
+export async function run(
+  argv: readonly string[],
+  io: Parameters<typeof buildProgram>[0] = {},
+): Promise<number> {
+  const program = buildProgram(io);
+  program.exitOverride();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.help' ||
+        error.code === 'commander.version'
+        ? 0
+        : 2;
+    }
+    const coded = error instanceof FamiliarError ? error : null;
+    const code = coded?.code ?? 'internal';
+    const message = coded?.message ?? (error instanceof Error ? error.message : String(error));
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ error: { code, message, ...(coded?.details === undefined ? {} : { details: coded.details }) } }, null, 2)}\n`,
+      );
+    process.stderr.write(`familiar: ${message}\n`);
+    if (coded && Array.isArray(coded.details))
+      for (const detail of coded.details.slice(0, 20)) process.stderr.write(`  - ${String(detail)}\n`);
+    if (!coded) process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
+    return 1;
+  }
+}

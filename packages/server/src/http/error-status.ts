@@ -1,0 +1,18 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorCode } from '../kernel/index.ts';
+
+/** The one table that decides the HTTP status of every error code. */
+export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_json: 400,
+  validation_failed: 422,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unauthorized: 401,
+  not_found: 404,
+  id_conflict: 409,
+  already_exists: 409,
+  ambiguous_user: 400,
+  capture_paused: 409,
+  storage_failed: 503,
+  internal: 500,
+};

@@ -1,0 +1,264 @@
+import {
+  AskRequestSchema,
+  type AskResponse,
+  type Citation,
+  ListObservationsQuerySchema,
+  PostObservationsRequestSchema,
+  TimestampSchema,
+  UlidSchema,
+} from '@familiar/protocol';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { z } from 'zod';
+import type { Principal } from '../accounts/index.ts';
+import type { Familiar } from '../app.ts';
+import { describeIssues, FamiliarError, fromIso, NotFoundError, ValidationError } from '../kernel/index.ts';
+import { type Actor, presentCapture, presentObservation, type StoredObservation } from '../memory/index.ts';
+import { ERROR_STATUS } from './error-status.ts';
+import { landingPage } from './landing-page.ts';
+
+type Env = { Variables: { principal: Principal } };
+
+const VERSION = '0.1.0';
+
+function actorOf(principal: Principal): Actor {
+  return {
+    userId: principal.user.id,
+    deviceId: principal.device?.id ?? null,
+    label: principal.device ? `device:${principal.device.id}` : 'server',
+  };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Reads a JSON body and validates it; malformed JSON and schema violations become coded errors. */
+async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new FamiliarError(
+      'unsupported_media_type',
+      'send the body as JSON with "Content-Type: application/json"',
+    );
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    throw new FamiliarError('invalid_json', 'the request body is not valid JSON');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw new ValidationError(
+      'the request body does not match the schema',
+      describeIssues(parsed.error.issues),
+    );
+  return parsed.data;
+}
+
+function parseId(value: string, what: string): string {
+  const parsed = UlidSchema.safeParse(value);
+  if (!parsed.success) throw new NotFoundError(what, value);
+  return parsed.data;
+}
+
+/**
+ * The HTTP edge: thin routes over the services. Public: `/healthz` and `/`. Everything under `/v1` needs a device
+ * token and sees only that token's user; another user's data answers 404, exactly like data that does not exist.
+ */
+export function createHttpApp(familiar: Familiar) {
+  const { accounts, timeline, ask, mediaLinks, logger, config } = familiar;
+  const app = new Hono<Env>();
+
+  app.onError((error, c) => {
+    if (error instanceof FamiliarError) {
+      const status = ERROR_STATUS[error.code];
+      if (status >= 500) logger.error({ err: error }, 'request failed');
+      return c.json(
+        {
+          error: {
+            code: error.code,
+            message: error.message,
+            ...(error.details === undefined ? {} : { details: error.details }),
+          },
+        },
+        status,
+      );
+    }
+    logger.error({ err: error, path: c.req.path }, 'unexpected error');
+    return c.json(
+      { error: { code: 'internal', message: 'something went wrong on the server; it has been logged' } },
+      500,
+    );
+  });
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: config.bodyLimit,
+      onError: (c) =>
+        c.json(
+          {
+            error: {
+              code: 'payload_too_large',
+              message: `the request body is larger than ${config.bodyLimit} bytes`,
+            },
+          },
+          413,
+        ),
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
+  app.get('/', (c) => c.html(landingPage(VERSION)));
+
+  // Signed media links work without a bearer token (for <img> and <audio> tags); everything else needs one.
+  app.get('/v1/captures/:id/media', async (c, next) => {
+    const signature = c.req.query('signature');
+    if (signature === undefined) return next();
+    const userId = c.req.query('u') ?? '';
+    const captureId = parseId(c.req.param('id'), 'capture');
+    if (!mediaLinks.verify(userId, captureId, Number(c.req.query('expires')), signature)) {
+      throw new FamiliarError(
+        'unauthorized',
+        'this media link is not valid or has expired: ask for a fresh one',
+      );
+    }
+    const { capture, bytes } = await timeline.readCaptureMedia(
+      { userId, deviceId: null, label: 'signed-link' },
+      captureId,
+    );
+    return c.body(new Uint8Array(bytes), 200, {
+      'content-type': capture.mediaType,
+      'cache-control': 'private, max-age=60',
+    });
+  });
+
+  app.use('/v1/*', async (c, next) => {
+    c.set('principal', await accounts.authenticate(bearerToken(c.req.header('authorization'))));
+    await next();
+  });
+
+  app.get('/v1/me', (c) => {
+    const { user, device } = c.get('principal');
+    return c.json({ user: { id: user.id, name: user.name, timezone: user.timezone }, device });
+  });
+
+  app.post('/v1/observations', async (c) => {
+    const body = await readJson(c, PostObservationsRequestSchema);
+    const { ids } = await timeline.ingest(actorOf(c.get('principal')), body.observations);
+    return c.json({ ids }, 200);
+  });
+
+  app.get('/v1/observations', async (c) => {
+    const parsed = ListObservationsQuerySchema.safeParse(c.req.query());
+    if (!parsed.success)
+      throw new ValidationError('the query does not match the schema', describeIssues(parsed.error.issues));
+    const query = parsed.data;
+    const page = await timeline.list(actorOf(c.get('principal')), {
+      limit: query.limit,
+      ...(query.from ? { fromMs: fromIso(query.from) } : {}),
+      ...(query.to ? { toMs: fromIso(query.to) } : {}),
+      ...(query.modality ? { modality: query.modality } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
+    return c.json({ observations: page.observations.map(presentObservation), nextCursor: page.nextCursor });
+  });
+
+  app.get('/v1/observations/:id', async (c) => {
+    const observation = await timeline.get(
+      actorOf(c.get('principal')),
+      parseId(c.req.param('id'), 'observation'),
+    );
+    return c.json(presentObservation(observation));
+  });
+
+  app.delete('/v1/observations/:id', async (c) => {
+    const id = parseId(c.req.param('id'), 'observation');
+    const result = await timeline.forget(actorOf(c.get('principal')), { kind: 'ids', ids: [id] });
+    return c.json({
+      deleted: {
+        observations: result.observations,
+        captures: result.captures,
+        blobs: result.unreferencedBlobs.length,
+      },
+    });
+  });
+
+  app.post('/v1/captures', async (c) => {
+    const mediaType = c.req.header('content-type') ?? '';
+    const capturedAtHeader = c.req.header('x-captured-at');
+    let capturedAt = familiar.clock.now();
+    if (capturedAtHeader !== undefined) {
+      const parsed = TimestampSchema.safeParse(capturedAtHeader);
+      if (!parsed.success)
+        throw new ValidationError('X-Captured-At must be an ISO-8601 timestamp with a time zone');
+      capturedAt = fromIso(parsed.data);
+    }
+    const idHeader = c.req.header('x-capture-id');
+    let id: string | undefined;
+    if (idHeader !== undefined) {
+      const parsed = UlidSchema.safeParse(idHeader);
+      if (!parsed.success) throw new ValidationError('X-Capture-Id must be a ULID');
+      id = parsed.data;
+    }
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const { capture, created } = await timeline.addCapture(actorOf(c.get('principal')), {
+      bytes,
+      mediaType,
+      capturedAt,
+      ...(id ? { id } : {}),
+    });
+    return c.json(presentCapture(capture), created ? 201 : 200);
+  });
+
+  app.get('/v1/captures/:id', async (c) => {
+    const principal = c.get('principal');
+    const capture = await timeline.getCapture(actorOf(principal), parseId(c.req.param('id'), 'capture'));
+    const link = mediaLinks.urlFor(principal.user.id, capture.id);
+    return c.json({
+      ...presentCapture(capture),
+      mediaUrl: link.url,
+      mediaUrlExpiresAt: new Date(link.expiresAt).toISOString(),
+    });
+  });
+
+  app.get('/v1/captures/:id/media', async (c) => {
+    const { capture, bytes } = await timeline.readCaptureMedia(
+      actorOf(c.get('principal')),
+      parseId(c.req.param('id'), 'capture'),
+    );
+    return c.body(new Uint8Array(bytes), 200, {
+      'content-type': capture.mediaType,
+      'cache-control': 'private, max-age=60',
+    });
+  });
+
+  app.post('/v1/ask', async (c) => {
+    const body = await readJson(c, AskRequestSchema);
+    const principal = c.get('principal');
+    const result = await ask.ask(
+      { userId: principal.user.id, label: actorOf(principal).label, timezone: principal.user.timezone },
+      body.question,
+      body.limit === undefined ? {} : { limit: body.limit },
+    );
+    const citations: Citation[] = result.citations.map((observation: StoredObservation) => ({
+      id: observation.id,
+      capturedAt: new Date(observation.capturedAt).toISOString(),
+      text: observation.text,
+      modality: observation.modality,
+      ...(observation.captureId
+        ? { mediaUrl: mediaLinks.urlFor(principal.user.id, observation.captureId).url }
+        : {}),
+    }));
+    const response: AskResponse = { answer: result.answer, citations, model: result.model };
+    return c.json(response);
+  });
+
+  return app;
+}

@@ -1,0 +1,3 @@
+export * from './error-status.ts';
+export * from './http-app.ts';
+export * from './media-links.ts';

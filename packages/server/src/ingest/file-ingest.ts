@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { MAX_OBSERVATION_TEXT, type ObservationInput, ObservationInputSchema } from '@familiar/protocol';
+import { derivedUlid, describeIssues, toIso, ValidationError } from '../kernel/index.ts';
+import type { Actor, Timeline } from '../memory/index.ts';
+
+/** Media types of the file extensions `familiar ingest` takes as raw captures. */
+export const MEDIA_TYPES: Readonly<Record<string, string>> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.opus': 'audio/opus',
+  '.flac': 'audio/flac',
+  '.m4a': 'audio/mp4',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mov': 'video/quicktime',
+};
+
+const TEXT_EXTENSIONS = new Set(['.txt', '.md', '.markdown']);
+const BATCH = 1000;
+
+/** What one file added. */
+export interface FileIngestResult {
+  file: string;
+  kind: 'observations' | 'note' | 'capture';
+  items: number;
+  inserted: number;
+}
+
+/** Splits a long note at paragraph (then line, then hard) boundaries so each part fits one observation. */
+export function splitNote(text: string, max = MAX_OBSERVATION_TEXT): string[] {
+  if (text.length <= max) return [text];
+  const parts: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    const cut = Math.max(window.lastIndexOf('\n\n'), window.lastIndexOf('\n'));
+    const at = cut > max / 2 ? cut : max;
+    parts.push(rest.slice(0, at).trim());
+    rest = rest.slice(at);
+  }
+  if (rest.trim()) parts.push(rest.trim());
+  return parts.filter(Boolean);
+}
+
+/**
+ * `familiar ingest`: JSONL files of observations (validated whole before anything is stored), text and Markdown
+ * notes (one `note`, captured at the file's modification time), and media files (pending captures). Ids derive from
+ * the content, so ingesting the same file again adds nothing.
+ */
+export function createFileIngest(deps: { timeline: Timeline }) {
+  const { timeline } = deps;
+
+  async function ingestJsonl(
+    actor: Actor,
+    path: string,
+    onItems: (n: number) => void,
+  ): Promise<FileIngestResult> {
+    const inputs: ObservationInput[] = [];
+    const problems: string[] = [];
+    let lineNumber = 0;
+    for await (const line of createInterface({
+      input: createReadStream(path, 'utf8'),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    })) {
+      lineNumber += 1;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        problems.push(`line ${lineNumber}: not valid JSON`);
+        continue;
+      }
+      const parsed = ObservationInputSchema.safeParse(value);
+      if (parsed.success) inputs.push(parsed.data);
+      else
+        problems.push(...describeIssues(parsed.error.issues).map((issue) => `line ${lineNumber}: ${issue}`));
+      if (problems.length >= 20) break;
+    }
+    if (problems.length > 0) {
+      throw new ValidationError(`${path} has invalid lines; nothing from it was stored`, problems);
+    }
+    let inserted = 0;
+    for (let start = 0; start < inputs.length; start += BATCH) {
+      const batch = inputs.slice(start, start + BATCH);
+      inserted += (await timeline.ingest(actor, batch)).inserted;
+      onItems(batch.length);
+    }
+    return { file: path, kind: 'observations', items: inputs.length, inserted };
+  }
+
+  async function ingestNote(actor: Actor, path: string): Promise<FileIngestResult> {
+    const text = readFileSync(path, 'utf8');
+    const capturedAt = Math.floor(statSync(path).mtimeMs);
+    const parts = splitNote(text.trim());
+    const inputs: ObservationInput[] = parts.map((part, index) => ({
+      id: derivedUlid(
+        capturedAt,
+        `note:${resolve(path)}:${index}:${createHash('sha256').update(part).digest('hex')}`,
+      ),
+      modality: 'note',
+      capturedAt: toIso(capturedAt),
+      text: part,
+    }));
+    if (inputs.length === 0) return { file: path, kind: 'note', items: 0, inserted: 0 };
+    const { inserted } = await timeline.ingest(actor, inputs);
+    return { file: path, kind: 'note', items: inputs.length, inserted };
+  }
+
+  async function ingestMedia(actor: Actor, path: string, mediaType: string): Promise<FileIngestResult> {
+    const bytes = readFileSync(path);
+    const capturedAt = Math.floor(statSync(path).mtimeMs);
+    const id = derivedUlid(capturedAt, `capture:${createHash('sha256').update(bytes).digest('hex')}`);
+    const { created } = await timeline.addCapture(actor, { bytes, mediaType, capturedAt, id });
+    return { file: path, kind: 'capture', items: 1, inserted: created ? 1 : 0 };
+  }
+
+  return {
+    /** Checks that every file exists and is of a known kind before any is read. */
+    plan(
+      paths: readonly string[],
+    ): Array<{ path: string; kind: 'jsonl' | 'note' | 'media'; mediaType?: string; bytes: number }> {
+      return paths.map((path) => {
+        let size: number;
+        try {
+          const info = statSync(path);
+          if (!info.isFile()) throw new ValidationError(`${path} is not a file`);
+          size = info.size;
+        } catch (error) {
+          if (error instanceof ValidationError) throw error;
+          throw new ValidationError(`${path} does not exist or cannot be read`);
+        }
+        const extension = extname(path).toLowerCase();
+        if (extension === '.jsonl' || extension === '.ndjson')
+          return { path, kind: 'jsonl' as const, bytes: size };
+        if (TEXT_EXTENSIONS.has(extension)) return { path, kind: 'note' as const, bytes: size };
+        const mediaType = MEDIA_TYPES[extension];
+        if (mediaType) return { path, kind: 'media' as const, mediaType, bytes: size };
+        throw new ValidationError(
+          `${basename(path)}: Familiar does not know what to do with "${extension || 'no extension'}" files (it takes .jsonl, .txt, .md and ${Object.keys(MEDIA_TYPES).join(' ')})`,
+        );
+      });
+    },
+    async ingestFile(
+      actor: Actor,
+      file: { path: string; kind: 'jsonl' | 'note' | 'media'; mediaType?: string },
+      onItems: (n: number) => void = () => {},
+    ): Promise<FileIngestResult> {
+      if (file.kind === 'jsonl') return ingestJsonl(actor, file.path, onItems);
+      const result =
+        file.kind === 'note'
+          ? await ingestNote(actor, file.path)
+          : await ingestMedia(actor, file.path, file.mediaType!);
+      onItems(result.items);
+      return result;
+    },
+  };
+}

@@ -1,0 +1,208 @@
+import { type CaptureKind, captureKindFor, type ObservationInput, trustFor } from '@familiar/protocol';
+import type { AuditLog } from '../audit/index.ts';
+import type { BlobStore } from '../blobs/index.ts';
+import type { JobQueue } from '../jobs/index.ts';
+import {
+  type Clock,
+  FamiliarError,
+  fromIso,
+  type IdGenerator,
+  type Logger,
+  NotFoundError,
+} from '../kernel/index.ts';
+import type { PeopleStore } from './people-store.ts';
+import type { TimelineStore } from './timeline-store.ts';
+import type {
+  ForgetResult,
+  ForgetSelector,
+  ListObservationsOptions,
+  NewObservation,
+  StoredCapture,
+} from './types.ts';
+
+/** Who acts on a timeline: the user, and the device (or the local CLI) acting for them. */
+export interface Actor {
+  userId: string;
+  deviceId: string | null;
+  /** For the audit log: `cli`, `device:<id>`, `server`. */
+  label: string;
+}
+
+/** The job type that asks perception to read a new capture; perception registers its handler. */
+export const PERCEIVE_CAPTURE_JOB = 'capture.perceive';
+
+/** The timeline service: the one door for writing, reading and forgetting a person's observations and media. */
+export function createTimeline(deps: {
+  store: TimelineStore;
+  blobs: BlobStore;
+  people: PeopleStore;
+  audit: AuditLog;
+  jobs: JobQueue;
+  clock: Clock;
+  newId: IdGenerator;
+  logger: Logger;
+}) {
+  const { store, blobs, people, audit, jobs, clock, newId, logger } = deps;
+
+  const record = (
+    actor: Actor,
+    action: string,
+    target: string | null,
+    details: Record<string, unknown> | null,
+  ) => audit.record({ userId: actor.userId, at: clock.now(), actor: actor.label, action, target, details });
+
+  /** Deletes blob files no capture references any more (checked again, in case the same bytes just came back). */
+  async function deleteUnreferencedBlobs(userId: string, hashes: readonly string[]): Promise<void> {
+    for (const sha256 of hashes) {
+      if (await store.isBlobReferenced(userId, sha256)) continue;
+      try {
+        await blobs.delete(userId, sha256);
+      } catch (error) {
+        logger.error({ err: error, sha256 }, 'could not delete a forgotten blob file');
+      }
+    }
+  }
+
+  return {
+    /** Stores a batch of client observations all-or-nothing; the server sets trust, device and receipt time. */
+    async ingest(
+      actor: Actor,
+      inputs: readonly ObservationInput[],
+    ): Promise<{ ids: string[]; inserted: number }> {
+      const receivedAt = clock.now();
+      const observations: NewObservation[] = inputs.map((input) => ({
+        id: input.id,
+        deviceId: actor.deviceId,
+        modality: input.modality,
+        capturedAt: fromIso(input.capturedAt),
+        receivedAt,
+        text: input.text,
+        captureId: input.captureId ?? null,
+        provenance: input.provenance ?? null,
+        trust: trustFor(input.modality),
+      }));
+      const { inserted } = await store.insertObservations(actor.userId, observations);
+      return { ids: observations.map((o) => o.id), inserted };
+    },
+
+    /** Restores observations exactly as exported (trust and times kept); used by `familiar import` only. */
+    async restore(userId: string, observations: readonly NewObservation[]) {
+      return store.insertObservations(userId, observations);
+    },
+
+    async list(actor: Actor, options: ListObservationsOptions) {
+      const page = await store.listObservations(actor.userId, options);
+      await record(actor, 'observations.list', null, { count: page.observations.length });
+      return page;
+    },
+
+    async get(actor: Actor, id: string) {
+      const observation = await store.getObservation(actor.userId, id);
+      if (!observation) throw new NotFoundError('observation', id);
+      await record(actor, 'observations.read', observation.id, null);
+      return observation;
+    },
+
+    async count(userId: string) {
+      return store.countObservations(userId);
+    },
+
+    /** Forgets observations (and captures, blobs, index entries); an unknown id is `not_found` and changes nothing. */
+    async forget(actor: Actor, selector: ForgetSelector): Promise<ForgetResult> {
+      if (selector.kind === 'ids') {
+        for (const id of selector.ids) {
+          const known =
+            (await store.getObservation(actor.userId, id)) ?? (await store.getCapture(actor.userId, id));
+          if (!known) throw new NotFoundError('observation', id);
+        }
+      }
+      const result = await store.forget(actor.userId, selector);
+      if (selector.kind === 'everything') {
+        await people.removeAll(actor.userId);
+        await jobs.cancelForUser(actor.userId);
+      }
+      await deleteUnreferencedBlobs(actor.userId, result.unreferencedBlobs);
+      await record(actor, 'forget', selector.kind === 'ids' ? selector.ids.join(',').slice(0, 500) : null, {
+        selector: selector.kind,
+        ...(selector.kind === 'range' ? { from: selector.fromMs, to: selector.toMs } : {}),
+        observations: result.observations,
+        captures: result.captures,
+        blobs: result.unreferencedBlobs.length,
+      });
+      return result;
+    },
+
+    /**
+     * Stores raw media as a pending capture and queues it for perception. The job is queued first (deduplicated by
+     * capture), so a crash can leave a job without a capture (skipped later) but never a capture nobody reads.
+     */
+    async addCapture(
+      actor: Actor,
+      input: { bytes: Uint8Array; mediaType: string; capturedAt: number; id?: string },
+    ): Promise<{ capture: StoredCapture; created: boolean }> {
+      const kind: CaptureKind | null = captureKindFor(input.mediaType);
+      if (!kind) {
+        throw new FamiliarError(
+          'unsupported_media_type',
+          `media type "${input.mediaType}" is not audio, image or video`,
+        );
+      }
+      if (input.bytes.byteLength === 0) throw new FamiliarError('validation_failed', 'the media is empty');
+      const id = input.id ?? newId();
+      await jobs.enqueue({
+        type: PERCEIVE_CAPTURE_JOB,
+        userId: actor.userId,
+        payload: { captureId: id },
+        dedupeKey: `${PERCEIVE_CAPTURE_JOB}:${actor.userId}:${id}`,
+      });
+      const { sha256, size } = await blobs.put(actor.userId, input.bytes);
+      return store.insertCapture(actor.userId, {
+        id,
+        deviceId: actor.deviceId,
+        kind,
+        mediaType: input.mediaType.split(';')[0]!.trim().toLowerCase(),
+        sha256,
+        size,
+        capturedAt: input.capturedAt,
+        receivedAt: clock.now(),
+      });
+    },
+
+    /** Restores a capture as exported (status kept); used by `familiar import` only. */
+    async restoreCapture(userId: string, capture: StoredCapture, bytes: Uint8Array) {
+      await blobs.put(userId, bytes);
+      const result = await store.insertCapture(userId, { ...capture, status: capture.status });
+      if (capture.status !== 'pending' || capture.error)
+        await store.setCaptureStatus(userId, capture.id, capture.status, capture.error);
+      return result;
+    },
+
+    async getCapture(actor: Actor, id: string) {
+      const capture = await store.getCapture(actor.userId, id);
+      if (!capture) throw new NotFoundError('capture', id);
+      return capture;
+    },
+
+    async listCaptures(userId: string) {
+      return store.listCaptures(userId);
+    },
+
+    /** The capture's bytes, audited as a media read. */
+    async readCaptureMedia(actor: Actor, id: string): Promise<{ capture: StoredCapture; bytes: Uint8Array }> {
+      const capture = await store.getCapture(actor.userId, id);
+      if (!capture) throw new NotFoundError('capture', id);
+      const bytes = await blobs.get(actor.userId, capture.sha256);
+      if (!bytes)
+        throw new FamiliarError('storage_failed', `the media of capture ${id} is missing from disk`);
+      await record(actor, 'capture.media.read', capture.id, null);
+      return { capture, bytes };
+    },
+
+    async readBlob(userId: string, sha256: string) {
+      return blobs.get(userId, sha256);
+    },
+  };
+}
+
+/** The timeline service's type. */
+export type Timeline = ReturnType<typeof createTimeline>;
