@@ -43,9 +43,10 @@ async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.i
       'send the body as JSON with "Content-Type: application/json"',
     );
   }
+  const text = await c.req.text();
   let body: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    body = JSON.parse(text);
   } catch {
     throw new FamiliarError('invalid_json', 'the request body is not valid JSON');
   }

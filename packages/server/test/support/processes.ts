@@ -1,0 +1,80 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The `familiar` command as installed by npm (runs TypeScript through tsx). */
+export const FAMILIAR_BIN = resolve(import.meta.dirname, '../../bin/familiar.js');
+
+/** A fresh, empty data directory. */
+export function tempHome(prefix = 'familiar-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Runs `familiar <args>` as a real process and collects its output and exit code. */
+export function runCli(
+  home: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    execFile(
+      process.execPath,
+      [FAMILIAR_BIN, ...args],
+      {
+        env: { ...process.env, FAMILIAR_HOME: home, FAMILIAR_LOG_LEVEL: 'warn', ...options.env },
+        timeout: options.timeoutMs ?? 30_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs `familiar --json <args>`, expects success and parses stdout. */
+export async function runCliJson<T = unknown>(home: string, args: readonly string[]): Promise<T> {
+  const result = await runCli(home, ['--json', ...args]);
+  if (result.code !== 0) throw new Error(`familiar ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** A `familiar start` child process. */
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stderr(): string;
+  /** Waits for the process to exit and returns its exit code and signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `familiar start` on a free port and resolves once it prints its address. */
+export function startServerProcess(home: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [FAMILIAR_BIN, 'start'], {
+    env: { ...process.env, FAMILIAR_HOME: home, FAMILIAR_PORT: '0', FAMILIAR_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let errors = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within 15 s:\n${errors}`)), 15_000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      errors += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(errors);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise({ url: match[1]!, child, stderr: () => errors, exited });
+      }
+    });
+    child.stdout.resume();
+    exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early (${code}):\n${errors}`));
+    });
+  });
+}
