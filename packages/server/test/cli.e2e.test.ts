@@ -10,7 +10,18 @@ describe('familiar CLI', () => {
     const home = tempHome();
     const help = await runCli(home, ['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['start', 'user', 'device', 'status', 'audit', 'ingest', 'ask', 'export', 'import', 'forget']) {
+    for (const command of [
+      'start',
+      'user',
+      'device',
+      'status',
+      'audit',
+      'ingest',
+      'ask',
+      'export',
+      'import',
+      'forget',
+    ]) {
       expect(help.stdout).toContain(command);
     }
     expect((await runCli(home, ['forget', '--help'])).stdout).toContain('--everything');
@@ -26,14 +37,30 @@ describe('familiar CLI', () => {
 
   it('manages users and devices, with tokens printed once and logs kept off stdout', async () => {
     const home = tempHome();
-    const added = await runCliJson<{ name: string; timezone: string }>(home, ['user', 'add', 'ada', '--timezone', 'Asia/Tokyo']);
+    const added = await runCliJson<{ name: string; timezone: string }>(home, [
+      'user',
+      'add',
+      'ada',
+      '--timezone',
+      'Asia/Tokyo',
+    ]);
     expect(added).toMatchObject({ name: 'ada', timezone: 'Asia/Tokyo' });
-    expect((await runCli(home, ['user', 'add', 'bo', '--timezone', 'Not/AZone'])).stderr).toContain('IANA time zone');
+    expect((await runCli(home, ['user', 'add', 'bo', '--timezone', 'Not/AZone'])).stderr).toContain(
+      'IANA time zone',
+    );
     expect((await runCli(home, ['user', 'add', 'ada'])).code).toBe(1);
-    const device = await runCliJson<{ token: string; device: { id: string } }>(home, ['device', 'add', '--name', 'glasses']);
+    const device = await runCliJson<{ token: string; device: { id: string } }>(home, [
+      'device',
+      'add',
+      '--name',
+      'glasses',
+    ]);
     expect(device.token).toMatch(/^fam_/);
     await runCliJson(home, ['device', 'rename', 'glasses', 'ray-bans']);
-    const listed = await runCliJson<Array<{ name: string; revokedAt: string | null }>>(home, ['device', 'list']);
+    const listed = await runCliJson<Array<{ name: string; revokedAt: string | null }>>(home, [
+      'device',
+      'list',
+    ]);
     expect(listed).toMatchObject([{ name: 'ray-bans', revokedAt: null }]);
     await runCliJson(home, ['device', 'revoke', device.device.id]);
     const after = await runCliJson<Array<{ revokedAt: string | null }>>(home, ['device', 'list']);
@@ -45,21 +72,31 @@ describe('familiar CLI', () => {
     const people = await runCliJson(home, ['people', 'add', 'Samantha', '--alias', 'Sam', '--user', 'ada']);
     expect(people).toMatchObject({ name: 'Samantha', aliases: ['Sam'] });
     await runCliJson(home, ['people', 'opt-out', 'sam', '--user', 'ada']);
-    expect(await runCliJson(home, ['people', 'list', '--user', 'ada'])).toMatchObject([{ name: 'Samantha', optedOut: true }]);
+    expect(await runCliJson(home, ['people', 'list', '--user', 'ada'])).toMatchObject([
+      { name: 'Samantha', optedOut: true },
+    ]);
   });
 
   describe('a timeline built with ingest', () => {
     const home = tempHome();
     const files = tempHome('familiar-files-');
-    const sam = clientObservation('Sam said the deadline moved to Friday', { capturedAt: '2026-11-02T09:00:00Z' });
-    const wine = clientObservation('we liked the Rioja from the corner shop', { modality: 'utterance', capturedAt: '2026-11-10T20:00:00Z' });
+    const sam = clientObservation('Sam said the deadline moved to Friday', {
+      capturedAt: '2026-11-02T09:00:00Z',
+    });
+    const wine = clientObservation('we liked the Rioja from the corner shop', {
+      modality: 'utterance',
+      capturedAt: '2026-11-10T20:00:00Z',
+    });
     let imagePath: string;
     let sameImagePath: string;
 
     beforeAll(async () => {
       await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'UTC']);
       writeFileSync(join(files, 'day.jsonl'), `${JSON.stringify(sam)}\n\n${JSON.stringify(wine)}\n`);
-      writeFileSync(join(files, 'keys.md'), '# Keys\n\nThe spare keys are in the blue bowl on the hall shelf.\n');
+      writeFileSync(
+        join(files, 'keys.md'),
+        '# Keys\n\nThe spare keys are in the blue bowl on the hall shelf.\n',
+      );
       utimesSync(join(files, 'keys.md'), new Date('2026-11-12T08:00:00Z'), new Date('2026-11-12T08:00:00Z'));
       imagePath = join(files, 'frame.png');
       sameImagePath = join(files, 'frame-copy.png');
@@ -69,19 +106,23 @@ describe('familiar CLI', () => {
     });
 
     it('ingests JSONL, notes and media, idempotently', async () => {
-      const result = await runCliJson<{ observations: number; newObservations: number; captures: number }>(home, [
+      const result = await runCliJson<{ observations: number; newObservations: number; captures: number }>(
+        home,
+        ['ingest', join(files, 'day.jsonl'), join(files, 'keys.md'), imagePath, sameImagePath],
+      );
+      expect(result).toMatchObject({ observations: 3, newObservations: 3, captures: 2 });
+      const again = await runCliJson<{ newObservations: number }>(home, [
         'ingest',
         join(files, 'day.jsonl'),
         join(files, 'keys.md'),
-        imagePath,
-        sameImagePath,
       ]);
-      expect(result).toMatchObject({ observations: 3, newObservations: 3, captures: 2 });
-      const again = await runCliJson<{ newObservations: number }>(home, ['ingest', join(files, 'day.jsonl'), join(files, 'keys.md')]);
       expect(again.newObservations).toBe(0);
       const human = await runCli(home, ['ingest', join(files, 'keys.md')]);
       expect(human.stdout).toContain('Ingested 1 file');
-      const status = await runCliJson<{ users: Array<{ observations: number; captures: number }>; backlog: unknown[] }>(home, ['status']);
+      const status = await runCliJson<{
+        users: Array<{ observations: number; captures: number }>;
+        backlog: unknown[];
+      }>(home, ['status']);
       expect(status.users[0]).toMatchObject({ observations: 3, captures: 2 });
       expect(status.backlog).toEqual([{ type: 'capture.perceive', status: 'queued', count: 2 }]);
     });
@@ -103,7 +144,10 @@ describe('familiar CLI', () => {
     });
 
     it('answers with citations, best first', async () => {
-      const answer = await runCliJson<{ answer: string; citations: Array<{ id: string }>; model: null }>(home, ['ask', 'what did Sam say about the deadline?']);
+      const answer = await runCliJson<{ answer: string; citations: Array<{ id: string }>; model: null }>(
+        home,
+        ['ask', 'what did Sam say about the deadline?'],
+      );
       expect(answer.model).toBeNull();
       expect(answer.citations[0]?.id).toBe(sam.id);
       const human = await runCli(home, ['ask', 'where', 'are', 'the', 'spare', 'keys?']);
@@ -123,17 +167,23 @@ describe('familiar CLI', () => {
       const original = await runCli(home, ['export']);
       const copy = await runCli(fresh, ['export']);
       const normalise = (jsonl: string) =>
-        jsonl.trim().split('\n').map((line) => {
-          const { userId: _userId, ...rest } = JSON.parse(line);
-          return rest;
-        });
+        jsonl
+          .trim()
+          .split('\n')
+          .map((line) => {
+            const { userId: _userId, ...rest } = JSON.parse(line);
+            return rest;
+          });
       expect(normalise(copy.stdout)).toEqual(normalise(original.stdout));
       expect(normalise(original.stdout)).toHaveLength(3);
       const secondOut = join(tempHome('familiar-export-'), 'export');
       await runCliJson(fresh, ['export', '--out', secondOut]);
       expect(readdirSync(join(secondOut, 'blobs'))).toEqual(readdirSync(join(out, 'blobs')));
       const capturesA = readFileSync(join(out, 'captures.jsonl'), 'utf8').replaceAll(/"userId":"[^"]+"/g, '');
-      const capturesB = readFileSync(join(secondOut, 'captures.jsonl'), 'utf8').replaceAll(/"userId":"[^"]+"/g, '');
+      const capturesB = readFileSync(join(secondOut, 'captures.jsonl'), 'utf8').replaceAll(
+        /"userId":"[^"]+"/g,
+        '',
+      );
       expect(capturesB).toBe(capturesA);
       const damaged = join(tempHome('familiar-export-'), 'damaged');
       await runCliJson(home, ['export', '--out', damaged]);
@@ -147,10 +197,14 @@ describe('familiar CLI', () => {
       const captures = readFileSync(join(home, 'familiar.db')).length > 0;
       expect(captures).toBe(true);
       const blobsDir = join(home, 'blobs');
-      const blobFiles = () => readdirSync(blobsDir, { recursive: true }).filter((f) => String(f).match(/[0-9a-f]{64}$/));
+      const blobFiles = () =>
+        readdirSync(blobsDir, { recursive: true }).filter((f) => String(f).match(/[0-9a-f]{64}$/));
       expect(blobFiles()).toHaveLength(1);
       const listed = await runCli(home, ['export']);
-      const ids = listed.stdout.trim().split('\n').map((line) => JSON.parse(line).id as string);
+      const ids = listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).id as string);
       expect(ids).toContain(sam.id);
       const byId = await runCliJson(home, ['forget', '--id', sam.id]);
       expect(byId).toMatchObject({ observations: 1 });

@@ -20,7 +20,11 @@ function runWorker(home: string, env: Record<string, string>, until: string) {
       output += chunk;
       if (output.includes(until)) done();
     });
-    child.once('exit', (code) => (output.includes(until) ? done() : fail(new Error(`worker exited (${code}) before "${until}": ${output}`))));
+    child.once('exit', (code) =>
+      output.includes(until)
+        ? done()
+        : fail(new Error(`worker exited (${code}) before "${until}": ${output}`)),
+    );
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return { child, reached, exited };
@@ -31,7 +35,11 @@ describe('job queue across a crash (real processes, real SQLite)', () => {
     const home = tempHome();
     const setup = openFamiliar(loadConfig({ FAMILIAR_HOME: home }), { logger: createSilentLogger() });
     const user = await setup.accounts.addUser({ name: 'ada', timezone: 'UTC' });
-    const job = await setup.jobs.enqueue({ type: 'note.derive', userId: user.id, payload: { text: 'water the plants' } });
+    const job = await setup.jobs.enqueue({
+      type: 'note.derive',
+      userId: user.id,
+      payload: { text: 'water the plants' },
+    });
     setup.close();
 
     const doomed = runWorker(home, { PAUSE_MS: '60000', LEASE_MS: '1000' }, 'effect-done');
@@ -41,7 +49,11 @@ describe('job queue across a crash (real processes, real SQLite)', () => {
     // The dead worker's lease (1 s) must run out before another worker may take the job over.
     await new Promise((resolve) => setTimeout(resolve, 1100));
 
-    const survivor = runWorker(home, { PAUSE_MS: '0', LEASE_MS: '1000', EXIT_WHEN_DRAINED: '1' }, 'worker-drained');
+    const survivor = runWorker(
+      home,
+      { PAUSE_MS: '0', LEASE_MS: '1000', EXIT_WHEN_DRAINED: '1' },
+      'worker-drained',
+    );
     await survivor.reached;
     await survivor.exited;
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientObservation, jsonRequest } from './support/observations.ts';
-import { runCliJson, type ServerProcess, startServerProcess, tempHome } from './support/processes.ts';
+import { runCli, runCliJson, type ServerProcess, startServerProcess, tempHome } from './support/processes.ts';
 
 /** End-to-end tests through the real `familiar start` process over loopback HTTP. */
 describe('familiar start (real server process)', () => {
@@ -25,12 +25,59 @@ describe('familiar start (real server process)', () => {
     expect(Date.now() - began).toBeLessThan(10_000);
 
     const { token } = await runCliJson<{ token: string }>(home, ['device', 'add', '--name', 'glasses']);
-    const note = clientObservation('Sam said the deadline moved to Friday', { capturedAt: '2026-11-02T09:00:00Z' });
-    const utterance = clientObservation('the deadline for the garden party is Sunday', { modality: 'utterance', capturedAt: '2026-11-25T09:00:00Z' });
-    const posted = await fetch(`${server.url}/v1/observations`, jsonRequest(token, { observations: [note, utterance] }));
+    const note = clientObservation('Sam said the deadline moved to Friday', {
+      capturedAt: '2026-11-02T09:00:00Z',
+    });
+    const utterance = clientObservation('the deadline for the garden party is Sunday', {
+      modality: 'utterance',
+      capturedAt: '2026-11-25T09:00:00Z',
+    });
+    const posted = await fetch(
+      `${server.url}/v1/observations`,
+      jsonRequest(token, { observations: [note, utterance] }),
+    );
     expect(posted.status).toBe(200);
-    const answer = await (await fetch(`${server.url}/v1/ask`, jsonRequest(token, { question: 'What did Sam say about the deadline?' }))).json();
-    expect(answer.citations[0].id).toBe(note.id);
+    const answer = (await (
+      await fetch(
+        `${server.url}/v1/ask`,
+        jsonRequest(token, { question: 'What did Sam say about the deadline?' }),
+      )
+    ).json()) as { citations: Array<{ id: string }> };
+    expect(answer.citations[0]?.id).toBe(note.id);
+
+    await runCliJson(home, ['user', 'add', 'bo', '--timezone', 'UTC']);
+    const other = (
+      await runCliJson<{ token: string }>(home, ['device', 'add', '--name', 'phone', '--user', 'bo'])
+    ).token;
+    const asOther = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${other}`, ...init.headers },
+      });
+    expect((await asOther(`/v1/observations/${note.id}`)).status).toBe(404);
+    expect((await asOther(`/v1/observations/${note.id}`, { method: 'DELETE' })).status).toBe(404);
+    const othersList = (await (await asOther('/v1/observations')).json()) as { observations: unknown[] };
+    expect(othersList.observations).toEqual([]);
+    const othersAnswer = (await (
+      await fetch(
+        `${server.url}/v1/ask`,
+        jsonRequest(other, { question: 'What did Sam say about the deadline?' }),
+      )
+    ).json()) as { citations: unknown[]; answer: string };
+    expect(othersAnswer.citations).toEqual([]);
+    expect(othersAnswer.answer).not.toContain('Friday');
+    expect(
+      (
+        await fetch(`${server.url}/v1/observations/${note.id}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status,
+    ).toBe(200);
+
+    const port = new URL(server.url).port;
+    const second = await runCli(home, ['start'], { env: { FAMILIAR_PORT: port } });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
 
     server.child.kill('SIGINT');
     const exit = await server.exited;
@@ -49,9 +96,14 @@ describe('familiar start (real server process)', () => {
     let killed = false;
     const sender = async () => {
       for (let round = 0; round < 400 && !killed; round += 1) {
-        const batch = Array.from({ length: 50 }, (_, i) => clientObservation(`stream round ${round} item ${i}`));
+        const batch = Array.from({ length: 50 }, (_, i) =>
+          clientObservation(`stream round ${round} item ${i}`),
+        );
         try {
-          const response = await fetch(`${server.url}/v1/observations`, jsonRequest(token, { observations: batch }));
+          const response = await fetch(
+            `${server.url}/v1/observations`,
+            jsonRequest(token, { observations: batch }),
+          );
           if (response.status !== 200) throw new Error(`status ${response.status}`);
           const { ids } = (await response.json()) as { ids: string[] };
           for (const id of ids) acknowledged.add(id);
@@ -83,7 +135,8 @@ describe('familiar start (real server process)', () => {
           headers: { authorization: `Bearer ${token}` },
         })
       ).json()) as { observations: Array<{ id: string }>; nextCursor: string | null };
-      for (const observation of page.observations) seen.set(observation.id, (seen.get(observation.id) ?? 0) + 1);
+      for (const observation of page.observations)
+        seen.set(observation.id, (seen.get(observation.id) ?? 0) + 1);
       cursor = page.nextCursor;
     } while (cursor);
     for (const id of acknowledged) expect(seen.get(id), `acknowledged ${id} is missing`).toBe(1);

@@ -13,7 +13,8 @@ export function describeBlobStoreContract(name: string, makeStore: () => Promise
       expect(await store.put('alice', bytes)).toEqual({ sha256: sha, size: bytes.byteLength });
       expect(await store.put('alice', bytes)).toEqual({ sha256: sha, size: bytes.byteLength });
       expect(await store.get('alice', sha)).toEqual(bytes);
-      expect(await store.list('alice')).toEqual([sha]);
+      expect((await store.list('alice')).map((b) => b.sha256)).toEqual([sha]);
+      expect((await store.list('alice'))[0]!.modifiedAt).toBeGreaterThan(Date.now() - 60_000);
       expect(await store.diskUsage()).toBeGreaterThanOrEqual(bytes.byteLength);
     });
 

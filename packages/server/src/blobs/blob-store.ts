@@ -10,8 +10,8 @@ export interface BlobStore {
   has(userId: string, sha256: string): Promise<boolean>;
   /** Removes the bytes; a no-op when they are already gone. */
   delete(userId: string, sha256: string): Promise<void>;
-  /** Every blob hash kept for the user (to find orphans). */
-  list(userId: string): Promise<string[]>;
+  /** Every blob kept for the user, with when its file was last written (to find orphans). */
+  list(userId: string): Promise<Array<{ sha256: string; modifiedAt: number }>>;
   /** Bytes on disk for all users, for `familiar status`. */
   diskUsage(): Promise<number>;
 }

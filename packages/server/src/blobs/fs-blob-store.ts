@@ -82,7 +82,7 @@ export function createFsBlobStore(options: { root: string; codec?: BlobCodec }):
       }
     },
     async list(userId) {
-      const hashes: string[] = [];
+      const found: Array<{ sha256: string; modifiedAt: number }> = [];
       let prefixes: string[];
       try {
         prefixes = await readdir(join(root, userId));
@@ -90,9 +90,12 @@ export function createFsBlobStore(options: { root: string; codec?: BlobCodec }):
         return [];
       }
       for (const prefix of prefixes) {
-        for (const name of await readdir(join(root, userId, prefix))) if (isSha256(name)) hashes.push(name);
+        for (const name of await readdir(join(root, userId, prefix))) {
+          if (isSha256(name))
+            found.push({ sha256: name, modifiedAt: (await stat(join(root, userId, prefix, name))).mtimeMs });
+        }
       }
-      return hashes.sort();
+      return found.sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
     },
     async diskUsage() {
       let total = 0;

@@ -14,5 +14,6 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   ambiguous_user: 400,
   capture_paused: 409,
   storage_failed: 503,
+  address_in_use: 500,
   internal: 500,
 };

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'ambiguous_user'
   | 'capture_paused'
   | 'storage_failed'
+  | 'address_in_use'
   | 'internal';
 
 /** Base error of Familiar: a code for machines, a message for people, an optional cause and details. */

@@ -198,6 +198,24 @@ export function createTimeline(deps: {
       return { capture, bytes };
     },
 
+    /**
+     * Deletes blob files that no capture references: what a crash between a forget's commit and its file deletions
+     * leaves behind. Files younger than `minAgeMs` are left alone, since an upload writes its file before its row.
+     */
+    async sweepOrphanBlobs(userIds: readonly string[], minAgeMs = 10 * 60_000): Promise<number> {
+      let removed = 0;
+      for (const userId of userIds) {
+        for (const blob of await blobs.list(userId)) {
+          if (clock.now() - blob.modifiedAt < minAgeMs) continue;
+          if (await store.isBlobReferenced(userId, blob.sha256)) continue;
+          await blobs.delete(userId, blob.sha256);
+          removed += 1;
+        }
+      }
+      if (removed > 0) logger.info({ removed }, 'removed media files left behind by an interrupted forget');
+      return removed;
+    },
+
     async readBlob(userId: string, sha256: string) {
       return blobs.get(userId, sha256);
     },

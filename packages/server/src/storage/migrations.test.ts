@@ -12,15 +12,31 @@ describe('migrations', () => {
   it('apply once on SQLite and are a no-op the second time', () => {
     const db = openSqliteDatabase(':memory:');
     expect(migrate(db, migrations)).toEqual([]);
-    const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+    const tables = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all();
     expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['users', 'devices', 'people', 'blobs', 'captures', 'observations', 'observations_fts', 'jobs', 'audit_events']),
+      expect.arrayContaining([
+        'users',
+        'devices',
+        'people',
+        'blobs',
+        'captures',
+        'observations',
+        'observations_fts',
+        'jobs',
+        'audit_events',
+      ]),
     );
   });
 
   it('roll back a failing migration whole', () => {
     const db = openSqliteDatabase(':memory:');
-    const broken = { version: 99, name: 'broken', statements: () => ['CREATE TABLE half_done (x INTEGER)', 'THIS IS NOT SQL'] };
+    const broken = {
+      version: 99,
+      name: 'broken',
+      statements: () => ['CREATE TABLE half_done (x INTEGER)', 'THIS IS NOT SQL'],
+    };
     expect(() => migrate(db, [...migrations, broken])).toThrow();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").get()).toBeUndefined();
     expect(db.prepare('SELECT version FROM schema_migrations WHERE version = 99').get()).toBeUndefined();
@@ -31,7 +47,12 @@ describe('migrations', () => {
     for (const migration of migrations) {
       for (const statement of migration.statements(postgresDialect)) await pg.exec(statement);
     }
-    await pg.query('INSERT INTO users (id, name, timezone, created_at) VALUES ($1, $2, $3, $4)', ['u1', 'ada', 'UTC', 0]);
+    await pg.query('INSERT INTO users (id, name, timezone, created_at) VALUES ($1, $2, $3, $4)', [
+      'u1',
+      'ada',
+      'UTC',
+      0,
+    ]);
     await pg.query(
       `INSERT INTO observations (user_id, id, modality, captured_at, received_at, text, trust, content_hash)
        VALUES ('u1', 'o1', 'note', 1, 1, 'Sam said the deadlines moved to Friday', 'authored', 'h')`,

@@ -37,7 +37,8 @@ export function runCli(
 /** Runs `familiar --json <args>`, expects success and parses stdout. */
 export async function runCliJson<T = unknown>(home: string, args: readonly string[]): Promise<T> {
   const result = await runCli(home, ['--json', ...args]);
-  if (result.code !== 0) throw new Error(`familiar ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`familiar ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }
 
