@@ -8,6 +8,10 @@ import { createSilentLogger } from '../src/kernel/index.ts';
 import { clientObservation, jsonRequest } from './support/observations.ts';
 import { tempHome } from './support/processes.ts';
 
+/** A response whose JSON body the tests read field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: bodies are asserted field by field, like a client would read them
+type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
 /** Medium tests of the HTTP edge: the real Hono app on a real SQLite home, called in-process. */
 describe('HTTP API', () => {
   let home: string;
@@ -23,11 +27,7 @@ describe('HTTP API', () => {
     for (const user of users) total += await familiar.timeline.count(user.id);
     return total;
   };
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
-  const call = async (
-    path: string,
-    init: RequestInit = {},
-  ): Promise<Omit<Response, 'json'> & { json(): Promise<any> }> => app.request(path, init);
+  const call = async (path: string, init: RequestInit = {}): Promise<JsonResponse> => app.request(path, init);
   const get = (path: string, token: string | null) =>
     call(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const post = (token: string | null, observations: unknown[]) =>
