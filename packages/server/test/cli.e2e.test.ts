@@ -134,6 +134,11 @@ describe('familiar CLI', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('line 2');
       expect(result.stderr).toContain('line 3: not valid JSON');
+      const conflicting = join(files, 'conflict.jsonl');
+      writeFileSync(conflicting, `${JSON.stringify(clientObservation('fresh'))}\n${JSON.stringify({ ...sam, text: 'rewritten' })}\n`);
+      const conflict = await runCli(home, ['ingest', conflicting]);
+      expect(conflict.code).toBe(1);
+      expect(conflict.stderr).toContain('already exists with different content');
       const missing = await runCli(home, ['ingest', join(files, 'nope.txt')]);
       expect(missing.stderr).toContain('does not exist');
       const unknownKind = join(files, 'table.xlsx');

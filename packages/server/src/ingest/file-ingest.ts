@@ -25,7 +25,6 @@ export const MEDIA_TYPES: Readonly<Record<string, string>> = {
 };
 
 const TEXT_EXTENSIONS = new Set(['.txt', '.md', '.markdown']);
-const BATCH = 1000;
 
 /** What one file added. */
 export interface FileIngestResult {
@@ -52,7 +51,7 @@ export function splitNote(text: string, max = MAX_OBSERVATION_TEXT): string[] {
 }
 
 /**
- * `familiar ingest`: JSONL files of observations (validated whole before anything is stored), text and Markdown
+ * `familiar ingest`: JSONL files of observations (validated whole, then stored in one transaction), text and Markdown
  * notes (one `note`, captured at the file's modification time), and media files (pending captures). Ids derive from
  * the content, so ingesting the same file again adds nothing.
  */
@@ -89,12 +88,9 @@ export function createFileIngest(deps: { timeline: Timeline }) {
     if (problems.length > 0) {
       throw new ValidationError(`${path} has invalid lines; nothing from it was stored`, problems);
     }
-    let inserted = 0;
-    for (let start = 0; start < inputs.length; start += BATCH) {
-      const batch = inputs.slice(start, start + BATCH);
-      inserted += (await timeline.ingest(actor, batch)).inserted;
-      onItems(batch.length);
-    }
+    // One transaction for the whole file: a conflict anywhere stores nothing from it.
+    const { inserted } = await timeline.ingest(actor, inputs);
+    onItems(inputs.length);
     return { file: path, kind: 'observations', items: inputs.length, inserted };
   }
 
