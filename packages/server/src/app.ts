@@ -8,7 +8,6 @@ import { createSqliteAuditLog } from './audit/index.ts';
 import { createFsBlobStore } from './blobs/index.ts';
 import type { Config } from './config.ts';
 import { probeEngines } from './engines/index.ts';
-import { createMediaLinks } from './http/media-links.ts';
 import { createFileIngest } from './ingest/index.ts';
 import { createSqliteJobQueue } from './jobs/index.ts';
 import {
@@ -19,6 +18,7 @@ import {
   systemClock,
 } from './kernel/index.ts';
 import { createSqlitePeopleStore, createSqliteTimelineStore, createTimeline } from './memory/index.ts';
+import { createMediaLinks } from './safety/index.ts';
 import { openSqliteDatabase } from './storage/index.ts';
 
 /** Reads the installation's secret key (for signed media links), creating it on first use. */
@@ -41,8 +41,8 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   chmodSync(config.home, 0o700);
   const databasePath = join(config.home, 'familiar.db');
   const db = openSqliteDatabase(databasePath);
-  // Audit records of reads go through their own connection with synchronous=NORMAL: durable across a crash of the
-  // process (WAL), and an fsync per ask or list is not paid on the read path.
+  // Audit records go through their own connection with synchronous=NORMAL: durable across a crash of the process
+  // (WAL; only an OS crash or power cut can lose the last few), and reads (ask, list) do not pay an fsync each.
   const auditDb = openSqliteDatabase(databasePath, { synchronous: 'NORMAL' });
   const blobRoot = join(config.home, 'blobs');
 

@@ -135,7 +135,10 @@ describe('familiar CLI', () => {
       expect(result.stderr).toContain('line 2');
       expect(result.stderr).toContain('line 3: not valid JSON');
       const conflicting = join(files, 'conflict.jsonl');
-      writeFileSync(conflicting, `${JSON.stringify(clientObservation('fresh'))}\n${JSON.stringify({ ...sam, text: 'rewritten' })}\n`);
+      writeFileSync(
+        conflicting,
+        `${JSON.stringify(clientObservation('fresh'))}\n${JSON.stringify({ ...sam, text: 'rewritten' })}\n`,
+      );
       const conflict = await runCli(home, ['ingest', conflicting]);
       expect(conflict.code).toBe(1);
       expect(conflict.stderr).toContain('already exists with different content');

@@ -381,7 +381,13 @@ describe('HTTP API', () => {
       headers: { authorization: `Bearer ${ada}` },
     });
     const actions = (await familiar.audit.list(aliceUserId)).map((e) => e.action);
-    expect(actions).toEqual(['forget', 'ask', 'observations.list', 'observations.read']);
+    expect(actions).toEqual([
+      'forget',
+      'ask',
+      'observations.list',
+      'observations.read',
+      'observations.write',
+    ]);
   });
 
   it('answers unknown routes with a coded 404', async () => {

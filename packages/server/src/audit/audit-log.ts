@@ -6,7 +6,7 @@ export interface AuditEvent {
   seq: number;
   userId: string | null;
   at: number;
-  /** `cli`, `device:<id>`, `server` or `system`. */
+  /** `cli`, `device:<id>`, `signed-link` (a media link was opened) or a worker's name. */
   actor: string;
   /** Dotted noun-verb, e.g. `observations.read`, `export`, `forget`, `device.add`. */
   action: string;

@@ -23,6 +23,17 @@ interface GlobalOptions {
 
 const cliActor = (user: User): Actor => ({ userId: user.id, deviceId: null, label: 'cli' });
 
+/** Records what a CLI command did to a user's account or data in their audit log. */
+function auditCli(
+  familiar: Familiar,
+  userId: string,
+  action: string,
+  target: string | null,
+  details: Record<string, unknown> | null = null,
+): Promise<void> {
+  return familiar.audit.record({ userId, at: familiar.clock.now(), actor: 'cli', action, target, details });
+}
+
 /** Builds the `familiar` command tree; `run` executes it (exported for in-process tests). */
 export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: boolean) => Output } = {}) {
   const env = io.env ?? process.env;
@@ -104,14 +115,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           name,
           ...(options.timezone ? { timezone: options.timezone } : {}),
         });
-        await familiar.audit.record({
-          userId: created.id,
-          at: familiar.clock.now(),
-          actor: 'cli',
-          action: 'user.add',
-          target: created.id,
-          details: { name },
-        });
+        await auditCli(familiar, created.id, 'user.add', created.id, { name });
         out.result(
           { id: created.id, name: created.name, timezone: created.timezone },
           `Added user ${created.name} (time zone ${created.timezone}).`,
@@ -150,14 +154,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           name: options.name,
           ...(options.user ? { userName: options.user } : {}),
         });
-        await familiar.audit.record({
-          userId: added.userId,
-          at: familiar.clock.now(),
-          actor: 'cli',
-          action: 'device.add',
-          target: added.id,
-          details: { name: added.name },
-        });
+        await auditCli(familiar, added.userId, 'device.add', added.id, { name: added.name });
         out.result(
           { token, device: { id: added.id, name: added.name } },
           `Device "${added.name}" added (${added.id}).\nToken (shown once; store it on the device):\n${token}`,
@@ -200,14 +197,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
     .action(async (which: string, options: { user?: string }, command: Command) =>
       withFamiliar(command, async (familiar, out) => {
         const revoked = await familiar.accounts.revokeDevice(options.user, which);
-        await familiar.audit.record({
-          userId: revoked.userId,
-          at: familiar.clock.now(),
-          actor: 'cli',
-          action: 'device.revoke',
-          target: revoked.id,
-          details: null,
-        });
+        await auditCli(familiar, revoked.userId, 'device.revoke', revoked.id);
         out.result(
           { id: revoked.id, name: revoked.name, revokedAt: toIso(revoked.revokedAt!) },
           `Device "${revoked.name}" revoked.`,
@@ -221,6 +211,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
     .action(async (which: string, newName: string, options: { user?: string }, command: Command) =>
       withFamiliar(command, async (familiar, out) => {
         const renamed = await familiar.accounts.renameDevice(options.user, which, newName);
+        await auditCli(familiar, renamed.userId, 'device.rename', renamed.id, { name: renamed.name });
         out.result({ id: renamed.id, name: renamed.name }, `Device ${renamed.id} is now "${renamed.name}".`);
       }),
     );
@@ -246,6 +237,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           createdAt: now,
           updatedAt: now,
         });
+        await auditCli(familiar, owner.id, 'person.add', person.id, { name: person.name });
         out.result({ id: person.id, name: person.name, aliases: person.aliases }, `Added ${person.name}.`);
       }),
     );
@@ -293,6 +285,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
             optedOut,
             updatedAt: familiar.clock.now(),
           });
+          await auditCli(familiar, owner.id, `person.${verb}`, person.id);
           out.result(
             { id: updated.id, name: updated.name, optedOut: updated.optedOut },
             `${updated.name} is now ${optedOut ? 'opted out' : 'opted in'}.`,

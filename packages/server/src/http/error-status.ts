@@ -12,7 +12,6 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   id_conflict: 409,
   already_exists: 409,
   ambiguous_user: 400,
-  capture_paused: 409,
   storage_failed: 503,
   address_in_use: 500,
   internal: 500,

@@ -10,10 +10,26 @@ import {
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
-import type { Principal } from '../accounts/index.ts';
-import type { Familiar } from '../app.ts';
-import { describeIssues, FamiliarError, fromIso, NotFoundError, ValidationError } from '../kernel/index.ts';
-import { type Actor, presentCapture, presentObservation, type StoredObservation } from '../memory/index.ts';
+import type { Accounts, Principal } from '../accounts/index.ts';
+import type { Ask } from '../assistant/index.ts';
+import {
+  type Clock,
+  describeIssues,
+  FamiliarError,
+  fromIso,
+  type Logger,
+  NotFoundError,
+  toIso,
+  ValidationError,
+} from '../kernel/index.ts';
+import {
+  type Actor,
+  presentCapture,
+  presentObservation,
+  type StoredObservation,
+  type Timeline,
+} from '../memory/index.ts';
+import type { MediaLinks } from '../safety/index.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import { landingPage } from './landing-page.ts';
 
@@ -65,12 +81,26 @@ function parseId(value: string, what: string): string {
   return parsed.data;
 }
 
+/** What the HTTP edge needs from the composition root. */
+export interface HttpDependencies {
+  accounts: Accounts;
+  timeline: Timeline;
+  ask: Ask;
+  mediaLinks: MediaLinks;
+  logger: Logger;
+  clock: Clock;
+  config: { bodyLimit: number };
+}
+
+/** SQLite failures that are about the machine (disk full, locked, I/O), not the request. */
+const STORAGE_ERROR = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/;
+
 /**
  * The HTTP edge: thin routes over the services. Public: `/healthz` and `/`. Everything under `/v1` needs a device
  * token and sees only that token's user; another user's data answers 404, exactly like data that does not exist.
  */
-export function createHttpApp(familiar: Familiar) {
-  const { accounts, timeline, ask, mediaLinks, logger, config } = familiar;
+export function createHttpApp(deps: HttpDependencies) {
+  const { accounts, timeline, ask, mediaLinks, logger, config, clock } = deps;
   const app = new Hono<Env>();
 
   app.onError((error, c) => {
@@ -86,6 +116,14 @@ export function createHttpApp(familiar: Familiar) {
           },
         },
         status,
+      );
+    }
+    const sqliteCode = (error as { code?: unknown }).code;
+    if (typeof sqliteCode === 'string' && STORAGE_ERROR.test(sqliteCode)) {
+      logger.error({ err: error, path: c.req.path }, 'storage failed');
+      return c.json(
+        { error: { code: 'storage_failed', message: 'the store is unavailable right now; retry shortly' } },
+        503,
       );
     }
     logger.error({ err: error, path: c.req.path }, 'unexpected error');
@@ -161,7 +199,15 @@ export function createHttpApp(familiar: Familiar) {
 
   app.get('/v1/me', (c) => {
     const { user, device } = c.get('principal');
-    return c.json({ user: { id: user.id, name: user.name, timezone: user.timezone }, device });
+    return c.json({
+      user: { id: user.id, name: user.name, timezone: user.timezone },
+      device: device && {
+        id: device.id,
+        name: device.name,
+        createdAt: toIso(device.createdAt),
+        lastSeenAt: device.lastSeenAt === null ? null : toIso(device.lastSeenAt),
+      },
+    });
   });
 
   app.post('/v1/observations', async (c) => {
@@ -208,7 +254,7 @@ export function createHttpApp(familiar: Familiar) {
   app.post('/v1/captures', async (c) => {
     const mediaType = c.req.header('content-type') ?? '';
     const capturedAtHeader = c.req.header('x-captured-at');
-    let capturedAt = familiar.clock.now();
+    let capturedAt = clock.now();
     if (capturedAtHeader !== undefined) {
       const parsed = TimestampSchema.safeParse(capturedAtHeader);
       if (!parsed.success)

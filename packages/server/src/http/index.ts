@@ -1,3 +1,2 @@
 export * from './error-status.ts';
 export * from './http-app.ts';
-export * from './media-links.ts';

@@ -9,7 +9,6 @@ export type ErrorCode =
   | 'id_conflict'
   | 'already_exists'
   | 'ambiguous_user'
-  | 'capture_paused'
   | 'storage_failed'
   | 'address_in_use'
   | 'internal';

@@ -84,6 +84,9 @@ function ftsQuery(terms: readonly string[]): string {
   return terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
 }
 
+/** How many index hits per wanted hit the fast search path ranks before it falls back to filtering by user. */
+const SEARCH_WINDOW_FACTOR = 2;
+
 /** The SQLite timeline: rows, FTS5 index (kept in step by triggers, in the same transaction) and blob references. */
 export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
   const statements = {
@@ -108,6 +111,14 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
        FROM observations_fts JOIN observations o ON o.seq = observations_fts.rowid
        WHERE observations_fts MATCH ? AND o.user_id = ?
        ORDER BY bm25(observations_fts) LIMIT ?`,
+    ),
+    rankIndex: db.prepare<[string, number], { seq: number; rank: number }>(
+      `SELECT rowid AS seq, bm25(observations_fts) AS rank FROM observations_fts
+       WHERE observations_fts MATCH ? ORDER BY rank LIMIT ?`,
+    ),
+    observationsBySeq: db.prepare<[string, string], ObservationRow & { seq: number }>(
+      `SELECT o.seq, ${OBSERVATION_COLUMNS} FROM observations o
+       WHERE o.user_id = ? AND o.seq IN (SELECT value FROM json_each(?))`,
     ),
     getCapture: db.prepare<[string, string], CaptureRow>(
       'SELECT * FROM captures WHERE user_id = ? AND id = ?',
@@ -199,6 +210,35 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     }
     return inserted;
   });
+
+  /**
+   * The user's `limit` best BM25 hits. Ranking the shared index alone and reading back only the top rows is exact
+   * whenever the user's rows fill the window or the window holds every match (always so on a one-user install),
+   * and avoids reading an `observations` row per match (a third of a 100k timeline for a common name). Otherwise
+   * it falls back to the query that filters by user before ranking. Scores are the same: BM25 statistics are those
+   * of the whole index either way.
+   */
+  function searchRanked(userId: string, match: string, limit: number): SearchHit[] {
+    const window = limit * SEARCH_WINDOW_FACTOR;
+    const ranked = statements.rankIndex.all(match, window);
+    const rows = new Map(
+      statements.observationsBySeq
+        .all(userId, JSON.stringify(ranked.map((hit) => hit.seq)))
+        .map((row) => [row.seq, row]),
+    );
+    const hits: SearchHit[] = [];
+    for (const { seq, rank } of ranked) {
+      const row = rows.get(seq);
+      if (!row) continue;
+      hits.push({ observation: toObservation(row), score: -rank });
+      if (hits.length === limit) return hits;
+    }
+    if (ranked.length < window) return hits;
+    return statements.search.all(match, userId, limit).map((row) => ({
+      observation: toObservation(row),
+      score: row.score,
+    }));
+  }
 
   /** Deletes a capture and drops its blob reference; returns the blob hash when nothing references it any more. */
   function deleteCaptureRow(userId: string, captureId: string): string | null {
@@ -318,11 +358,8 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       return statements.countObservations.get(userId)?.n ?? 0;
     },
     async searchObservations(userId, terms, limit): Promise<SearchHit[]> {
-      if (terms.length === 0) return [];
-      return statements.search.all(ftsQuery(terms), userId, limit).map((row) => ({
-        observation: toObservation(row),
-        score: row.score,
-      }));
+      if (terms.length === 0 || limit < 1) return [];
+      return searchRanked(userId, ftsQuery(terms), limit);
     },
     async forget(userId, selector) {
       return forgetTransaction.immediate(userId, selector);

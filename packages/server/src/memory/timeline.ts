@@ -82,6 +82,7 @@ export function createTimeline(deps: {
         trust: trustFor(input.modality),
       }));
       const { inserted } = await store.insertObservations(actor.userId, observations);
+      await record(actor, 'observations.write', null, { count: observations.length, inserted });
       return { ids: observations.map((o) => o.id), inserted };
     },
 
@@ -134,7 +135,8 @@ export function createTimeline(deps: {
 
     /**
      * Stores raw media as a pending capture and queues it for perception. The job is queued first (deduplicated by
-     * capture), so a crash can leave a job without a capture (skipped later) but never a capture nobody reads.
+     * capture), so a crash can leave a job without a capture (its handler must skip it, as it must for a capture
+     * forgotten before perception ran) but never a capture nobody reads.
      */
     async addCapture(
       actor: Actor,
@@ -156,7 +158,7 @@ export function createTimeline(deps: {
         dedupeKey: `${PERCEIVE_CAPTURE_JOB}:${actor.userId}:${id}`,
       });
       const { sha256, size } = await blobs.put(actor.userId, input.bytes);
-      return store.insertCapture(actor.userId, {
+      const result = await store.insertCapture(actor.userId, {
         id,
         deviceId: actor.deviceId,
         kind,
@@ -166,6 +168,8 @@ export function createTimeline(deps: {
         capturedAt: input.capturedAt,
         receivedAt: clock.now(),
       });
+      if (result.created) await record(actor, 'capture.write', id, { kind, size });
+      return result;
     },
 
     /** Restores a capture as exported (status kept); used by `familiar import` only. */
