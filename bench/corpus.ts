@@ -65,7 +65,20 @@ function locomoCorpus(path: string): BenchCorpus {
   };
 }
 
-const NAMES = ['Ada', 'Bruno', 'Chloe', 'Dmitri', 'Esme', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Keiko', 'Luis'];
+const NAMES = [
+  'Ada',
+  'Bruno',
+  'Chloe',
+  'Dmitri',
+  'Esme',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Keiko',
+  'Luis',
+];
 const PLACES = ['the bakery', 'the office', 'the park', 'the station', 'the gym', 'the library', 'the beach'];
 const VERBS = ['talked about', 'bought', 'fixed', 'painted', 'planned', 'lost', 'found', 'cooked', 'booked'];
 const THINGS = [

@@ -100,7 +100,10 @@ export async function startServerProcess(
   let stderr = '';
   let started = false;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 60 s:\n${stderr}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not start within 60 s:\n${stderr}`)),
+      60_000,
+    );
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       // Server warnings and errors stay visible (on stderr); the bench's own table goes to stdout.
@@ -154,7 +157,8 @@ export function postJson(
   body: string,
 ): Promise<{ status: number; text: string }> {
   const target = new URL(url);
-  if (target.hostname !== '127.0.0.1') throw new Error(`the bench only talks to 127.0.0.1, not ${target.host}`);
+  if (target.hostname !== '127.0.0.1')
+    throw new Error(`the bench only talks to 127.0.0.1, not ${target.host}`);
   return new Promise((resolve, reject) => {
     const outgoing = request(
       target,

@@ -45,7 +45,9 @@ function positiveInteger(value: string | undefined, name: string, max: number): 
 const observationCount = positiveInteger(options.observations, 'observations', 10_000_000);
 const batchSize = positiveInteger(options.batch, 'batch', 1000);
 const warmupBatches = positiveInteger(options['warmup-batches'], 'warmup-batches', 1000);
-const concurrencies = (options.concurrency ?? '1').split(',').map((v) => positiveInteger(v, 'concurrency', 64));
+const concurrencies = (options.concurrency ?? '1')
+  .split(',')
+  .map((v) => positiveInteger(v, 'concurrency', 64));
 
 interface IngestResult {
   concurrency: number;
@@ -89,9 +91,10 @@ async function send(
   const agent = loopbackAgent(concurrency);
   const latencies: number[] = [];
   let next = 0;
+  let failed = false;
   const started = performance.now();
   const worker = async () => {
-    while (next < bodies.length) {
+    while (!failed && next < bodies.length) {
       const body = bodies[next]!;
       next += 1;
       const sent = performance.now();
@@ -103,7 +106,14 @@ async function send(
     }
   };
   try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    await Promise.all(
+      Array.from({ length: concurrency }, () =>
+        worker().catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
   } finally {
     agent.destroy();
   }

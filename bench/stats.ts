@@ -38,14 +38,18 @@ export function summarise(durations: readonly number[]): LatencySummary {
 }
 
 /** Renders rows as a Markdown table, numbers right-aligned, so the output pastes into docs/benchmarks.md. */
-export function markdownTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
+export function markdownTable(
+  headers: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+): string {
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
   const numeric = headers.map((_, column) => rows.every((row) => /^[\d.,\s%≤≥-]+$/.test(row[column] ?? '')));
   const cell = (text: string, column: number) =>
     numeric[column] ? text.padStart(widths[column] ?? 0) : text.padEnd(widths[column] ?? 0);
-  const line = (cells: readonly string[]) => `| ${cells.map((text, column) => cell(text, column)).join(' | ')} |`;
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((text, column) => cell(text, column)).join(' | ')} |`;
   const rule = `|${widths.map((width, column) => (numeric[column] ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`;
   return [line(headers), rule, ...rows.map((row) => line(row))].join('\n');
 }

@@ -1,6 +1,8 @@
+import { describe, expect, it } from 'vitest';
 import { openSqliteDatabase } from '../storage/index.ts';
 import { createSqliteTimelineStore } from './sqlite-timeline-store.ts';
 import { describeTimelineStoreContract } from './timeline-store.contract.ts';
+import type { NewObservation } from './types.ts';
 
 describeTimelineStoreContract('SQLite', async () => {
   const db = openSqliteDatabase(':memory:');
@@ -13,4 +15,77 @@ describeTimelineStoreContract('SQLite', async () => {
     );
   }
   return createSqliteTimelineStore(db);
+});
+
+describe('SQLite search', () => {
+  const T0 = Date.parse('2026-11-02T09:00:00Z');
+  let counter = 0;
+  const observation = (text: string): NewObservation => {
+    counter += 1;
+    return {
+      id: `01JD${String(counter).padStart(22, '0')}`,
+      deviceId: null,
+      modality: 'note',
+      capturedAt: T0 + counter,
+      receivedAt: T0 + counter,
+      text,
+      captureId: null,
+      provenance: null,
+      trust: 'authored',
+    };
+  };
+  /** Distinct lengths, so no two BM25 scores tie and the expected order is unique. */
+  const matches = (count: number, repeat: number) =>
+    Array.from({ length: count }, (_, i) =>
+      observation(`${'wine '.repeat(repeat)}${'filler '.repeat(i + 1)}`.trim()),
+    );
+
+  function setUp() {
+    const db = openSqliteDatabase(':memory:');
+    for (const name of ['alice', 'bob']) {
+      db.prepare('INSERT INTO users (id, name, timezone, created_at) VALUES (?, ?, ?, ?)').run(
+        name,
+        name,
+        'UTC',
+        0,
+      );
+    }
+    const reference = db.prepare<[string, string, number], { id: string }>(
+      `SELECT o.id FROM observations_fts JOIN observations o ON o.seq = observations_fts.rowid
+       WHERE observations_fts MATCH ? AND o.user_id = ? ORDER BY bm25(observations_fts) LIMIT ?`,
+    );
+    return {
+      store: createSqliteTimelineStore(db),
+      expected: (userId: string, limit: number) =>
+        reference.all('"wine"', userId, limit).map((row) => row.id),
+    };
+  }
+
+  it('returns the best hits of the user alone, best first', async () => {
+    const { store, expected } = setUp();
+    await store.insertObservations('alice', [...matches(30, 1), observation('walked the dog')]);
+    const hits = await store.searchObservations('alice', ['wine'], 5);
+    expect(hits.map((hit) => hit.observation.id)).toEqual(expected('alice', 5));
+    expect(hits.map((hit) => hit.score)).toEqual([...hits.map((hit) => hit.score)].sort((a, b) => b - a));
+  });
+
+  it('finds the user’s hits when another user’s rows outrank them all', async () => {
+    const { store, expected } = setUp();
+    await store.insertObservations('bob', matches(40, 3));
+    await store.insertObservations('alice', matches(12, 1));
+    const hits = await store.searchObservations('alice', ['wine'], 5);
+    expect(hits).toHaveLength(5);
+    expect(hits.every((hit) => hit.observation.userId === 'alice')).toBe(true);
+    expect(hits.map((hit) => hit.observation.id)).toEqual(expected('alice', 5));
+    expect(await store.searchObservations('alice', ['wine'], 0)).toEqual([]);
+  });
+
+  it('returns every match when there are fewer than asked for', async () => {
+    const { store, expected } = setUp();
+    await store.insertObservations('bob', matches(3, 3));
+    await store.insertObservations('alice', matches(2, 1));
+    const hits = await store.searchObservations('alice', ['wine'], 5);
+    expect(hits.map((hit) => hit.observation.id)).toEqual(expected('alice', 5));
+    expect(hits).toHaveLength(2);
+  });
 });

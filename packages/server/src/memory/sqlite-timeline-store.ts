@@ -116,9 +116,10 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       `SELECT rowid AS seq, bm25(observations_fts) AS rank FROM observations_fts
        WHERE observations_fts MATCH ? ORDER BY rank LIMIT ?`,
     ),
+    // CROSS JOIN keeps the planner on primary-key lookups: with `user_id = ? AND seq IN (…)` it scans the user's rows.
     observationsBySeq: db.prepare<[string, string], ObservationRow & { seq: number }>(
-      `SELECT o.seq, ${OBSERVATION_COLUMNS} FROM observations o
-       WHERE o.user_id = ? AND o.seq IN (SELECT value FROM json_each(?))`,
+      `SELECT o.seq, ${OBSERVATION_COLUMNS} FROM json_each(?) AS wanted CROSS JOIN observations o ON o.seq = wanted.value
+       WHERE o.user_id = ?`,
     ),
     getCapture: db.prepare<[string, string], CaptureRow>(
       'SELECT * FROM captures WHERE user_id = ? AND id = ?',
@@ -223,7 +224,7 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     const ranked = statements.rankIndex.all(match, window);
     const rows = new Map(
       statements.observationsBySeq
-        .all(userId, JSON.stringify(ranked.map((hit) => hit.seq)))
+        .all(JSON.stringify(ranked.map((hit) => hit.seq)), userId)
         .map((row) => [row.seq, row]),
     );
     const hits: SearchHit[] = [];
