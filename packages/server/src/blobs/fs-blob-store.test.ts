@@ -1,19 +1,17 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempHome } from '../../test/support/processes.ts';
 import { describeBlobStoreContract } from './blob-store.contract.ts';
 import { createFsBlobStore } from './fs-blob-store.ts';
 import { createInMemoryBlobStore } from './in-memory-blob-store.ts';
 
-describeBlobStoreContract('files', async () =>
-  createFsBlobStore({ root: mkdtempSync(join(tmpdir(), 'familiar-blobs-')) }),
-);
+describeBlobStoreContract('files', async () => createFsBlobStore({ root: tempHome('familiar-blobs-') }));
 describeBlobStoreContract('in-memory fake', async () => createInMemoryBlobStore());
 
 describe('file blob store', () => {
   it('runs bytes through the codec at rest and leaves no temporary files', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'familiar-blobs-'));
+    const root = tempHome('familiar-blobs-');
     const flip = (bytes: Uint8Array) => bytes.map((b) => b ^ 0xff);
     const store = createFsBlobStore({ root, codec: { name: 'xor', encode: flip, decode: flip } });
     const plain = new TextEncoder().encode('private photo');
@@ -25,7 +23,7 @@ describe('file blob store', () => {
   });
 
   it('refuses hashes that are not hex, so a path can never escape the store', async () => {
-    const store = createFsBlobStore({ root: mkdtempSync(join(tmpdir(), 'familiar-blobs-')) });
+    const store = createFsBlobStore({ root: tempHome('familiar-blobs-') });
     await expect(store.get('alice', '../../etc/passwd')).rejects.toMatchObject({ code: 'validation_failed' });
   });
 });

@@ -1,14 +1,23 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 
 /** The `familiar` command as installed by npm (runs TypeScript through tsx). */
 export const FAMILIAR_BIN = resolve(import.meta.dirname, '../../bin/familiar.js');
 
-/** A fresh, empty data directory. */
+const created: string[] = [];
+// Registered when a test file imports this module, so each file removes the directories it made.
+afterAll(() => {
+  for (const directory of created.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+/** A fresh, empty directory under the system's temp dir, removed after the test file has run. */
 export function tempHome(prefix = 'familiar-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  created.push(directory);
+  return directory;
 }
 
 /** Runs `familiar <args>` as a real process and collects its output and exit code. */
