@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { CaptureSchema, ObservationSchema, PROTOCOL_VERSION } from '@familiar/protocol';
 import { z } from 'zod';
 import type { Accounts, User } from '../accounts/index.ts';
@@ -12,6 +11,7 @@ import {
   FamiliarError,
   fromIso,
   type IdGenerator,
+  readJsonLines,
   ValidationError,
 } from '../kernel/index.ts';
 import {
@@ -60,6 +60,8 @@ export function createArchive(deps: {
 }) {
   const { accounts, timeline, people, audit, clock, newId } = deps;
   const actorFor = (user: User) => ({ userId: user.id, deviceId: null, label: 'cli' });
+  const record = (user: User, action: 'export' | 'import', details: Record<string, unknown>) =>
+    audit.record({ userId: user.id, at: clock.now(), actor: 'cli', action, target: null, details });
 
   /** Every observation of the user, oldest first, a page at a time. */
   async function* allObservations(user: User) {
@@ -83,14 +85,7 @@ export function createArchive(deps: {
         write(`${JSON.stringify(presentObservation(observation))}\n`);
         count += 1;
       }
-      await audit.record({
-        userId: user.id,
-        at: clock.now(),
-        actor: 'cli',
-        action: 'export',
-        target: null,
-        details: { observations: count, to: 'stdout' },
-      });
+      await record(user, 'export', { observations: count, to: 'stdout' });
       return count;
     },
 
@@ -146,14 +141,7 @@ export function createArchive(deps: {
         counts,
       };
       writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-      await audit.record({
-        userId: user.id,
-        at: clock.now(),
-        actor: 'cli',
-        action: 'export',
-        target: null,
-        details: { ...counts, to: out },
-      });
+      await record(user, 'export', { ...counts, to: out });
       return counts;
     },
 
@@ -184,29 +172,9 @@ export function createArchive(deps: {
       const readLines = async <T extends z.ZodType>(file: string, schema: T): Promise<Array<z.infer<T>>> => {
         const path = join(dir, file);
         if (!existsSync(path)) return [];
-        const rows: Array<z.infer<T>> = [];
-        let lineNumber = 0;
-        for await (const line of createInterface({
-          input: createReadStream(path, 'utf8'),
-          crlfDelay: Number.POSITIVE_INFINITY,
-        })) {
-          lineNumber += 1;
-          if (line.trim() === '') continue;
-          let value: unknown;
-          try {
-            value = JSON.parse(line);
-          } catch {
-            throw new ValidationError(`${file} line ${lineNumber} is not valid JSON; nothing was imported`);
-          }
-          const parsed = schema.safeParse(value);
-          if (!parsed.success) {
-            throw new ValidationError(
-              `${file} line ${lineNumber} does not match the schema; nothing was imported`,
-              describeIssues(parsed.error.issues),
-            );
-          }
-          rows.push(parsed.data);
-        }
+        const { rows, problems } = await readJsonLines(path, schema);
+        if (problems.length > 0)
+          throw new ValidationError(`${file} has invalid lines; nothing was imported`, problems);
         return rows;
       };
 
@@ -293,14 +261,7 @@ export function createArchive(deps: {
         captures: captures.length,
         people: peopleAdded,
       };
-      await audit.record({
-        userId: user.id,
-        at: clock.now(),
-        actor: 'cli',
-        action: 'import',
-        target: null,
-        details: { ...result, from: dir },
-      });
+      await record(user, 'import', { ...result, from: dir });
       return result;
     },
   };

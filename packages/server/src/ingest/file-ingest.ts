@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { MAX_OBSERVATION_TEXT, type ObservationInput, ObservationInputSchema } from '@familiar/protocol';
-import { derivedUlid, describeIssues, toIso, ValidationError } from '../kernel/index.ts';
+import { derivedUlid, readJsonLines, toIso, ValidationError } from '../kernel/index.ts';
 import type { Actor, Timeline } from '../memory/index.ts';
 
 /** Media types of the file extensions `familiar ingest` takes as raw captures. */
@@ -63,28 +62,7 @@ export function createFileIngest(deps: { timeline: Timeline }) {
     path: string,
     onItems: (n: number) => void,
   ): Promise<FileIngestResult> {
-    const inputs: ObservationInput[] = [];
-    const problems: string[] = [];
-    let lineNumber = 0;
-    for await (const line of createInterface({
-      input: createReadStream(path, 'utf8'),
-      crlfDelay: Number.POSITIVE_INFINITY,
-    })) {
-      lineNumber += 1;
-      if (line.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        problems.push(`line ${lineNumber}: not valid JSON`);
-        continue;
-      }
-      const parsed = ObservationInputSchema.safeParse(value);
-      if (parsed.success) inputs.push(parsed.data);
-      else
-        problems.push(...describeIssues(parsed.error.issues).map((issue) => `line ${lineNumber}: ${issue}`));
-      if (problems.length >= 20) break;
-    }
+    const { rows: inputs, problems } = await readJsonLines(path, ObservationInputSchema);
     if (problems.length > 0) {
       throw new ValidationError(`${path} has invalid lines; nothing from it was stored`, problems);
     }
