@@ -64,6 +64,9 @@ export const CaptureCreatedResponseSchema = z.object({
   status: z.string(),
 });
 
+/** `POST /v1/privacy` body: pause or resume capture for all of the user's devices. */
+export const PrivacyRequestSchema = z.strictObject({ paused: z.boolean() });
+
 /** Every error the API returns has this shape; `code` is stable, `message` is for people. */
 export const ErrorBodySchema = z.object({
   error: z.object({

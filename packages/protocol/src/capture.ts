@@ -22,6 +22,11 @@ export const CaptureSchema = z.object({
   receivedAt: TimestampSchema,
   status: CaptureStatusSchema,
   error: z.string().nullable(),
+  /** The device's own clock for `capturedAt` before skew correction (device stream only). */
+  deviceCapturedAt: TimestampSchema.nullable().default(null),
+  /** The device stream and sequence number it arrived on (device stream only). */
+  streamId: z.string().nullable().default(null),
+  streamSeq: z.number().int().nullable().default(null),
 });
 export type Capture = z.infer<typeof CaptureSchema>;
 

@@ -2,4 +2,5 @@ export * from './api.ts';
 export * from './capture.ts';
 export * from './ids.ts';
 export * from './observation.ts';
+export * from './stream.ts';
 export * from './version.ts';

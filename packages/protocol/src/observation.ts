@@ -46,6 +46,8 @@ export const ObservationSchema = z.object({
   captureId: z.string().nullable(),
   provenance: ProvenanceSchema.nullable(),
   trust: TrustSchema,
+  /** The device's own clock for `capturedAt` before skew correction (device stream only). */
+  deviceCapturedAt: TimestampSchema.nullable().default(null),
 });
 export type Observation = z.infer<typeof ObservationSchema>;
 

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { createAccounts, createSqliteAccountStore } from './accounts/index.ts';
 import { createArchive } from './archive/index.ts';
-import { createAsk } from './assistant/index.ts';
+import { createAsk, createNotifier, createSqliteNotificationStore } from './assistant/index.ts';
 import { createSqliteAuditLog } from './audit/index.ts';
 import { createFsBlobStore } from './blobs/index.ts';
 import type { Config } from './config.ts';
@@ -18,7 +18,7 @@ import {
   systemClock,
 } from './kernel/index.ts';
 import { createSqlitePeopleStore, createSqliteTimelineStore, createTimeline } from './memory/index.ts';
-import { createMediaLinks } from './safety/index.ts';
+import { createMediaLinks, createPrivacy, createSqliteCaptureStateStore } from './safety/index.ts';
 import { openSqliteDatabase } from './storage/index.ts';
 
 /** Reads the installation's secret key (for signed media links), creating it on first use. */
@@ -54,6 +54,8 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const accounts = createAccounts({ store: createSqliteAccountStore(db), clock, newId });
   const timeline = createTimeline({ store: timelineStore, blobs, people, audit, jobs, clock, newId, logger });
   const ask = createAsk({ store: timelineStore, audit, clock });
+  const privacy = createPrivacy({ store: createSqliteCaptureStateStore(db), timeline, clock, newId });
+  const notifier = createNotifier({ store: createSqliteNotificationStore(db), clock, newId });
   const archive = createArchive({ accounts, timeline, people, audit, clock, newId });
   const fileIngest = createFileIngest({ timeline });
   const mediaLinks = createMediaLinks({
@@ -76,6 +78,9 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     blobs,
     mediaLinks,
     archive,
+    privacy,
+    notifier,
+    timelineStore,
     fileIngest,
     /** What `familiar status` shows: data, disk, backlog and engines. */
     async status() {

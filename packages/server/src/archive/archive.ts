@@ -217,6 +217,9 @@ export function createArchive(deps: {
           receivedAt: fromIso(capture.receivedAt),
           status: capture.status,
           error: capture.error,
+          deviceCapturedAt: capture.deviceCapturedAt === null ? null : fromIso(capture.deviceCapturedAt),
+          streamId: capture.streamId,
+          streamSeq: capture.streamSeq,
         };
         await timeline.restoreCapture(user.id, stored, blobs.get(capture.sha256)!);
         options.onProgress?.(++done, total);
@@ -233,6 +236,7 @@ export function createArchive(deps: {
           captureId: o.captureId,
           provenance: o.provenance,
           trust: o.trust,
+          deviceCapturedAt: o.deviceCapturedAt === null ? null : fromIso(o.deviceCapturedAt),
         }));
         inserted += (await timeline.restore(user.id, batch)).inserted;
         done += batch.length;

@@ -1,2 +1,4 @@
+export * from './answer-presenter.ts';
 export * from './ask.ts';
+export * from './notifications.ts';
 export * from './query-terms.ts';

@@ -14,6 +14,7 @@ import {
 import type { Actor, ForgetSelector } from '../memory/index.ts';
 import { startServer } from '../server.ts';
 import { createOutput, formatBytes, type Output, table } from './output.ts';
+import { registerSimulateCommand } from './simulate-command.ts';
 import { parseTimeArgument } from './time-arguments.ts';
 
 interface GlobalOptions {
@@ -215,6 +216,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
         out.result({ id: renamed.id, name: renamed.name }, `Device ${renamed.id} is now "${renamed.name}".`);
       }),
     );
+  registerSimulateCommand(device, { outputFor });
 
   const people = program.command('people').description('the people you know (names, aliases, opt-outs)');
   people
@@ -293,6 +295,66 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
         }),
       );
   }
+
+  const privacy = program
+    .command('privacy')
+    .description('pause or resume capture on all of a user’s devices');
+  for (const [verb, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
+    privacy
+      .command(verb)
+      .description(
+        paused ? 'discard media from the user’s devices until resumed (devices show it)' : 'capture again',
+      )
+      .option('--user <name>', 'whose devices (default: the only user)')
+      .action(async (options: { user?: string }, command: Command) =>
+        withFamiliar(command, async (familiar, out) => {
+          const owner = await familiar.accounts.resolveUser(options.user);
+          const { state, changed } = await familiar.privacy.setPaused(
+            cliActor(owner),
+            paused,
+            'the command line',
+          );
+          out.result(
+            { ...state, changed },
+            changed
+              ? `Capture ${paused ? 'paused' : 'resumed'} for ${owner.name}; connected devices are told within a second.`
+              : `Capture was already ${paused ? 'paused' : 'on'} for ${owner.name}.`,
+          );
+        }),
+      );
+  }
+  privacy
+    .command('status')
+    .description('show whether capture is paused')
+    .option('--user <name>', 'whose devices (default: the only user)')
+    .action(async (options: { user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const owner = await familiar.accounts.resolveUser(options.user);
+        const state = await familiar.privacy.state(owner.id);
+        out.result(
+          state,
+          state.paused ? `Capture is paused (since ${state.since}, by ${state.by}).` : 'Capture is on.',
+        );
+      }),
+    );
+
+  program
+    .command('notify <title> [body]')
+    .description('send a notification to the user’s connected devices (queued until one connects)')
+    .option('--user <name>', 'whose devices (default: the only user)')
+    .action(async (title: string, body: string | undefined, options: { user?: string }, command: Command) =>
+      withFamiliar(command, async (familiar, out) => {
+        const owner = await familiar.accounts.resolveUser(options.user);
+        const notification = await familiar.notifier.notify(owner.id, { title, ...(body ? { body } : {}) });
+        out.result(
+          { id: notification.id, title: notification.title, body: notification.body },
+          `Queued "${notification.title}" for ${owner.name}'s devices.`,
+        );
+      }),
+    );
 
   program
     .command('status')

@@ -13,6 +13,7 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   already_exists: 409,
   ambiguous_user: 400,
   storage_failed: 503,
+  capture_paused: 409,
   address_in_use: 500,
   internal: 500,
 };

@@ -1,9 +1,9 @@
 import {
   AskRequestSchema,
-  type AskResponse,
-  type Citation,
+  type CaptureState,
   ListObservationsQuerySchema,
   PostObservationsRequestSchema,
+  PrivacyRequestSchema,
   TimestampSchema,
   UlidSchema,
 } from '@familiar/protocol';
@@ -11,7 +11,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import type { Accounts, Principal } from '../accounts/index.ts';
-import type { Ask } from '../assistant/index.ts';
+import { type Ask, presentAnswer } from '../assistant/index.ts';
 import {
   type Clock,
   describeIssues,
@@ -22,14 +22,8 @@ import {
   toIso,
   ValidationError,
 } from '../kernel/index.ts';
-import {
-  type Actor,
-  presentCapture,
-  presentObservation,
-  type StoredObservation,
-  type Timeline,
-} from '../memory/index.ts';
-import type { MediaLinks } from '../safety/index.ts';
+import { type Actor, presentCapture, presentObservation, type Timeline } from '../memory/index.ts';
+import type { MediaLinks, Privacy } from '../safety/index.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import { landingPage } from './landing-page.ts';
 
@@ -87,6 +81,9 @@ export interface HttpDependencies {
   timeline: Timeline;
   ask: Ask;
   mediaLinks: MediaLinks;
+  privacy: Privacy;
+  /** Tells connected devices when capture is paused or resumed over HTTP (the device hub). */
+  onCaptureState?: (userId: string, state: CaptureState) => void;
   logger: Logger;
   clock: Clock;
   config: { bodyLimit: number };
@@ -100,7 +97,7 @@ const STORAGE_ERROR = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/;
  * token and sees only that token's user; another user's data answers 404, exactly like data that does not exist.
  */
 export function createHttpApp(deps: HttpDependencies) {
-  const { accounts, timeline, ask, mediaLinks, logger, config, clock } = deps;
+  const { accounts, timeline, ask, mediaLinks, privacy, logger, config, clock } = deps;
   const app = new Hono<Env>();
 
   app.onError((error, c) => {
@@ -269,6 +266,12 @@ export function createHttpApp(deps: HttpDependencies) {
       id = parsed.data;
     }
     const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (await privacy.isPaused(c.get('principal').user.id)) {
+      throw new FamiliarError(
+        'capture_paused',
+        'capture is paused for this user: the media was discarded, nothing was stored',
+      );
+    }
     const { capture, created } = await timeline.addCapture(actorOf(c.get('principal')), {
       bytes,
       mediaType,
@@ -276,6 +279,17 @@ export function createHttpApp(deps: HttpDependencies) {
       ...(id ? { id } : {}),
     });
     return c.json(presentCapture(capture), created ? 201 : 200);
+  });
+
+  app.get('/v1/privacy', async (c) => c.json(await privacy.state(c.get('principal').user.id)));
+
+  app.post('/v1/privacy', async (c) => {
+    const body = await readJson(c, PrivacyRequestSchema);
+    const principal = c.get('principal');
+    const by = principal.device ? `device "${principal.device.name}"` : 'the API';
+    const { state, changed } = await privacy.setPaused(actorOf(principal), body.paused, by);
+    if (changed) deps.onCaptureState?.(principal.user.id, state);
+    return c.json(state);
   });
 
   app.get('/v1/captures/:id', async (c) => {
@@ -308,17 +322,7 @@ export function createHttpApp(deps: HttpDependencies) {
       body.question,
       body.limit === undefined ? {} : { limit: body.limit },
     );
-    const citations: Citation[] = result.citations.map((observation: StoredObservation) => ({
-      id: observation.id,
-      capturedAt: new Date(observation.capturedAt).toISOString(),
-      text: observation.text,
-      modality: observation.modality,
-      ...(observation.captureId
-        ? { mediaUrl: mediaLinks.urlFor(principal.user.id, observation.captureId).url }
-        : {}),
-    }));
-    const response: AskResponse = { answer: result.answer, citations, model: result.model };
-    return c.json(response);
+    return c.json(presentAnswer(result, (captureId) => mediaLinks.urlFor(principal.user.id, captureId).url));
   });
 
   return app;

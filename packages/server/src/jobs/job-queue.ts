@@ -42,6 +42,8 @@ export interface BacklogRow {
  */
 export interface JobQueue {
   enqueue(job: NewJob): Promise<Job>;
+  /** Enqueues several jobs in one transaction (deduplicated like `enqueue`). */
+  enqueueMany(jobs: readonly NewJob[]): Promise<Job[]>;
   /** Leases the oldest ready job of one of `types` (queued, or running with an expired lease), or null. */
   lease(types: readonly string[], owner: string, leaseMs: number): Promise<Job | null>;
   /** Extends a lease the owner still holds; false when it was lost. */

@@ -74,6 +74,10 @@ export function createSqliteJobQueue(
     return toJob(get.get(id)!);
   });
 
+  const enqueueMany = db.transaction((jobs: readonly Parameters<JobQueue['enqueue']>[0][]) =>
+    jobs.map((job) => enqueue(job)),
+  );
+
   const lease = db.transaction((types: readonly string[], owner: string, leaseMs: number) => {
     const now = clock.now();
     const row = db
@@ -101,6 +105,10 @@ export function createSqliteJobQueue(
   return {
     async enqueue(job) {
       return enqueue.immediate(job);
+    },
+    async enqueueMany(jobs) {
+      if (jobs.length === 0) return [];
+      return enqueueMany.immediate(jobs);
     },
     async lease(types, owner, leaseMs) {
       if (types.length === 0) return null;

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'already_exists'
   | 'ambiguous_user'
   | 'storage_failed'
+  | 'capture_paused'
   | 'address_in_use'
   | 'internal';
 

@@ -8,7 +8,7 @@ import type { NewObservation } from './types.ts';
 export function observationContentHash(observation: NewObservation): string {
   const canonical = JSON.stringify([
     observation.modality,
-    observation.capturedAt,
+    observation.deviceCapturedAt ?? observation.capturedAt,
     observation.text,
     observation.captureId,
     observation.provenance

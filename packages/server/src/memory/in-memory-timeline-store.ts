@@ -1,8 +1,16 @@
-import { ConflictError, ValidationError } from '../kernel/index.ts';
+import { ConflictError, FamiliarError, ValidationError } from '../kernel/index.ts';
 import { observationContentHash } from './content-hash.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { TimelineStore } from './timeline-store.ts';
-import type { BlobRecord, ForgetResult, SearchHit, StoredCapture, StoredObservation } from './types.ts';
+import type {
+  AudioChunk,
+  BlobRecord,
+  ForgetResult,
+  SearchHit,
+  StoredCapture,
+  StoredObservation,
+  StreamItemResult,
+} from './types.ts';
 
 function words(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -41,7 +49,11 @@ export function createInMemoryTimelineStore(): TimelineStore {
     return capture.sha256;
   };
 
-  return {
+  const positions = new Map<string, number>();
+  const chunks = new Map<string, AudioChunk[]>();
+  const streamKey = (deviceId: string, streamId: string) => `${deviceId}\u0000${streamId}`;
+
+  const store: TimelineStore = {
     async insertObservations(userId, observations) {
       const data = timeline(userId);
       const staged = new Map<string, { observation: StoredObservation; contentHash: string }>();
@@ -60,7 +72,10 @@ export function createInMemoryTimelineStore(): TimelineStore {
             captureId: observation.captureId,
           });
         }
-        staged.set(observation.id, { observation: { ...observation, userId }, contentHash });
+        staged.set(observation.id, {
+          observation: { ...observation, userId, deviceCapturedAt: observation.deviceCapturedAt ?? null },
+          contentHash,
+        });
       }
       for (const [id, entry] of staged) data.observations.set(id, entry);
       return { inserted: staged.size };
@@ -142,6 +157,11 @@ export function createInMemoryTimelineStore(): TimelineStore {
           unreferencedBlobs: [...data.blobs.keys()],
         };
         users.delete(userId);
+        for (const [key, list] of chunks)
+          chunks.set(
+            key,
+            list.filter((chunk) => chunk.userId !== userId),
+          );
         return result;
       }
       const forcedCaptures = new Set<string>();
@@ -197,7 +217,15 @@ export function createInMemoryTimelineStore(): TimelineStore {
         }
         return { capture: { ...existing }, created: false };
       }
-      const stored: StoredCapture = { ...capture, userId, status: capture.status ?? 'pending', error: null };
+      const stored: StoredCapture = {
+        ...capture,
+        userId,
+        status: capture.status ?? 'pending',
+        error: null,
+        deviceCapturedAt: capture.deviceCapturedAt ?? null,
+        streamId: capture.streamId ?? null,
+        streamSeq: capture.streamSeq ?? null,
+      };
       data.captures.set(capture.id, stored);
       const blob = data.blobs.get(capture.sha256);
       if (blob) blob.refCount += 1;
@@ -230,8 +258,65 @@ export function createInMemoryTimelineStore(): TimelineStore {
         .sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1))
         .map((b) => ({ ...b }));
     },
+    async streamPositions(deviceId) {
+      const result: Record<string, number> = {};
+      for (const [key, seq] of positions) {
+        const [device, stream] = key.split('\u0000') as [string, string];
+        if (device === deviceId) result[stream] = seq;
+      }
+      return result;
+    },
+    async appendStreamItems(items): Promise<StreamItemResult[]> {
+      const results: StreamItemResult[] = [];
+      for (const item of items) {
+        const key = streamKey(item.deviceId, item.streamId);
+        const last = positions.get(key) ?? 0;
+        if (item.seq <= last) {
+          results.push({ status: 'duplicate' });
+          continue;
+        }
+        if (item.seq > last + 1) {
+          results.push({ status: 'gap', expected: last + 1 });
+          continue;
+        }
+        let result: StreamItemResult = { status: 'stored' };
+        try {
+          if (item.kind === 'observation') await store.insertObservations(item.userId, [item.observation]);
+          else if (item.kind === 'capture') await store.insertCapture(item.userId, item.capture);
+          else if (item.kind === 'audio') chunks.set(key, [...(chunks.get(key) ?? []), { ...item.chunk }]);
+        } catch (error) {
+          if (!(error instanceof FamiliarError)) throw error;
+          result = { status: 'rejected', code: error.code, message: error.message };
+        }
+        positions.set(key, item.seq);
+        results.push(result);
+      }
+      return results;
+    },
+    async pendingAudioStreams() {
+      return [...chunks.values()]
+        .filter((list) => list.length > 0)
+        .map((list) => ({
+          userId: list[0]!.userId,
+          deviceId: list[0]!.deviceId,
+          streamId: list[0]!.streamId,
+        }));
+    },
+    async audioChunks(deviceId, streamId, limit) {
+      return (chunks.get(streamKey(deviceId, streamId)) ?? []).slice(0, limit).map((chunk) => ({ ...chunk }));
+    },
+    async sealAudioCapture(userId, capture, range) {
+      const { capture: stored } = await store.insertCapture(userId, capture);
+      const key = streamKey(range.deviceId, range.streamId);
+      chunks.set(
+        key,
+        (chunks.get(key) ?? []).filter((chunk) => chunk.seq > range.throughSeq),
+      );
+      return stored;
+    },
     async isBlobReferenced(userId, sha256) {
       return (timeline(userId).blobs.get(sha256)?.refCount ?? 0) > 0;
     },
   };
+  return store;
 }

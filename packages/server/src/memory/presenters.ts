@@ -15,6 +15,7 @@ export function presentObservation(observation: StoredObservation): Observation 
     captureId: observation.captureId,
     provenance: observation.provenance,
     trust: observation.trust,
+    deviceCapturedAt: observation.deviceCapturedAt === null ? null : toIso(observation.deviceCapturedAt),
   };
 }
 
@@ -32,5 +33,8 @@ export function presentCapture(capture: StoredCapture): Capture {
     receivedAt: toIso(capture.receivedAt),
     status: capture.status,
     error: capture.error,
+    deviceCapturedAt: capture.deviceCapturedAt === null ? null : toIso(capture.deviceCapturedAt),
+    streamId: capture.streamId,
+    streamSeq: capture.streamSeq,
   };
 }

@@ -1,11 +1,12 @@
 import type { CaptureKind } from '@familiar/protocol';
 import { type CaptureStatus, type Modality, ProvenanceSchema, type Trust } from '@familiar/protocol';
-import { ConflictError, ValidationError } from '../kernel/index.ts';
+import { ConflictError, FamiliarError, ValidationError } from '../kernel/index.ts';
 import { parseJsonColumn, type SqliteDatabase } from '../storage/index.ts';
 import { observationContentHash } from './content-hash.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { TimelineStore } from './timeline-store.ts';
 import type {
+  AudioChunk,
   BlobRecord,
   ForgetResult,
   ForgetSelector,
@@ -16,6 +17,8 @@ import type {
   SearchHit,
   StoredCapture,
   StoredObservation,
+  StreamItem,
+  StreamItemResult,
 } from './types.ts';
 
 interface ObservationRow {
@@ -29,6 +32,7 @@ interface ObservationRow {
   capture_id: string | null;
   provenance: string | null;
   trust: string;
+  device_captured_at: number | null;
 }
 
 interface CaptureRow {
@@ -43,10 +47,24 @@ interface CaptureRow {
   received_at: number;
   status: string;
   error: string | null;
+  device_captured_at: number | null;
+  stream_id: string | null;
+  stream_seq: number | null;
+}
+
+interface AudioChunkRow {
+  user_id: string;
+  device_id: string;
+  stream_id: string;
+  seq: number;
+  captured_at: number;
+  device_captured_at: number;
+  received_at: number;
+  pcm: Buffer;
 }
 
 const OBSERVATION_COLUMNS =
-  'o.id, o.user_id, o.device_id, o.modality, o.captured_at, o.received_at, o.text, o.capture_id, o.provenance, o.trust';
+  'o.id, o.user_id, o.device_id, o.modality, o.captured_at, o.received_at, o.text, o.capture_id, o.provenance, o.trust, o.device_captured_at';
 
 function toObservation(row: ObservationRow): StoredObservation {
   return {
@@ -60,6 +78,7 @@ function toObservation(row: ObservationRow): StoredObservation {
     captureId: row.capture_id,
     provenance: parseJsonColumn(ProvenanceSchema, row.provenance, `observation ${row.id}`),
     trust: row.trust as Trust,
+    deviceCapturedAt: row.device_captured_at,
   };
 }
 
@@ -76,6 +95,9 @@ function toCapture(row: CaptureRow): StoredCapture {
     receivedAt: row.received_at,
     status: row.status as CaptureStatus,
     error: row.error,
+    deviceCapturedAt: row.device_captured_at,
+    streamId: row.stream_id,
+    streamSeq: row.stream_seq,
   };
 }
 
@@ -97,8 +119,8 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       'SELECT 1 AS one FROM captures WHERE user_id = ? AND id = ?',
     ),
     insertObservation: db.prepare(
-      `INSERT INTO observations (user_id, id, device_id, modality, captured_at, received_at, text, capture_id, provenance, trust, content_hash)
-       VALUES (@userId, @id, @deviceId, @modality, @capturedAt, @receivedAt, @text, @captureId, @provenance, @trust, @contentHash)`,
+      `INSERT INTO observations (user_id, id, device_id, modality, captured_at, received_at, text, capture_id, provenance, trust, content_hash, device_captured_at)
+       VALUES (@userId, @id, @deviceId, @modality, @capturedAt, @receivedAt, @text, @captureId, @provenance, @trust, @contentHash, @deviceCapturedAt)`,
     ),
     getObservation: db.prepare<[string, string], ObservationRow>(
       `SELECT ${OBSERVATION_COLUMNS} FROM observations o WHERE o.user_id = ? AND o.id = ?`,
@@ -125,8 +147,8 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       'SELECT * FROM captures WHERE user_id = ? AND id = ?',
     ),
     insertCapture: db.prepare(
-      `INSERT INTO captures (user_id, id, device_id, kind, media_type, sha256, size, captured_at, received_at, status, error)
-       VALUES (@userId, @id, @deviceId, @kind, @mediaType, @sha256, @size, @capturedAt, @receivedAt, @status, NULL)`,
+      `INSERT INTO captures (user_id, id, device_id, kind, media_type, sha256, size, captured_at, received_at, status, error, device_captured_at, stream_id, stream_seq)
+       VALUES (@userId, @id, @deviceId, @kind, @mediaType, @sha256, @size, @capturedAt, @receivedAt, @status, NULL, @deviceCapturedAt, @streamId, @streamSeq)`,
     ),
     referenceBlob: db.prepare(
       `INSERT INTO blobs (user_id, sha256, size, media_type, ref_count, created_at) VALUES (?, ?, ?, ?, 1, ?)
@@ -171,46 +193,165 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     deleteAllCaptures: db.prepare('DELETE FROM captures WHERE user_id = ?'),
     allBlobs: db.prepare<[string], { sha256: string }>('SELECT sha256 FROM blobs WHERE user_id = ?'),
     deleteAllBlobs: db.prepare('DELETE FROM blobs WHERE user_id = ?'),
+    deleteAllAudioChunks: db.prepare('DELETE FROM audio_chunks WHERE user_id = ?'),
+    streamPosition: db.prepare<[string, string], { last_seq: number }>(
+      'SELECT last_seq FROM device_streams WHERE device_id = ? AND stream_id = ?',
+    ),
+    streamPositions: db.prepare<[string], { stream_id: string; last_seq: number }>(
+      'SELECT stream_id, last_seq FROM device_streams WHERE device_id = ?',
+    ),
+    moveStream: db.prepare(
+      `INSERT INTO device_streams (device_id, stream_id, last_seq, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (device_id, stream_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at`,
+    ),
+    insertAudioChunk: db.prepare(
+      `INSERT INTO audio_chunks (user_id, device_id, stream_id, seq, captured_at, device_captured_at, received_at, pcm)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    pendingAudioStreams: db.prepare<[], { user_id: string; device_id: string; stream_id: string }>(
+      'SELECT DISTINCT user_id, device_id, stream_id FROM audio_chunks ORDER BY device_id, stream_id',
+    ),
+    audioChunks: db.prepare<[string, string, number], AudioChunkRow>(
+      'SELECT * FROM audio_chunks WHERE device_id = ? AND stream_id = ? ORDER BY seq LIMIT ?',
+    ),
+    deleteAudioChunks: db.prepare(
+      'DELETE FROM audio_chunks WHERE device_id = ? AND stream_id = ? AND seq <= ?',
+    ),
   };
+
+  /** Inserts one observation; false when the same id and content is already there (a no-op). */
+  function insertObservationRow(
+    userId: string,
+    observation: NewObservation,
+    knownCaptures: Set<string>,
+  ): boolean {
+    const contentHash = observationContentHash(observation);
+    const existing = statements.contentHashOf.get(userId, observation.id);
+    if (existing) {
+      if (existing.content_hash === contentHash) return false;
+      throw new ConflictError(`observation ${observation.id} already exists with different content`, {
+        id: observation.id,
+      });
+    }
+    if (observation.captureId !== null && !knownCaptures.has(observation.captureId)) {
+      if (!statements.captureExists.get(userId, observation.captureId)) {
+        throw new ValidationError(`captureId ${observation.captureId} is not one of your captures`, {
+          id: observation.id,
+          captureId: observation.captureId,
+        });
+      }
+      knownCaptures.add(observation.captureId);
+    }
+    statements.insertObservation.run({
+      userId,
+      id: observation.id,
+      deviceId: observation.deviceId,
+      modality: observation.modality,
+      capturedAt: observation.capturedAt,
+      receivedAt: observation.receivedAt,
+      text: observation.text,
+      captureId: observation.captureId,
+      provenance: observation.provenance ? JSON.stringify(observation.provenance) : null,
+      trust: observation.trust,
+      contentHash,
+      deviceCapturedAt: observation.deviceCapturedAt ?? null,
+    });
+    return true;
+  }
+
+  /** Inserts one capture and takes a reference on its blob; the existing row when the id is already there. */
+  function insertCaptureRow(
+    userId: string,
+    capture: NewCapture,
+  ): { capture: StoredCapture; created: boolean } {
+    const existing = statements.getCapture.get(userId, capture.id);
+    if (existing) {
+      if (existing.sha256 !== capture.sha256) {
+        throw new ConflictError(`capture ${capture.id} already exists with different content`, {
+          id: capture.id,
+        });
+      }
+      return { capture: toCapture(existing), created: false };
+    }
+    statements.referenceBlob.run(userId, capture.sha256, capture.size, capture.mediaType, capture.receivedAt);
+    statements.insertCapture.run({
+      userId,
+      id: capture.id,
+      deviceId: capture.deviceId,
+      kind: capture.kind,
+      mediaType: capture.mediaType,
+      sha256: capture.sha256,
+      size: capture.size,
+      capturedAt: capture.capturedAt,
+      receivedAt: capture.receivedAt,
+      status: capture.status ?? 'pending',
+      deviceCapturedAt: capture.deviceCapturedAt ?? null,
+      streamId: capture.streamId ?? null,
+      streamSeq: capture.streamSeq ?? null,
+    });
+    return { capture: toCapture(statements.getCapture.get(userId, capture.id)!), created: true };
+  }
 
   const insertBatch = db.transaction((userId: string, observations: readonly NewObservation[]) => {
     let inserted = 0;
     const knownCaptures = new Set<string>();
-    for (const observation of observations) {
-      const contentHash = observationContentHash(observation);
-      const existing = statements.contentHashOf.get(userId, observation.id);
-      if (existing) {
-        if (existing.content_hash === contentHash) continue;
-        throw new ConflictError(`observation ${observation.id} already exists with different content`, {
-          id: observation.id,
-        });
-      }
-      if (observation.captureId !== null && !knownCaptures.has(observation.captureId)) {
-        if (!statements.captureExists.get(userId, observation.captureId)) {
-          throw new ValidationError(`captureId ${observation.captureId} is not one of your captures`, {
-            id: observation.id,
-            captureId: observation.captureId,
-          });
-        }
-        knownCaptures.add(observation.captureId);
-      }
-      statements.insertObservation.run({
-        userId,
-        id: observation.id,
-        deviceId: observation.deviceId,
-        modality: observation.modality,
-        capturedAt: observation.capturedAt,
-        receivedAt: observation.receivedAt,
-        text: observation.text,
-        captureId: observation.captureId,
-        provenance: observation.provenance ? JSON.stringify(observation.provenance) : null,
-        trust: observation.trust,
-        contentHash,
-      });
-      inserted += 1;
-    }
+    for (const observation of observations)
+      if (insertObservationRow(userId, observation, knownCaptures)) inserted += 1;
     return inserted;
   });
+
+  /** One stream item inside its own savepoint, so a rejected item undoes only itself. */
+  const appendOne = db.transaction((item: StreamItem) => {
+    if (item.kind === 'observation') insertObservationRow(item.userId, item.observation, new Set());
+    else if (item.kind === 'capture') insertCaptureRow(item.userId, item.capture);
+    else if (item.kind === 'audio') {
+      const chunk = item.chunk;
+      statements.insertAudioChunk.run(
+        chunk.userId,
+        chunk.deviceId,
+        chunk.streamId,
+        chunk.seq,
+        chunk.capturedAt,
+        chunk.deviceCapturedAt,
+        chunk.receivedAt,
+        Buffer.from(chunk.pcm.buffer, chunk.pcm.byteOffset, chunk.pcm.byteLength),
+      );
+    }
+  });
+
+  const appendStreamTransaction = db.transaction((items: readonly StreamItem[]): StreamItemResult[] => {
+    const positions = new Map<string, number>();
+    const now = Date.now();
+    return items.map((item) => {
+      const key = `${item.deviceId}\u0000${item.streamId}`;
+      const last =
+        positions.get(key) ?? statements.streamPosition.get(item.deviceId, item.streamId)?.last_seq ?? 0;
+      if (item.seq <= last) return { status: 'duplicate' } as const;
+      if (item.seq > last + 1) return { status: 'gap', expected: last + 1 } as const;
+      let result: StreamItemResult = { status: 'stored' };
+      try {
+        appendOne(item);
+      } catch (error) {
+        if (!(error instanceof FamiliarError)) throw error;
+        result = { status: 'rejected', code: error.code, message: error.message };
+      }
+      statements.moveStream.run(item.deviceId, item.streamId, item.seq, now);
+      positions.set(key, item.seq);
+      return result;
+    });
+  });
+
+  const sealAudioTransaction = db.transaction(
+    (
+      userId: string,
+      capture: NewCapture,
+      chunks: { deviceId: string; streamId: string; throughSeq: number },
+    ) => {
+      const stored = insertCaptureRow(userId, capture).capture;
+      statements.deleteAudioChunks.run(chunks.deviceId, chunks.streamId, chunks.throughSeq);
+      return stored;
+    },
+  );
 
   /**
    * The user's `limit` best BM25 hits. Ranking the shared index alone and reading back only the top rows is exact
@@ -259,6 +400,7 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       const observations = statements.deleteAllObservations.run(userId).changes;
       const captures = statements.deleteAllCaptures.run(userId).changes;
       statements.deleteAllBlobs.run(userId);
+      statements.deleteAllAudioChunks.run(userId);
       return { observations, captures, unreferencedBlobs };
     }
     let rows: Array<{ seq: number; capture_id: string | null }>;
@@ -294,20 +436,7 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     return { observations, captures, unreferencedBlobs };
   });
 
-  const insertCaptureTransaction = db.transaction((userId: string, capture: NewCapture) => {
-    const existing = statements.getCapture.get(userId, capture.id);
-    if (existing) {
-      if (existing.sha256 !== capture.sha256) {
-        throw new ConflictError(`capture ${capture.id} already exists with different content`, {
-          id: capture.id,
-        });
-      }
-      return { capture: toCapture(existing), created: false };
-    }
-    statements.referenceBlob.run(userId, capture.sha256, capture.size, capture.mediaType, capture.receivedAt);
-    statements.insertCapture.run({ ...capture, userId, status: capture.status ?? 'pending' });
-    return { capture: toCapture(statements.getCapture.get(userId, capture.id)!), created: true };
-  });
+  const insertCaptureTransaction = db.transaction(insertCaptureRow);
 
   return {
     async insertObservations(userId, observations) {
@@ -396,6 +525,35 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
         mediaType: row.media_type,
         refCount: row.ref_count,
       }));
+    },
+    async streamPositions(deviceId) {
+      return Object.fromEntries(
+        statements.streamPositions.all(deviceId).map((row) => [row.stream_id, row.last_seq]),
+      );
+    },
+    async appendStreamItems(items) {
+      if (items.length === 0) return [];
+      return appendStreamTransaction.immediate(items);
+    },
+    async pendingAudioStreams() {
+      return statements.pendingAudioStreams
+        .all()
+        .map((row) => ({ userId: row.user_id, deviceId: row.device_id, streamId: row.stream_id }));
+    },
+    async audioChunks(deviceId, streamId, limit): Promise<AudioChunk[]> {
+      return statements.audioChunks.all(deviceId, streamId, limit).map((row) => ({
+        userId: row.user_id,
+        deviceId: row.device_id,
+        streamId: row.stream_id,
+        seq: row.seq,
+        capturedAt: row.captured_at,
+        deviceCapturedAt: row.device_captured_at,
+        receivedAt: row.received_at,
+        pcm: new Uint8Array(row.pcm.buffer, row.pcm.byteOffset, row.pcm.byteLength),
+      }));
+    },
+    async sealAudioCapture(userId, capture, chunks) {
+      return sealAudioTransaction.immediate(userId, capture, chunks);
     },
     async isBlobReferenced(userId, sha256) {
       return statements.blobReferenced.get(userId, sha256) !== undefined;

@@ -54,7 +54,11 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       });
       const b = note('Bought oat milk and coffee', { capturedAt: T0 + HOUR });
       expect(await store.insertObservations('alice', [a, b])).toEqual({ inserted: 2 });
-      expect(await store.getObservation('alice', a.id)).toEqual({ ...a, userId: 'alice' });
+      expect(await store.getObservation('alice', a.id)).toEqual({
+        ...a,
+        userId: 'alice',
+        deviceCapturedAt: null,
+      });
       expect(await store.countObservations('alice')).toBe(2);
       const hits = await store.searchObservations('alice', ['deadline'], 5);
       expect(hits.map((hit) => hit.observation.id)).toEqual([a.id]);
@@ -220,6 +224,95 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       expect(await store.countObservations('alice')).toBe(0);
       expect(await store.listCaptures('alice')).toEqual([]);
       expect(await store.countObservations('bob')).toBe(1);
+    });
+
+    it('stores streamed items in sequence, ignores duplicates and refuses gaps', async () => {
+      const store = await makeStore();
+      const base = { userId: 'alice', deviceId: 'dev1', streamId: 'camera' };
+      const frame = (seq: number) => ({
+        ...base,
+        seq,
+        kind: 'capture' as const,
+        capture: capture(`${seq}`.repeat(64).slice(0, 64), {
+          streamId: 'camera',
+          streamSeq: seq,
+          deviceCapturedAt: T0 - 5,
+        }),
+      });
+      const first = frame(1);
+      expect(await store.appendStreamItems([first, frame(2)])).toEqual([
+        { status: 'stored' },
+        { status: 'stored' },
+      ]);
+      expect(await store.appendStreamItems([first, frame(4)])).toEqual([
+        { status: 'duplicate' },
+        { status: 'gap', expected: 3 },
+      ]);
+      expect(await store.streamPositions('dev1')).toEqual({ camera: 2 });
+      const stored = await store.getCapture('alice', first.capture.id);
+      expect(stored).toMatchObject({ streamId: 'camera', streamSeq: 1, deviceCapturedAt: T0 - 5 });
+      expect(await store.appendStreamItems([{ ...base, seq: 3, kind: 'discard' }])).toEqual([
+        { status: 'stored' },
+      ]);
+      expect((await store.listCaptures('alice')).length).toBe(2);
+      expect(await store.streamPositions('dev1')).toEqual({ camera: 3 });
+      expect(await store.streamPositions('dev2')).toEqual({});
+    });
+
+    it('rejects one bad streamed item without undoing the others, and moves past it', async () => {
+      const store = await makeStore();
+      const existing = note('first words');
+      await store.insertObservations('alice', [existing]);
+      const base = { userId: 'alice', deviceId: 'dev1', streamId: 'notes' };
+      const fresh = note('fresh words', { deviceCapturedAt: T0 - 1000 });
+      const results = await store.appendStreamItems([
+        { ...base, seq: 1, kind: 'observation', observation: fresh },
+        { ...base, seq: 2, kind: 'observation', observation: { ...existing, text: 'changed words' } },
+        { ...base, seq: 3, kind: 'observation', observation: note('later words') },
+      ]);
+      expect(results[0]).toEqual({ status: 'stored' });
+      expect(results[1]).toMatchObject({ status: 'rejected', code: 'id_conflict' });
+      expect(results[2]).toEqual({ status: 'stored' });
+      expect((await store.getObservation('alice', fresh.id))?.deviceCapturedAt).toBe(T0 - 1000);
+      expect((await store.getObservation('alice', existing.id))?.text).toBe('first words');
+      expect(await store.streamPositions('dev1')).toEqual({ notes: 3 });
+    });
+
+    it('keeps audio chunks until they are sealed into one capture', async () => {
+      const store = await makeStore();
+      const chunk = (seq: number) => ({
+        userId: 'alice',
+        deviceId: 'dev1',
+        streamId: 'audio',
+        seq,
+        kind: 'audio' as const,
+        chunk: {
+          userId: 'alice',
+          deviceId: 'dev1',
+          streamId: 'audio',
+          seq,
+          capturedAt: T0 + seq * 100,
+          deviceCapturedAt: T0 + seq * 100 - 7,
+          receivedAt: T0 + seq * 100 + 3,
+          pcm: new Uint8Array([seq, 0, seq, 0]),
+        },
+      });
+      await store.appendStreamItems([chunk(1), chunk(2), chunk(3)]);
+      expect(await store.pendingAudioStreams()).toEqual([
+        { userId: 'alice', deviceId: 'dev1', streamId: 'audio' },
+      ]);
+      const waiting = await store.audioChunks('dev1', 'audio', 10);
+      expect(waiting.map((c) => c.seq)).toEqual([1, 2, 3]);
+      expect(waiting[1]?.pcm).toEqual(new Uint8Array([2, 0, 2, 0]));
+      const sealed = await store.sealAudioCapture(
+        'alice',
+        capture('9'.repeat(64), { kind: 'audio', mediaType: 'audio/wav', streamId: 'audio', streamSeq: 1 }),
+        { deviceId: 'dev1', streamId: 'audio', throughSeq: 2 },
+      );
+      expect(sealed).toMatchObject({ kind: 'audio', status: 'pending', streamSeq: 1 });
+      expect((await store.audioChunks('dev1', 'audio', 10)).map((c) => c.seq)).toEqual([3]);
+      await store.forget('alice', { kind: 'everything' });
+      expect(await store.pendingAudioStreams()).toEqual([]);
     });
 
     it('tracks capture status', async () => {

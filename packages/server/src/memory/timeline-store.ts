@@ -1,5 +1,6 @@
 import type { CaptureStatus } from '@familiar/protocol';
 import type {
+  AudioChunk,
   BlobRecord,
   ForgetResult,
   ForgetSelector,
@@ -10,6 +11,8 @@ import type {
   SearchHit,
   StoredCapture,
   StoredObservation,
+  StreamItem,
+  StreamItemResult,
 } from './types.ts';
 
 /**
@@ -47,4 +50,23 @@ export interface TimelineStore {
   listBlobs(userId: string): Promise<BlobRecord[]>;
   /** True while some capture of the user still references the blob. */
   isBlobReferenced(userId: string, sha256: string): Promise<boolean>;
+
+  /** The last stored sequence number of each stream of a device. */
+  streamPositions(deviceId: string): Promise<Record<string, number>>;
+  /**
+   * Stores streamed items in one transaction, each only if its `seq` is the next of its stream (earlier ones are
+   * duplicates, later ones gaps), moving the stream's position with it. An item that fails on its own (an id
+   * conflict) is `rejected` without undoing the others.
+   */
+  appendStreamItems(items: readonly StreamItem[]): Promise<StreamItemResult[]>;
+  /** Streams with audio chunks waiting to be sealed into captures. */
+  pendingAudioStreams(): Promise<Array<{ userId: string; deviceId: string; streamId: string }>>;
+  /** A stream's waiting audio chunks, oldest first. */
+  audioChunks(deviceId: string, streamId: string, limit: number): Promise<AudioChunk[]>;
+  /** Records an audio capture made of a stream's chunks and deletes those chunks, in one transaction. */
+  sealAudioCapture(
+    userId: string,
+    capture: NewCapture,
+    chunks: { deviceId: string; streamId: string; throughSeq: number },
+  ): Promise<StoredCapture>;
 }

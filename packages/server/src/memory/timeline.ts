@@ -220,6 +220,21 @@ export function createTimeline(deps: {
       return removed;
     },
 
+    /** Queues perception for pending captures that have no job (a crash between storing and queueing). */
+    async requeuePendingCaptures(userIds: readonly string[]): Promise<void> {
+      for (const userId of userIds) {
+        const pending = await store.listCaptures(userId, { status: 'pending' });
+        await jobs.enqueueMany(
+          pending.map((capture) => ({
+            type: PERCEIVE_CAPTURE_JOB,
+            userId,
+            payload: { captureId: capture.id },
+            dedupeKey: `${PERCEIVE_CAPTURE_JOB}:${userId}:${capture.id}`,
+          })),
+        );
+      }
+    },
+
     async readBlob(userId: string, sha256: string) {
       return blobs.get(userId, sha256);
     },

@@ -12,10 +12,14 @@ export interface StoredObservation {
   captureId: string | null;
   provenance: Provenance | null;
   trust: Trust;
+  /** The device's own clock for `capturedAt` before skew correction (stream only), or null. */
+  deviceCapturedAt: number | null;
 }
 
 /** What a write adds: everything but the owner, which the store call names. */
-export type NewObservation = Omit<StoredObservation, 'userId'>;
+export type NewObservation = Omit<StoredObservation, 'userId' | 'deviceCapturedAt'> & {
+  deviceCapturedAt?: number | null;
+};
 
 /** A raw media item as the server keeps it. */
 export interface StoredCapture {
@@ -30,10 +34,51 @@ export interface StoredCapture {
   receivedAt: number;
   status: CaptureStatus;
   error: string | null;
+  /** The device's own clock for `capturedAt` before skew correction (stream only), or null. */
+  deviceCapturedAt: number | null;
+  /** The device stream and sequence number it arrived on, or null when it came another way. */
+  streamId: string | null;
+  streamSeq: number | null;
 }
 
 /** What a capture write adds. */
-export type NewCapture = Omit<StoredCapture, 'userId' | 'status' | 'error'> & { status?: CaptureStatus };
+export type NewCapture = Omit<
+  StoredCapture,
+  'userId' | 'status' | 'error' | 'deviceCapturedAt' | 'streamId' | 'streamSeq'
+> & {
+  status?: CaptureStatus;
+  deviceCapturedAt?: number | null;
+  streamId?: string | null;
+  streamSeq?: number | null;
+};
+
+/** A chunk of 16 kHz mono PCM16 audio waiting to become part of an audio capture. */
+export interface AudioChunk {
+  userId: string;
+  deviceId: string;
+  streamId: string;
+  seq: number;
+  capturedAt: number;
+  deviceCapturedAt: number;
+  receivedAt: number;
+  pcm: Uint8Array;
+}
+
+/** Where a device's streamed item goes, stored only if `seq` is the next one of its stream. */
+export type StreamItem = { userId: string; deviceId: string; streamId: string; seq: number } & (
+  | { kind: 'capture'; capture: NewCapture }
+  | { kind: 'observation'; observation: NewObservation }
+  | { kind: 'audio'; chunk: AudioChunk }
+  /** Acknowledged but not kept (capture paused): only the stream position moves. */
+  | { kind: 'discard' }
+);
+
+/** What became of one stream item. `rejected` items still advance the stream (resending would not help). */
+export type StreamItemResult =
+  | { status: 'stored' }
+  | { status: 'duplicate' }
+  | { status: 'gap'; expected: number }
+  | { status: 'rejected'; code: string; message: string };
 
 /** One content-addressed blob a user's captures point at, with how many captures use it. */
 export interface BlobRecord {

@@ -1,1 +1,3 @@
+export * from './capture-state.ts';
 export * from './media-links.ts';
+export * from './privacy.ts';

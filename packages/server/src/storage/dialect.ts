@@ -9,6 +9,8 @@ export interface Dialect {
     bigint: string;
     boolean: string;
     json: string;
+    /** Raw bytes. */
+    bytes: string;
   };
   /** An auto-incrementing 64-bit primary key column definition (without the column name). */
   readonly serialPrimaryKey: string;
@@ -22,7 +24,14 @@ export interface Dialect {
 
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
-  types: { text: 'TEXT', integer: 'INTEGER', bigint: 'INTEGER', boolean: 'INTEGER', json: 'TEXT' },
+  types: {
+    text: 'TEXT',
+    integer: 'INTEGER',
+    bigint: 'INTEGER',
+    boolean: 'INTEGER',
+    json: 'TEXT',
+    bytes: 'BLOB',
+  },
   serialPrimaryKey: 'INTEGER PRIMARY KEY AUTOINCREMENT',
   false: '0',
   fullText(table, column, keyColumn) {
@@ -51,7 +60,14 @@ export const sqliteDialect: Dialect = {
 
 export const postgresDialect: Dialect = {
   name: 'postgres',
-  types: { text: 'TEXT', integer: 'INTEGER', bigint: 'BIGINT', boolean: 'BOOLEAN', json: 'JSONB' },
+  types: {
+    text: 'TEXT',
+    integer: 'INTEGER',
+    bigint: 'BIGINT',
+    boolean: 'BOOLEAN',
+    json: 'JSONB',
+    bytes: 'BYTEA',
+  },
   serialPrimaryKey: 'BIGSERIAL PRIMARY KEY',
   false: 'FALSE',
   fullText(table, column) {

@@ -117,4 +117,51 @@ export const migrations: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 2,
+    name: 'device stream: positions, audio chunks, capture state, notifications, device clocks',
+    statements(d) {
+      const { text, bigint, boolean, bytes } = d.types;
+      return [
+        `CREATE TABLE device_streams (
+           device_id ${text} NOT NULL,
+           stream_id ${text} NOT NULL,
+           last_seq ${bigint} NOT NULL,
+           updated_at ${bigint} NOT NULL,
+           PRIMARY KEY (device_id, stream_id)
+         )`,
+        `CREATE TABLE audio_chunks (
+           user_id ${text} NOT NULL REFERENCES users(id),
+           device_id ${text} NOT NULL,
+           stream_id ${text} NOT NULL,
+           seq ${bigint} NOT NULL,
+           captured_at ${bigint} NOT NULL,
+           device_captured_at ${bigint} NOT NULL,
+           received_at ${bigint} NOT NULL,
+           pcm ${bytes} NOT NULL,
+           PRIMARY KEY (device_id, stream_id, seq)
+         )`,
+        'CREATE INDEX audio_chunks_user_idx ON audio_chunks (user_id)',
+        `CREATE TABLE capture_states (
+           user_id ${text} PRIMARY KEY REFERENCES users(id),
+           paused ${boolean} NOT NULL,
+           changed_at ${bigint} NOT NULL,
+           changed_by ${text} NOT NULL
+         )`,
+        `CREATE TABLE notifications (
+           id ${text} PRIMARY KEY,
+           user_id ${text} NOT NULL REFERENCES users(id),
+           title ${text} NOT NULL,
+           body ${text} NOT NULL,
+           created_at ${bigint} NOT NULL,
+           delivered_at ${bigint}
+         )`,
+        'CREATE INDEX notifications_user_idx ON notifications (user_id, created_at)',
+        `ALTER TABLE captures ADD COLUMN device_captured_at ${bigint}`,
+        `ALTER TABLE captures ADD COLUMN stream_id ${text}`,
+        `ALTER TABLE captures ADD COLUMN stream_seq ${bigint}`,
+        `ALTER TABLE observations ADD COLUMN device_captured_at ${bigint}`,
+      ];
+    },
+  },
 ];

@@ -1,0 +1,579 @@
+import {
+  type CaptureState,
+  type ClientMessage,
+  ClientMessageSchema,
+  decodeMediaMessage,
+  MAX_STREAM_MESSAGE_BYTES,
+  PCM16_MEDIA_TYPE,
+  type ServerMessage,
+  STREAM_CLOSE_CODES,
+  STREAM_PROTOCOL_VERSION,
+  type StreamErrorCode,
+  trustFor,
+} from '@familiar/protocol';
+import type { WebSocket } from 'ws';
+import type { Accounts, Principal } from '../accounts/index.ts';
+import { type Ask, type Notifier, presentAnswer } from '../assistant/index.ts';
+import {
+  type Clock,
+  describeIssues,
+  FamiliarError,
+  fromIso,
+  type IdGenerator,
+  type Logger,
+} from '../kernel/index.ts';
+import type { Actor, TimelineStore } from '../memory/index.ts';
+import type { MediaLinks, Privacy } from '../safety/index.ts';
+import type { AudioSegmenter } from './audio-segmenter.ts';
+import { type StreamWrite, type StreamWriteResult, type StreamWriter, writeBytes } from './stream-writer.ts';
+
+/** Limits of the device stream; the defaults suit glasses sending a frame a second and continuous audio. */
+export interface HubOptions {
+  helloTimeoutMs: number;
+  /** Messages a device may have sent but not yet had acknowledged. */
+  maxInFlight: number;
+  maxInFlightBytes: number;
+  pingIntervalMs: number;
+  /** How often the hub looks for capture-state changes and notifications made by other processes (the CLI). */
+  pollMs: number;
+}
+
+const DEFAULT_OPTIONS: HubOptions = {
+  helloTimeoutMs: 10_000,
+  maxInFlight: 64,
+  maxInFlightBytes: 8 * 1024 * 1024,
+  pingIntervalMs: 15_000,
+  pollMs: 1_000,
+};
+
+/** What the hub keeps per device across its connections: where each stream stands and what is being stored. */
+interface DeviceState {
+  expected: Map<string, number>;
+  inflight: Map<string, Promise<StreamWriteResult>>;
+  connection: Connection | null;
+}
+
+interface Connection {
+  socket: WebSocket;
+  principal: Principal;
+  send(message: ServerMessage): void;
+  close(code: StreamErrorCode, message: string): void;
+}
+
+/**
+ * The device-stream hub: authenticates each socket with `hello`, checks sequence numbers, hands media and
+ * observations to the group-commit writer and acknowledges each only once it is durable, pushes back when a device
+ * sends faster than the store keeps up, corrects device clocks, and carries capture state, notifications and
+ * answers back to devices.
+ */
+export function createDeviceHub(deps: {
+  accounts: Accounts;
+  store: TimelineStore;
+  writer: StreamWriter;
+  segmenter: AudioSegmenter;
+  privacy: Privacy;
+  notifier: Notifier;
+  ask: Ask;
+  mediaLinks: MediaLinks;
+  clock: Clock;
+  newId: IdGenerator;
+  logger: Logger;
+  options?: Partial<HubOptions>;
+}) {
+  const { accounts, store, writer, segmenter, privacy, notifier, ask, mediaLinks, clock, newId, logger } =
+    deps;
+  const options = { ...DEFAULT_OPTIONS, ...deps.options };
+  const devices = new Map<string, DeviceState>();
+  const sockets = new Set<WebSocket>();
+  const pausedUsers = new Map<string, boolean>();
+  let lastStatePoll = clock.now();
+  let polling = false;
+
+  const connectionsOf = (userId: string): Connection[] =>
+    [...devices.values()].flatMap((d) =>
+      d.connection && d.connection.principal.user.id === userId ? [d.connection] : [],
+    );
+
+  async function deviceState(deviceId: string): Promise<DeviceState> {
+    let state = devices.get(deviceId);
+    if (!state) {
+      const positions = await store.streamPositions(deviceId);
+      state = devices.get(deviceId) ?? {
+        expected: new Map(Object.entries(positions).map(([stream, last]) => [stream, last + 1])),
+        inflight: new Map(),
+        connection: null,
+      };
+      devices.set(deviceId, state);
+    }
+    return state;
+  }
+
+  async function isPaused(userId: string): Promise<boolean> {
+    const known = pausedUsers.get(userId);
+    if (known !== undefined) return known;
+    const paused = await privacy.isPaused(userId);
+    pausedUsers.set(userId, paused);
+    return paused;
+  }
+
+  function broadcastState(userId: string, state: CaptureState): void {
+    pausedUsers.set(userId, state.paused);
+    for (const connection of connectionsOf(userId)) connection.send({ type: 'capture-state', ...state });
+  }
+
+  async function deliverNotifications(userId?: string): Promise<void> {
+    const waiting = await notifier.undelivered(userId);
+    const delivered: string[] = [];
+    for (const notification of waiting) {
+      const targets = connectionsOf(notification.userId);
+      if (targets.length === 0) continue;
+      for (const connection of targets) {
+        connection.send({
+          type: 'notification',
+          id: notification.id,
+          title: notification.title,
+          body: notification.body,
+          at: new Date(notification.createdAt).toISOString(),
+        });
+      }
+      delivered.push(notification.id);
+    }
+    await notifier.markDelivered(delivered);
+  }
+
+  /** Picks up changes made by other processes (the CLI): capture state and queued notifications. */
+  const poller = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    (async () => {
+      const since = lastStatePoll;
+      lastStatePoll = clock.now();
+      for (const state of await privacy.changedSince(since - 1)) {
+        if (pausedUsers.get(state.userId) === state.paused) continue;
+        broadcastState(state.userId, await privacy.state(state.userId));
+      }
+      if (devices.size > 0) await deliverNotifications();
+    })()
+      .catch((error) => logger.error({ err: error }, 'device hub poll failed'))
+      .finally(() => {
+        polling = false;
+      });
+  }, options.pollMs);
+  poller.unref();
+
+  function accept(socket: WebSocket): void {
+    sockets.add(socket);
+    const state = {
+      principal: null as Principal | null,
+      device: null as DeviceState | null,
+      clockOffsetMs: 0,
+      bestRttMs: Number.POSITIVE_INFINITY,
+      pings: new Map<string, number>(),
+      inFlight: 0,
+      inFlightBytes: 0,
+      reading: true,
+      acked: [] as number[],
+      closed: false,
+      alive: true,
+      processing: Promise.resolve(),
+    };
+
+    const send = (message: ServerMessage) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    };
+    const close = (code: StreamErrorCode, message: string, details?: unknown) => {
+      if (state.closed) return;
+      send({ type: 'error', code, message, fatal: true, ...(details === undefined ? {} : { details }) });
+      state.closed = true;
+      socket.resume();
+      socket.close(STREAM_CLOSE_CODES[code], message.slice(0, 120));
+    };
+    const connection: Connection = { socket, principal: null as unknown as Principal, send, close };
+
+    const helloTimer = setTimeout(
+      () => close('hello_timeout', `send "hello" within ${options.helloTimeoutMs} ms of connecting`),
+      options.helloTimeoutMs,
+    );
+    helloTimer.unref();
+
+    const heartbeat = setInterval(() => {
+      if (!state.principal) return;
+      if (!state.alive) {
+        logger.info(
+          { device: state.principal.device?.id },
+          'device stopped answering pings; closing its socket',
+        );
+        socket.terminate();
+        return;
+      }
+      state.alive = false;
+      socket.ping();
+      const id = newId();
+      state.pings.set(id, clock.now());
+      send({ type: 'ping', id, serverTime: clock.now() });
+    }, options.pingIntervalMs);
+    heartbeat.unref();
+    socket.on('pong', () => {
+      state.alive = true;
+    });
+
+    const correct = (deviceTime: number) => Math.round(deviceTime + state.clockOffsetMs);
+
+    function settle(bytes: number): void {
+      state.inFlight -= 1;
+      state.inFlightBytes -= bytes;
+      state.acked.push(clock.now());
+      if (
+        !state.reading &&
+        state.inFlight <= options.maxInFlight / 2 &&
+        state.inFlightBytes <= options.maxInFlightBytes / 2
+      ) {
+        state.reading = true;
+        socket.resume();
+      }
+    }
+
+    function pushBack(): void {
+      if (!state.reading) return;
+      if (state.inFlight < options.maxInFlight && state.inFlightBytes < options.maxInFlightBytes) return;
+      state.reading = false;
+      socket.pause();
+      const now = clock.now();
+      state.acked = state.acked.filter((at) => now - at < 5_000);
+      const rate = Math.max(1, Math.floor(state.acked.length / 5));
+      send({
+        type: 'slow-down',
+        suggestedMessagesPerSecond: rate,
+        retryAfterMs: Math.min(10_000, Math.ceil((state.inFlight / rate) * 1000)),
+        reason: `${state.inFlight} messages (${Math.round(state.inFlightBytes / 1024)} KiB) are waiting to be stored`,
+      });
+    }
+
+    /** Sequence check and hand-off to the writer; the ack goes out once the write is durable. */
+    function submit(streamId: string, seq: number, make: () => StreamWrite): void {
+      const device = state.device!;
+      const expected = device.expected.get(streamId) ?? 1;
+      const key = `${streamId}\u0000${seq}`;
+      if (seq < expected) {
+        const pending = device.inflight.get(key);
+        const answer = (result: StreamWriteResult | null) =>
+          send({
+            type: 'ack',
+            stream: streamId,
+            seq,
+            duplicate: true,
+            ...(result?.id ? { id: result.id } : {}),
+          });
+        if (pending)
+          pending.then(answer, () =>
+            close('bad_message', 'the earlier copy of this message could not be stored; reconnect'),
+          );
+        else answer(null);
+        return;
+      }
+      if (seq > expected) {
+        close(
+          'sequence_gap',
+          `stream "${streamId}" expected sequence ${expected} but got ${seq}: reconnect and resend from ${expected}`,
+          {
+            stream: streamId,
+            expected,
+            got: seq,
+          },
+        );
+        return;
+      }
+      const write = make();
+      const bytes = writeBytes(write);
+      device.expected.set(streamId, seq + 1);
+      state.inFlight += 1;
+      state.inFlightBytes += bytes;
+      const promise = writer.write(write);
+      device.inflight.set(key, promise);
+      promise.then(
+        (result) => {
+          device.inflight.delete(key);
+          settle(bytes);
+          if (result.status === 'gap') {
+            close(
+              'sequence_gap',
+              `stream "${streamId}" expected sequence ${result.expected}: reconnect and resend from there`,
+              {
+                stream: streamId,
+                expected: result.expected,
+              },
+            );
+            devices.delete(state.principal!.device!.id);
+            return;
+          }
+          if (result.status === 'rejected') {
+            send({
+              type: 'error',
+              code: result.code,
+              message: result.message,
+              fatal: false,
+              details: { stream: streamId, seq },
+            });
+          }
+          send({
+            type: 'ack',
+            stream: streamId,
+            seq,
+            ...(result.id ? { id: result.id } : {}),
+            ...(write.kind === 'discard' ? { discarded: true } : {}),
+            ...(result.status === 'duplicate' ? { duplicate: true } : {}),
+            ...(result.status === 'rejected' ? { rejected: result.code } : {}),
+          });
+        },
+        (error) => {
+          device.inflight.delete(key);
+          settle(bytes);
+          // The stream position in memory is no longer trustworthy: reload it from the store on the next hello.
+          devices.delete(state.principal!.device!.id);
+          logger.error({ err: error }, 'a device stream write failed');
+          close('bad_message', 'the server could not store this message; reconnect and resend', {
+            stream: streamId,
+            seq,
+          });
+        },
+      );
+      pushBack();
+    }
+
+    async function onHello(message: Extract<ClientMessage, { type: 'hello' }>): Promise<void> {
+      let principal: Principal;
+      try {
+        principal = await accounts.authenticate(message.token);
+      } catch {
+        close('unauthorized', 'this device token is not valid (unknown or revoked)');
+        return;
+      }
+      if (!principal.device) {
+        close('unauthorized', 'a device token is required');
+        return;
+      }
+      clearTimeout(helloTimer);
+      const receivedAt = clock.now();
+      state.clockOffsetMs = receivedAt - message.deviceTime;
+      const device = await deviceState(principal.device.id);
+      if (device.connection && device.connection !== connection) {
+        device.connection.close('replaced', 'this device connected again; this older connection is closed');
+      }
+      device.connection = connection;
+      connection.principal = principal;
+      state.principal = principal;
+      state.device = device;
+      const captureState = await privacy.state(principal.user.id);
+      pausedUsers.set(principal.user.id, captureState.paused);
+      send({
+        type: 'welcome',
+        protocol: STREAM_PROTOCOL_VERSION,
+        deviceId: principal.device.id,
+        userId: principal.user.id,
+        serverTime: receivedAt,
+        clockOffsetMs: state.clockOffsetMs,
+        captureState,
+        streams: Object.fromEntries([...device.expected].map(([stream, next]) => [stream, next - 1])),
+        window: { maxInFlight: options.maxInFlight, maxInFlightBytes: options.maxInFlightBytes },
+        maxMessageBytes: MAX_STREAM_MESSAGE_BYTES,
+      });
+      const id = newId();
+      state.pings.set(id, clock.now());
+      send({ type: 'ping', id, serverTime: clock.now() });
+      await deliverNotifications(principal.user.id);
+    }
+
+    async function onJson(message: ClientMessage): Promise<void> {
+      const principal = state.principal!;
+      const actor: Actor = {
+        userId: principal.user.id,
+        deviceId: principal.device!.id,
+        label: `device:${principal.device!.id}`,
+      };
+      switch (message.type) {
+        case 'hello':
+          close('bad_message', '"hello" was already received on this connection');
+          return;
+        case 'ping':
+          send({ type: 'pong', id: message.id, deviceTime: message.deviceTime, serverTime: clock.now() });
+          return;
+        case 'pong': {
+          const sentAt = state.pings.get(message.id);
+          if (sentAt === undefined) return;
+          state.pings.delete(message.id);
+          const rtt = clock.now() - sentAt;
+          if (rtt <= state.bestRttMs) {
+            state.bestRttMs = rtt;
+            state.clockOffsetMs = sentAt + rtt / 2 - message.deviceTime;
+          }
+          return;
+        }
+        case 'observation': {
+          const paused = await isPaused(actor.userId);
+          const input = message.observation;
+          const perceived = trustFor(input.modality) === 'perceived';
+          submit(message.stream, message.seq, () => {
+            const base = {
+              userId: actor.userId,
+              deviceId: actor.deviceId!,
+              streamId: message.stream,
+              seq: message.seq,
+            };
+            if (paused && perceived) return { ...base, kind: 'discard' };
+            const deviceCapturedAt = fromIso(input.capturedAt);
+            return {
+              ...base,
+              kind: 'observation',
+              observation: {
+                id: input.id,
+                deviceId: actor.deviceId,
+                modality: input.modality,
+                capturedAt: correct(deviceCapturedAt),
+                deviceCapturedAt,
+                receivedAt: clock.now(),
+                text: input.text,
+                captureId: input.captureId ?? null,
+                provenance: input.provenance ?? null,
+                trust: trustFor(input.modality),
+              },
+            };
+          });
+          return;
+        }
+        case 'pause':
+        case 'resume-capture': {
+          const { state: next, changed } = await privacy.setPaused(
+            actor,
+            message.type === 'pause',
+            `device "${principal.device!.name}"`,
+          );
+          if (changed) broadcastState(actor.userId, next);
+          else send({ type: 'capture-state', ...next });
+          return;
+        }
+        case 'ask': {
+          const result = await ask.ask(
+            { userId: actor.userId, label: actor.label, timezone: principal.user.timezone },
+            message.question,
+          );
+          send({
+            type: 'answer',
+            id: message.id,
+            ...presentAnswer(result, (captureId) => mediaLinks.urlFor(actor.userId, captureId).url),
+          });
+          return;
+        }
+      }
+    }
+
+    async function onMessage(data: Buffer, isBinary: boolean): Promise<void> {
+      if (state.closed) return;
+      if (!isBinary) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(data.toString('utf8'));
+        } catch {
+          close('bad_message', 'text messages must be JSON');
+          return;
+        }
+        const message = ClientMessageSchema.safeParse(parsed);
+        if (!message.success) {
+          close(
+            'bad_message',
+            'the message does not match the protocol',
+            describeIssues(message.error.issues),
+          );
+          return;
+        }
+        if (!state.principal) {
+          if (message.data.type !== 'hello') close('bad_message', 'the first message must be "hello"');
+          else await onHello(message.data);
+          return;
+        }
+        await onJson(message.data);
+        return;
+      }
+      if (!state.principal) {
+        close('bad_message', 'the first message must be a JSON "hello"');
+        return;
+      }
+      const decoded = decodeMediaMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      if (!decoded.ok) {
+        close('bad_message', `malformed media message: ${decoded.reason}`);
+        return;
+      }
+      const media = decoded.message;
+      const userId = state.principal.user.id;
+      const deviceId = state.principal.device!.id;
+      const paused = await isPaused(userId);
+      // Copy the payload out of the socket's buffer: it is kept until stored.
+      const payload = new Uint8Array(media.payload);
+      submit(media.streamId, media.seq, () => {
+        const base = { userId, deviceId, streamId: media.streamId, seq: media.seq };
+        if (paused) return { ...base, kind: 'discard' };
+        if (media.mediaType === PCM16_MEDIA_TYPE) {
+          return {
+            ...base,
+            kind: 'audio',
+            pcm: payload,
+            capturedAt: correct(media.deviceTime),
+            deviceCapturedAt: media.deviceTime,
+          };
+        }
+        return {
+          ...base,
+          kind: 'frame',
+          bytes: payload,
+          mediaType: media.mediaType,
+          capturedAt: correct(media.deviceTime),
+          deviceCapturedAt: media.deviceTime,
+        };
+      });
+    }
+
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      // One message at a time, in order: a hello must be handled before what follows it.
+      state.processing = state.processing
+        .then(() => onMessage(data, isBinary))
+        .catch((error) => {
+          logger.error({ err: error }, 'device stream message failed');
+          if (error instanceof FamiliarError && error.code === 'unauthorized')
+            close('unauthorized', error.message);
+          else close('bad_message', 'the server could not handle this message');
+        });
+    });
+    socket.on('error', (error) => {
+      logger.warn({ err: error }, 'device socket error');
+    });
+    socket.on('close', () => {
+      state.closed = true;
+      clearTimeout(helloTimer);
+      clearInterval(heartbeat);
+      sockets.delete(socket);
+      const principal = state.principal;
+      if (principal?.device && state.device?.connection === connection) state.device.connection = null;
+    });
+  }
+
+  return {
+    accept,
+    /** Tells every connected device of the user the current capture state. */
+    broadcastState,
+    /** Pushes queued notifications to connected devices now. */
+    deliverNotifications,
+    stats: () => ({
+      sockets: sockets.size,
+      devices: [...devices.values()].filter((d) => d.connection).length,
+    }),
+    /** Closes every socket (1001), waits for queued writes, and seals buffered audio. */
+    async close(): Promise<void> {
+      clearInterval(poller);
+      for (const socket of sockets) socket.close(STREAM_CLOSE_CODES.server_shutdown, 'server shutting down');
+      await writer.idle();
+      await segmenter.flushAll();
+    },
+  };
+}
+
+/** The device hub's type. */
+export type DeviceHub = ReturnType<typeof createDeviceHub>;
