@@ -89,6 +89,7 @@ export function createDeviceHub(deps: {
   let lastStatePoll = clock.now();
   let polling = false;
 
+  const connectionCount = () => [...devices.values()].filter((d) => d.connection).length;
   const connectionsOf = (userId: string): Connection[] =>
     [...devices.values()].flatMap((d) =>
       d.connection && d.connection.principal.user.id === userId ? [d.connection] : [],
@@ -172,7 +173,6 @@ export function createDeviceHub(deps: {
       inFlight: 0,
       inFlightBytes: 0,
       reading: true,
-      acked: [] as number[],
       closed: false,
       alive: true,
       processing: Promise.resolve(),
@@ -222,7 +222,6 @@ export function createDeviceHub(deps: {
     function settle(bytes: number): void {
       state.inFlight -= 1;
       state.inFlightBytes -= bytes;
-      state.acked.push(clock.now());
       if (
         !state.reading &&
         state.inFlight <= options.maxInFlight / 2 &&
@@ -233,18 +232,21 @@ export function createDeviceHub(deps: {
       }
     }
 
+    /**
+     * A device that keeps to its window never meets this; one that sends past it is told to slow down and is not
+     * read until half of what it has in flight is stored, so its messages wait in its own memory, not the server's.
+     */
     function pushBack(): void {
       if (!state.reading) return;
-      if (state.inFlight < options.maxInFlight && state.inFlightBytes < options.maxInFlightBytes) return;
+      if (state.inFlight <= options.maxInFlight && state.inFlightBytes <= options.maxInFlightBytes) return;
       state.reading = false;
       socket.pause();
-      const now = clock.now();
-      state.acked = state.acked.filter((at) => now - at < 5_000);
-      const rate = Math.max(1, Math.floor(state.acked.length / 5));
+      const share = writer.throughput() / Math.max(1, connectionCount());
+      const rate = Math.max(1, Math.floor(share));
       send({
         type: 'slow-down',
         suggestedMessagesPerSecond: rate,
-        retryAfterMs: Math.min(10_000, Math.ceil((state.inFlight / rate) * 1000)),
+        retryAfterMs: Math.min(5_000, Math.ceil((state.inFlight / 2 / rate) * 1000)),
         reason: `${state.inFlight} messages (${Math.round(state.inFlightBytes / 1024)} KiB) are waiting to be stored`,
       });
     }

@@ -72,6 +72,8 @@ export function createStreamWriter(deps: {
   let queuedBytes = 0;
   let running: Promise<void> | null = null;
   let batches = 0;
+  /** [time, items] of recent batches, for the throughput estimate. */
+  const recent: Array<[number, number]> = [];
 
   async function flushBatch(batch: Pending[]): Promise<void> {
     const receivedAt = clock.now();
@@ -173,6 +175,9 @@ export function createStreamWriter(deps: {
       try {
         await flushBatch(batch);
         batches += 1;
+        const now = clock.now();
+        recent.push([now, batch.length]);
+        while (recent.length > 0 && now - recent[0]![0] > 5_000) recent.shift();
       } catch (error) {
         logger.error({ err: error, items: batch.length }, 'could not store a batch from the device stream');
         for (const pending of batch) pending.reject(error);
@@ -202,6 +207,12 @@ export function createStreamWriter(deps: {
       while (running) await running;
     },
     stats: () => ({ queued: queue.length, queuedBytes, batches }),
+    /** Items stored per second over the last five seconds (0 when idle). */
+    throughput(): number {
+      const now = clock.now();
+      const items = recent.filter(([at]) => now - at <= 5_000).reduce((sum, [, n]) => sum + n, 0);
+      return items / 5;
+    },
   };
 }
 
