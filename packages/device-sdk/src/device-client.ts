@@ -152,7 +152,7 @@ export function streamUrl(server: string): string {
   try {
     url = new URL(server);
   } catch (cause) {
-    throw new DeviceStreamError('invalid_input', `"${server}" is not a URL, e.g. http://localhost:8787`, {
+    throw new DeviceStreamError('invalid_input', `"${server}" is not a URL, e.g. http://localhost:7777`, {
       cause,
     });
   }

@@ -11,8 +11,14 @@ export const PostObservationsRequestSchema = z.strictObject({
 });
 export type PostObservationsRequest = z.infer<typeof PostObservationsRequestSchema>;
 
-/** `POST /v1/observations` answer: the stored ids, in request order. */
-export const PostObservationsResponseSchema = z.object({ ids: z.array(z.string()) });
+/**
+ * `POST /v1/observations` answer: the stored ids, in request order; while capture is paused, perceived
+ * observations from a device are not stored and their ids are listed in `discarded` instead.
+ */
+export const PostObservationsResponseSchema = z.object({
+  ids: z.array(z.string()),
+  discarded: z.array(z.string()).optional(),
+});
 export type PostObservationsResponse = z.infer<typeof PostObservationsResponseSchema>;
 
 /** `GET /v1/observations` query: a time range, a modality and a page. */

@@ -223,6 +223,8 @@ export const STREAM_CLOSE_CODES = {
   server_shutdown: 1001,
   /** A message over `maxMessageBytes`. */
   message_too_large: 1009,
+  /** The server could not store a message: reconnect and resend from `welcome.streams`. */
+  storage_failed: 1011,
   /** Not JSON, an unknown or invalid message, a malformed media header, or anything before `hello`. */
   bad_message: 4400,
   /** A missing, unknown or revoked token in `hello`. */

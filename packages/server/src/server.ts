@@ -60,6 +60,7 @@ export async function startServer(
   });
   const hub = createDeviceHub({
     accounts: familiar.accounts,
+    audit: familiar.audit,
     store: familiar.timelineStore,
     writer,
     segmenter,

@@ -205,6 +205,38 @@ describe('device stream protocol', () => {
       ['event', 'Capture paused from device "glasses".'],
     ]);
 
+    const overHttp = await fetch(`${server.url}/v1/observations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        observations: [
+          {
+            id: '01JC0000000000000000000070',
+            modality: 'utterance',
+            capturedAt: new Date().toISOString(),
+            text: 'heard while paused',
+          },
+          {
+            id: '01JC0000000000000000000071',
+            modality: 'note',
+            capturedAt: new Date().toISOString(),
+            text: 'typed while paused',
+          },
+        ],
+      }),
+    });
+    expect(await overHttp.json()).toEqual({
+      ids: ['01JC0000000000000000000071'],
+      discarded: ['01JC0000000000000000000070'],
+    });
+    const refusedCapture = await fetch(`${server.url}/v1/captures`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'image/jpeg' },
+      body: JPEG,
+    });
+    expect(refusedCapture.status).toBe(409);
+    expect(blobFiles().length).toBe(before);
+
     glasses.device.json({ type: 'resume-capture' });
     await phone.device.next((m) => m.type === 'capture-state' && m.paused === false);
     glasses.device.media('camera', 2, 'image/jpeg', JPEG);
@@ -212,6 +244,13 @@ describe('device stream protocol', () => {
     expect(blobFiles().length).toBe(before + 1);
     glasses.device.close();
     phone.device.close();
+    await glasses.device.closed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const sessions = await server.familiar.audit.list(userId, { action: 'stream.session' });
+    expect(sessions.find((e) => e.target === glasses.welcome.deviceId)?.details).toMatchObject({
+      stored: 1,
+      discarded: 3,
+    });
   });
 
   it('carries capture-state changes made with the CLI, notifications and answers to the device', async () => {

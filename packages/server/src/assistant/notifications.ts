@@ -100,3 +100,32 @@ export function createNotifier(deps: { store: NotificationStore; clock: Clock; n
 
 /** The notifier's type. */
 export type Notifier = ReturnType<typeof createNotifier>;
+
+/** The in-memory fake of the notification store. */
+export function createInMemoryNotificationStore(): NotificationStore {
+  const notifications = new Map<string, Notification>();
+  const ordered = (list: Notification[]) =>
+    list.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    async add(notification) {
+      notifications.set(notification.id, { ...notification });
+    },
+    async undelivered(userId) {
+      return ordered(
+        [...notifications.values()].filter((n) => n.deliveredAt === null && (!userId || n.userId === userId)),
+      ).map((n) => ({ ...n }));
+    },
+    async markDelivered(ids, at) {
+      for (const id of ids) {
+        const found = notifications.get(id);
+        if (found) found.deliveredAt = at;
+      }
+    },
+    async list(userId, limit) {
+      return ordered([...notifications.values()].filter((n) => n.userId === userId))
+        .reverse()
+        .slice(0, limit)
+        .map((n) => ({ ...n }));
+    },
+  };
+}

@@ -77,7 +77,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
 
   program
     .command('start')
-    .description('run the server (HTTP API, web page, job workers) until Ctrl-C')
+    .description('run the server (HTTP API, device stream at /v1/stream, web page, job workers) until Ctrl-C')
     .action(async (_options, command: Command) => {
       const config = configFor(command);
       const logger = loggerFor(config);

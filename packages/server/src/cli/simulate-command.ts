@@ -350,7 +350,7 @@ export async function simulateDevice(request: SimulateRequest, deps: SimulateDep
   try {
     const welcome = await Promise.race([client.connect(), halted]);
     deps.log(
-      `Connected to ${request.server} as device ${welcome.deviceId}: streaming ${plan.audio.length} audio chunks and ${plan.camera.length} frames${request.fast ? ' as fast as the server allows' : ' in real time'}.`,
+      `Connected to ${request.server} as device ${welcome.deviceId}: streaming ${count(plan.audio.length, 'audio chunk')} and ${count(plan.camera.length, 'frame')}${request.fast ? ' as fast as the server allows' : ' in real time'}.`,
     );
     await Promise.race([Promise.all([sendAudio(), sendFrames()]), halted]);
     await Promise.race([client.flush(), halted]);
@@ -397,7 +397,7 @@ export function registerSimulateCommand(device: Command, io: { outputFor(command
     .description(
       'stream .wav audio, images and video frames to a server as a device would; exits 0 once all are acknowledged',
     )
-    .requiredOption('--server <url>', 'the server, e.g. http://localhost:8787')
+    .requiredOption('--server <url>', 'the server, e.g. http://localhost:7777')
     .requiredOption('--token <token>', 'the device token from `familiar device add`')
     .option('--fast', 'send as fast as the server allows instead of in real time')
     .option('--stream-prefix <prefix>', 'put this before the stream ids "audio" and "camera"', '')

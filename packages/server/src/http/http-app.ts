@@ -5,6 +5,7 @@ import {
   PostObservationsRequestSchema,
   PrivacyRequestSchema,
   TimestampSchema,
+  trustFor,
   UlidSchema,
 } from '@familiar/protocol';
 import { type Context, Hono } from 'hono';
@@ -209,8 +210,17 @@ export function createHttpApp(deps: HttpDependencies) {
 
   app.post('/v1/observations', async (c) => {
     const body = await readJson(c, PostObservationsRequestSchema);
-    const { ids } = await timeline.ingest(actorOf(c.get('principal')), body.observations);
-    return c.json({ ids }, 200);
+    const principal = c.get('principal');
+    // While capture is paused, what a device perceived is dropped here, never written; what the person typed is kept.
+    const paused = await privacy.isPaused(principal.user.id);
+    const kept = paused
+      ? body.observations.filter((o) => trustFor(o.modality) === 'authored')
+      : body.observations;
+    const discarded = paused
+      ? body.observations.filter((o) => trustFor(o.modality) !== 'authored').map((o) => o.id)
+      : [];
+    const { ids } = kept.length > 0 ? await timeline.ingest(actorOf(principal), kept) : { ids: [] };
+    return c.json(discarded.length > 0 ? { ids, discarded } : { ids }, 200);
   });
 
   app.get('/v1/observations', async (c) => {

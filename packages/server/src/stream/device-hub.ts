@@ -14,6 +14,7 @@ import {
 import type { WebSocket } from 'ws';
 import type { Accounts, Principal } from '../accounts/index.ts';
 import { type Ask, type Notifier, presentAnswer } from '../assistant/index.ts';
+import type { AuditLog } from '../audit/index.ts';
 import {
   type Clock,
   describeIssues,
@@ -68,6 +69,7 @@ interface Connection {
  */
 export function createDeviceHub(deps: {
   accounts: Accounts;
+  audit: AuditLog;
   store: TimelineStore;
   writer: StreamWriter;
   segmenter: AudioSegmenter;
@@ -80,8 +82,20 @@ export function createDeviceHub(deps: {
   logger: Logger;
   options?: Partial<HubOptions>;
 }) {
-  const { accounts, store, writer, segmenter, privacy, notifier, ask, mediaLinks, clock, newId, logger } =
-    deps;
+  const {
+    accounts,
+    audit,
+    store,
+    writer,
+    segmenter,
+    privacy,
+    notifier,
+    ask,
+    mediaLinks,
+    clock,
+    newId,
+    logger,
+  } = deps;
   const options = { ...DEFAULT_OPTIONS, ...deps.options };
   const devices = new Map<string, DeviceState>();
   const sockets = new Set<WebSocket>();
@@ -174,6 +188,9 @@ export function createDeviceHub(deps: {
       inFlightBytes: 0,
       reading: true,
       closed: false,
+      connectedAt: clock.now(),
+      audioStreams: new Set<string>(),
+      counts: { stored: 0, duplicates: 0, discarded: 0, rejected: 0, bytes: 0 },
       alive: true,
       processing: Promise.resolve(),
     };
@@ -268,7 +285,7 @@ export function createDeviceHub(deps: {
           });
         if (pending)
           pending.then(answer, () =>
-            close('bad_message', 'the earlier copy of this message could not be stored; reconnect'),
+            close('storage_failed', 'the earlier copy of this message could not be stored; reconnect'),
           );
         else answer(null);
         return;
@@ -308,7 +325,14 @@ export function createDeviceHub(deps: {
             devices.delete(state.principal!.device!.id);
             return;
           }
+          if (result.status === 'stored' && write.kind !== 'discard') {
+            state.counts.stored += 1;
+            state.counts.bytes += bytes;
+          } else if (result.status === 'duplicate') state.counts.duplicates += 1;
+          if (write.kind === 'discard') state.counts.discarded += 1;
+          if (write.kind === 'audio') state.audioStreams.add(streamId);
           if (result.status === 'rejected') {
+            state.counts.rejected += 1;
             send({
               type: 'error',
               code: result.code,
@@ -333,7 +357,7 @@ export function createDeviceHub(deps: {
           // The stream position in memory is no longer trustworthy: reload it from the store on the next hello.
           devices.delete(state.principal!.device!.id);
           logger.error({ err: error }, 'a device stream write failed');
-          close('bad_message', 'the server could not store this message; reconnect and resend', {
+          close('storage_failed', 'the server could not store this message; reconnect and resend', {
             stream: streamId,
             seq,
           });
@@ -355,12 +379,20 @@ export function createDeviceHub(deps: {
         return;
       }
       clearTimeout(helloTimer);
-      const receivedAt = clock.now();
-      state.clockOffsetMs = receivedAt - message.deviceTime;
       const device = await deviceState(principal.device.id);
       if (device.connection && device.connection !== connection) {
         device.connection.close('replaced', 'this device connected again; this older connection is closed');
       }
+      // `welcome.streams` must say what is stored: let writes of an earlier connection settle, then take the
+      // positions from the store.
+      if (device.inflight.size > 0) {
+        await Promise.allSettled([...device.inflight.values()]);
+        const positions = await store.streamPositions(principal.device.id);
+        device.expected = new Map(Object.entries(positions).map(([stream, last]) => [stream, last + 1]));
+      }
+      devices.set(principal.device.id, device);
+      const receivedAt = clock.now();
+      state.clockOffsetMs = receivedAt - message.deviceTime;
       device.connection = connection;
       connection.principal = principal;
       state.principal = principal;
@@ -554,6 +586,20 @@ export function createDeviceHub(deps: {
       sockets.delete(socket);
       const principal = state.principal;
       if (principal?.device && state.device?.connection === connection) state.device.connection = null;
+      if (!principal?.device) return;
+      const deviceId = principal.device.id;
+      // Audio of this connection becomes captures now rather than after the idle timeout.
+      for (const streamId of state.audioStreams) void segmenter.flush(principal.user.id, deviceId, streamId);
+      audit
+        .record({
+          userId: principal.user.id,
+          at: clock.now(),
+          actor: `device:${deviceId}`,
+          action: 'stream.session',
+          target: deviceId,
+          details: { ...state.counts, seconds: Math.round((clock.now() - state.connectedAt) / 1000) },
+        })
+        .catch((error) => logger.error({ err: error }, 'could not record a stream session in the audit log'));
     });
   }
 
@@ -570,7 +616,20 @@ export function createDeviceHub(deps: {
     /** Closes every socket (1001), waits for queued writes, and seals buffered audio. */
     async close(): Promise<void> {
       clearInterval(poller);
-      for (const socket of sockets) socket.close(STREAM_CLOSE_CODES.server_shutdown, 'server shutting down');
+      await Promise.all(
+        [...sockets].map(
+          (socket) =>
+            new Promise<void>((resolve) => {
+              socket.once('close', () => resolve());
+              socket.resume();
+              socket.close(STREAM_CLOSE_CODES.server_shutdown, 'server shutting down');
+              setTimeout(() => {
+                socket.terminate();
+                resolve();
+              }, 2_000).unref();
+            }),
+        ),
+      );
       await writer.idle();
       await segmenter.flushAll();
     },

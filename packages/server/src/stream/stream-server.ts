@@ -4,9 +4,6 @@ import { MAX_STREAM_MESSAGE_BYTES, STREAM_PATH } from '@familiar/protocol';
 import { WebSocketServer } from 'ws';
 import type { DeviceHub } from './device-hub.ts';
 
-/** Largest header a media message can have (fixed part plus a 64-character stream id). */
-const MAX_HEADER_BYTES = 16 + 64;
-
 /**
  * Serves the device stream on `GET /v1/stream` of an existing HTTP server. Other upgrade requests are refused;
  * messages over the size limit close the socket with 1009.
@@ -14,7 +11,7 @@ const MAX_HEADER_BYTES = 16 + 64;
 export function attachStreamServer(server: Server, hub: DeviceHub): { close(): Promise<void> } {
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_STREAM_MESSAGE_BYTES + MAX_HEADER_BYTES,
+    maxPayload: MAX_STREAM_MESSAGE_BYTES,
     perMessageDeflate: false,
   });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
