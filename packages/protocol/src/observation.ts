@@ -17,6 +17,25 @@ export const ProvenanceSchema = z.strictObject({
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 
+/** What perception adds to an observation: word timings and who spoke, when the engines give them. */
+export const ObservationDetailsSchema = z.object({
+  words: z
+    .array(
+      z.object({
+        word: z.string(),
+        startMs: z.number(),
+        endMs: z.number(),
+        confidence: z.number().optional(),
+      }),
+    )
+    .optional(),
+  /** `unknown` unless the speaker was identified with an enrolled voice; never a guess. */
+  speaker: z.object({ label: z.string(), personId: z.string().nullable() }).optional(),
+  /** Where in the capture the observation comes from, in ms from the capture's start. */
+  span: z.object({ startMs: z.number(), endMs: z.number() }).optional(),
+});
+export type ObservationDetails = z.infer<typeof ObservationDetailsSchema>;
+
 /** The most text one observation may carry (characters). */
 export const MAX_OBSERVATION_TEXT = 65_536;
 
@@ -48,6 +67,8 @@ export const ObservationSchema = z.object({
   trust: TrustSchema,
   /** The device's own clock for `capturedAt` before skew correction (device stream only). */
   deviceCapturedAt: TimestampSchema.nullable().default(null),
+  /** Word timings, speaker and span from perception, or null. */
+  details: ObservationDetailsSchema.nullable().default(null),
 });
 export type Observation = z.infer<typeof ObservationSchema>;
 

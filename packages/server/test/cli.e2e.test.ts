@@ -124,7 +124,7 @@ describe('familiar CLI', () => {
         backlog: unknown[];
       }>(home, ['status']);
       expect(status.users[0]).toMatchObject({ observations: 3, captures: 2 });
-      expect(status.backlog).toEqual([{ type: 'capture.perceive', status: 'queued', count: 2 }]);
+      expect(status.backlog).toEqual([{ type: 'perceive.image', status: 'queued', count: 2 }]);
     });
 
     it('rejects a JSONL file with a bad line and stores nothing from it', async () => {

@@ -237,6 +237,7 @@ export function createArchive(deps: {
           provenance: o.provenance,
           trust: o.trust,
           deviceCapturedAt: o.deviceCapturedAt === null ? null : fromIso(o.deviceCapturedAt),
+          details: o.details,
         }));
         inserted += (await timeline.restore(user.id, batch)).inserted;
         done += batch.length;

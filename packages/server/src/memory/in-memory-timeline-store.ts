@@ -73,7 +73,12 @@ export function createInMemoryTimelineStore(): TimelineStore {
           });
         }
         staged.set(observation.id, {
-          observation: { ...observation, userId, deviceCapturedAt: observation.deviceCapturedAt ?? null },
+          observation: {
+            ...observation,
+            userId,
+            deviceCapturedAt: observation.deviceCapturedAt ?? null,
+            details: observation.details ?? null,
+          },
           contentHash,
         });
       }

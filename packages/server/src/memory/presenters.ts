@@ -16,6 +16,7 @@ export function presentObservation(observation: StoredObservation): Observation 
     provenance: observation.provenance,
     trust: observation.trust,
     deviceCapturedAt: observation.deviceCapturedAt === null ? null : toIso(observation.deviceCapturedAt),
+    details: observation.details,
   };
 }
 

@@ -1,5 +1,11 @@
 import type { CaptureKind } from '@familiar/protocol';
-import { type CaptureStatus, type Modality, ProvenanceSchema, type Trust } from '@familiar/protocol';
+import {
+  type CaptureStatus,
+  type Modality,
+  ObservationDetailsSchema,
+  ProvenanceSchema,
+  type Trust,
+} from '@familiar/protocol';
 import { ConflictError, FamiliarError, ValidationError } from '../kernel/index.ts';
 import { parseJsonColumn, type SqliteDatabase } from '../storage/index.ts';
 import { observationContentHash } from './content-hash.ts';
@@ -33,6 +39,7 @@ interface ObservationRow {
   provenance: string | null;
   trust: string;
   device_captured_at: number | null;
+  details: string | null;
 }
 
 interface CaptureRow {
@@ -64,7 +71,7 @@ interface AudioChunkRow {
 }
 
 const OBSERVATION_COLUMNS =
-  'o.id, o.user_id, o.device_id, o.modality, o.captured_at, o.received_at, o.text, o.capture_id, o.provenance, o.trust, o.device_captured_at';
+  'o.id, o.user_id, o.device_id, o.modality, o.captured_at, o.received_at, o.text, o.capture_id, o.provenance, o.trust, o.device_captured_at, o.details';
 
 function toObservation(row: ObservationRow): StoredObservation {
   return {
@@ -79,6 +86,7 @@ function toObservation(row: ObservationRow): StoredObservation {
     provenance: parseJsonColumn(ProvenanceSchema, row.provenance, `observation ${row.id}`),
     trust: row.trust as Trust,
     deviceCapturedAt: row.device_captured_at,
+    details: parseJsonColumn(ObservationDetailsSchema, row.details, `observation ${row.id}`),
   };
 }
 
@@ -119,8 +127,8 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       'SELECT 1 AS one FROM captures WHERE user_id = ? AND id = ?',
     ),
     insertObservation: db.prepare(
-      `INSERT INTO observations (user_id, id, device_id, modality, captured_at, received_at, text, capture_id, provenance, trust, content_hash, device_captured_at)
-       VALUES (@userId, @id, @deviceId, @modality, @capturedAt, @receivedAt, @text, @captureId, @provenance, @trust, @contentHash, @deviceCapturedAt)`,
+      `INSERT INTO observations (user_id, id, device_id, modality, captured_at, received_at, text, capture_id, provenance, trust, content_hash, device_captured_at, details)
+       VALUES (@userId, @id, @deviceId, @modality, @capturedAt, @receivedAt, @text, @captureId, @provenance, @trust, @contentHash, @deviceCapturedAt, @details)`,
     ),
     getObservation: db.prepare<[string, string], ObservationRow>(
       `SELECT ${OBSERVATION_COLUMNS} FROM observations o WHERE o.user_id = ? AND o.id = ?`,
@@ -255,6 +263,7 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       trust: observation.trust,
       contentHash,
       deviceCapturedAt: observation.deviceCapturedAt ?? null,
+      details: observation.details ? JSON.stringify(observation.details) : null,
     });
     return true;
   }

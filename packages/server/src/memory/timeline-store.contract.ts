@@ -51,6 +51,10 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       const store = await makeStore();
       const a = note('Sam said the deadline moved to Friday', {
         provenance: { engine: 'test', version: '1' },
+        details: {
+          words: [{ word: 'Sam', startMs: 0, endMs: 300 }],
+          speaker: { label: 'unknown', personId: null },
+        },
       });
       const b = note('Bought oat milk and coffee', { capturedAt: T0 + HOUR });
       expect(await store.insertObservations('alice', [a, b])).toEqual({ inserted: 2 });
@@ -60,6 +64,7 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
         deviceCapturedAt: null,
       });
       expect(await store.countObservations('alice')).toBe(2);
+      expect((await store.getObservation('alice', b.id))?.details).toBeNull();
       const hits = await store.searchObservations('alice', ['deadline'], 5);
       expect(hits.map((hit) => hit.observation.id)).toEqual([a.id]);
       expect(hits[0]!.score).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import { type CaptureKind, captureKindFor, type ObservationInput, trustFor } from '@familiar/protocol';
 import type { AuditLog } from '../audit/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
-import type { JobQueue } from '../jobs/index.ts';
+import type { JobQueue, NewJob } from '../jobs/index.ts';
 import {
   type Clock,
   FamiliarError,
@@ -28,8 +28,20 @@ export interface Actor {
   label: string;
 }
 
-/** The job type that asks perception to read a new capture; perception registers its handler. */
-export const PERCEIVE_CAPTURE_JOB = 'capture.perceive';
+/** The job type that asks perception to read a new capture of a kind; perception registers a handler per kind. */
+export function perceiveJobType(kind: CaptureKind): string {
+  return `perceive.${kind}`;
+}
+
+/** The job that asks perception to read a capture, deduplicated per capture. */
+export function perceiveJob(userId: string, captureId: string, kind: CaptureKind): NewJob {
+  return {
+    type: perceiveJobType(kind),
+    userId,
+    payload: { captureId },
+    dedupeKey: `perceive:${userId}:${captureId}`,
+  };
+}
 
 /** The timeline service: the one door for writing, reading and forgetting a person's observations and media. */
 export function createTimeline(deps: {
@@ -151,12 +163,7 @@ export function createTimeline(deps: {
       }
       if (input.bytes.byteLength === 0) throw new FamiliarError('validation_failed', 'the media is empty');
       const id = input.id ?? newId();
-      await jobs.enqueue({
-        type: PERCEIVE_CAPTURE_JOB,
-        userId: actor.userId,
-        payload: { captureId: id },
-        dedupeKey: `${PERCEIVE_CAPTURE_JOB}:${actor.userId}:${id}`,
-      });
+      await jobs.enqueue(perceiveJob(actor.userId, id, kind));
       const { sha256, size } = await blobs.put(actor.userId, input.bytes);
       const result = await store.insertCapture(actor.userId, {
         id,
@@ -224,14 +231,7 @@ export function createTimeline(deps: {
     async requeuePendingCaptures(userIds: readonly string[]): Promise<void> {
       for (const userId of userIds) {
         const pending = await store.listCaptures(userId, { status: 'pending' });
-        await jobs.enqueueMany(
-          pending.map((capture) => ({
-            type: PERCEIVE_CAPTURE_JOB,
-            userId,
-            payload: { captureId: capture.id },
-            dedupeKey: `${PERCEIVE_CAPTURE_JOB}:${userId}:${capture.id}`,
-          })),
-        );
+        await jobs.enqueueMany(pending.map((capture) => perceiveJob(userId, capture.id, capture.kind)));
       }
     },
 

@@ -1,4 +1,11 @@
-import type { CaptureKind, CaptureStatus, Modality, Provenance, Trust } from '@familiar/protocol';
+import type {
+  CaptureKind,
+  CaptureStatus,
+  Modality,
+  ObservationDetails,
+  Provenance,
+  Trust,
+} from '@familiar/protocol';
 
 /** An observation as the server keeps it (times in epoch milliseconds). */
 export interface StoredObservation {
@@ -14,11 +21,14 @@ export interface StoredObservation {
   trust: Trust;
   /** The device's own clock for `capturedAt` before skew correction (stream only), or null. */
   deviceCapturedAt: number | null;
+  /** Word timings, speaker and span from perception, or null. */
+  details: ObservationDetails | null;
 }
 
 /** What a write adds: everything but the owner, which the store call names. */
-export type NewObservation = Omit<StoredObservation, 'userId' | 'deviceCapturedAt'> & {
+export type NewObservation = Omit<StoredObservation, 'userId' | 'deviceCapturedAt' | 'details'> & {
   deviceCapturedAt?: number | null;
+  details?: ObservationDetails | null;
 };
 
 /** A raw media item as the server keeps it. */

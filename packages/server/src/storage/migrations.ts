@@ -164,4 +164,11 @@ export const migrations: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 3,
+    name: 'perception details on observations',
+    statements(d) {
+      return [`ALTER TABLE observations ADD COLUMN details ${d.types.json}`];
+    },
+  },
 ];

@@ -1,7 +1,7 @@
 import type { BlobStore } from '../blobs/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import type { IdGenerator, Logger } from '../kernel/index.ts';
-import { type AudioChunk, PERCEIVE_CAPTURE_JOB, type TimelineStore } from '../memory/index.ts';
+import { type AudioChunk, perceiveJob, type TimelineStore } from '../memory/index.ts';
 import { encodeWav, pcmDurationMs } from './wav.ts';
 
 /** A silence in the stream longer than this starts a new audio capture. */
@@ -60,12 +60,7 @@ export function createAudioSegmenter(deps: {
       },
       { deviceId: first.deviceId, streamId: first.streamId, throughSeq: last.seq },
     );
-    await jobs.enqueue({
-      type: PERCEIVE_CAPTURE_JOB,
-      userId,
-      payload: { captureId: id },
-      dedupeKey: `${PERCEIVE_CAPTURE_JOB}:${userId}:${id}`,
-    });
+    await jobs.enqueue(perceiveJob(userId, id, 'audio'));
   }
 
   /** Seals what a stream has; with `all` false, keeps a last segment shorter than `segmentMs` for more audio. */

@@ -4,7 +4,7 @@ import type { JobQueue } from '../jobs/index.ts';
 import type { Clock, IdGenerator, Logger } from '../kernel/index.ts';
 import {
   type NewObservation,
-  PERCEIVE_CAPTURE_JOB,
+  perceiveJob,
   type StreamItem,
   type StreamItemResult,
   type TimelineStore,
@@ -142,14 +142,7 @@ export function createStreamWriter(deps: {
         ? [{ userId: item.userId, id: item.capture.id }]
         : [],
     );
-    await jobs.enqueueMany(
-      newCaptures.map((c) => ({
-        type: PERCEIVE_CAPTURE_JOB,
-        userId: c.userId,
-        payload: { captureId: c.id },
-        dedupeKey: `${PERCEIVE_CAPTURE_JOB}:${c.userId}:${c.id}`,
-      })),
-    );
+    await jobs.enqueueMany(newCaptures.map((c) => perceiveJob(c.userId, c.id, 'image')));
     batch.forEach((pending, i) => {
       const result = results[i]!;
       if (result.status === 'stored' && pending.write.kind === 'audio') deps.onAudioStored?.(pending.write);
