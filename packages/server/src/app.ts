@@ -18,6 +18,7 @@ import {
   systemClock,
 } from './kernel/index.ts';
 import { createSqlitePeopleStore, createSqliteTimelineStore, createTimeline } from './memory/index.ts';
+import { createAudioEngines, createAudioPerception } from './perception/index.ts';
 import { createMediaLinks, createPrivacy, createSqliteCaptureStateStore } from './safety/index.ts';
 import { openSqliteDatabase } from './storage/index.ts';
 
@@ -56,6 +57,17 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const ask = createAsk({ store: timelineStore, audit, clock });
   const privacy = createPrivacy({ store: createSqliteCaptureStateStore(db), timeline, clock, newId });
   const notifier = createNotifier({ store: createSqliteNotificationStore(db), clock, newId });
+  const audioEngines = createAudioEngines(config, logger);
+  const audioPerception = audioEngines.transcriber
+    ? createAudioPerception({
+        store: timelineStore,
+        blobs,
+        vad: audioEngines.vad,
+        transcriber: audioEngines.transcriber,
+        clock,
+        logger,
+      })
+    : null;
   const archive = createArchive({ accounts, timeline, people, audit, clock, newId });
   const fileIngest = createFileIngest({ timeline });
   const mediaLinks = createMediaLinks({
@@ -81,6 +93,9 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     privacy,
     notifier,
     timelineStore,
+    audioEngines,
+    /** Hears audio captures; null while no speech recognizer is available (captures then wait, queued). */
+    audioPerception,
     fileIngest,
     /** What `familiar status` shows: data, disk, backlog and engines. */
     async status() {
@@ -102,6 +117,13 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
         },
         users,
         backlog: await jobs.backlog(),
+        perception: {
+          voiceActivity: audioEngines.vad.name,
+          speechRecognition: audioEngines.asrStatus,
+          speakers: 'unknown for everyone: no speaker-embedding model configured (voices are never guessed)',
+          audioRetention:
+            config.audioRetentionDays === null ? 'forever' : `${config.audioRetentionDays} days`,
+        },
         engines: probeEngines(),
       };
     },

@@ -37,6 +37,19 @@ const EnvSchema = z.object({
   FAMILIAR_BODY_LIMIT: ByteSizeSchema.default(16 * 1024 * 1024),
   FAMILIAR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FAMILIAR_MEDIA_URL_TTL: z.coerce.number().int().min(10).max(86_400).default(300),
+  FAMILIAR_AUDIO_RETENTION_DAYS: z
+    .union([
+      z.literal('forever'),
+      z.coerce.number().positive('must be a positive number of days or "forever"'),
+    ])
+    .default(7),
+  FAMILIAR_ASR: z.enum(['auto', 'pocketsphinx', 'whisper', 'openai', 'off']).default('auto'),
+  FAMILIAR_ASR_URL: z.url().optional(),
+  FAMILIAR_ASR_API_KEY: z.string().min(1).optional(),
+  FAMILIAR_ASR_MODEL: z.string().min(1).optional(),
+  FAMILIAR_WHISPER_ENCODER: z.string().min(1).optional(),
+  FAMILIAR_WHISPER_DECODER: z.string().min(1).optional(),
+  FAMILIAR_WHISPER_TOKENS: z.string().min(1).optional(),
 });
 
 /** Familiar's settings, read from the environment once at start. */
@@ -50,6 +63,16 @@ export interface Config {
   logLevel: string;
   /** Lifetime of signed media links, seconds. */
   mediaUrlTtl: number;
+  /** Days raw audio is kept after it was perceived; null keeps it forever. */
+  audioRetentionDays: number | null;
+  /** Which speech recognizer perception uses, and its settings. */
+  asr: {
+    engine: 'auto' | 'pocketsphinx' | 'whisper' | 'openai' | 'off';
+    url?: string;
+    apiKey?: string;
+    model?: string;
+    whisper?: { encoder: string; decoder: string; tokens: string };
+  };
 }
 
 /** The environment variables Familiar reads, with their meaning, for `--help` and the README. */
@@ -60,6 +83,30 @@ export const CONFIG_VARIABLES = [
   ['FAMILIAR_BODY_LIMIT', '16mb', 'largest request body accepted'],
   ['FAMILIAR_LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent (logs go to stderr)'],
   ['FAMILIAR_MEDIA_URL_TTL', '300', 'seconds a signed media link stays valid'],
+  [
+    'FAMILIAR_AUDIO_RETENTION_DAYS',
+    '7',
+    'days raw audio is kept once transcribed ("forever" keeps it); transcripts stay',
+  ],
+  [
+    'FAMILIAR_ASR',
+    'auto',
+    'speech recognizer: auto (pocketsphinx if installed), pocketsphinx, whisper, openai or off',
+  ],
+  [
+    'FAMILIAR_ASR_URL',
+    '-',
+    'base URL of an OpenAI-compatible transcription API (FAMILIAR_ASR=openai), e.g. https://api.openai.com/v1',
+  ],
+  ['FAMILIAR_ASR_API_KEY', '-', 'API key for FAMILIAR_ASR_URL (never logged)'],
+  ['FAMILIAR_ASR_MODEL', 'whisper-1', 'model name for FAMILIAR_ASR=openai'],
+  [
+    'FAMILIAR_WHISPER_ENCODER',
+    '-',
+    'Whisper encoder .onnx for FAMILIAR_ASR=whisper (with _DECODER and _TOKENS; sherpa-onnx format)',
+  ],
+  ['FAMILIAR_WHISPER_DECODER', '-', 'Whisper decoder .onnx for FAMILIAR_ASR=whisper'],
+  ['FAMILIAR_WHISPER_TOKENS', '-', 'Whisper tokens.txt for FAMILIAR_ASR=whisper'],
 ] as const;
 
 /** Reads and validates the configuration; a bad value is an error that says which variable and how to fix it. */
@@ -77,5 +124,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: values.FAMILIAR_BODY_LIMIT,
     logLevel: values.FAMILIAR_LOG_LEVEL,
     mediaUrlTtl: values.FAMILIAR_MEDIA_URL_TTL,
+    audioRetentionDays:
+      values.FAMILIAR_AUDIO_RETENTION_DAYS === 'forever' ? null : values.FAMILIAR_AUDIO_RETENTION_DAYS,
+    asr: {
+      engine: values.FAMILIAR_ASR,
+      ...(values.FAMILIAR_ASR_URL ? { url: values.FAMILIAR_ASR_URL } : {}),
+      ...(values.FAMILIAR_ASR_API_KEY ? { apiKey: values.FAMILIAR_ASR_API_KEY } : {}),
+      ...(values.FAMILIAR_ASR_MODEL ? { model: values.FAMILIAR_ASR_MODEL } : {}),
+      ...(values.FAMILIAR_WHISPER_ENCODER && values.FAMILIAR_WHISPER_DECODER && values.FAMILIAR_WHISPER_TOKENS
+        ? {
+            whisper: {
+              encoder: values.FAMILIAR_WHISPER_ENCODER,
+              decoder: values.FAMILIAR_WHISPER_DECODER,
+              tokens: values.FAMILIAR_WHISPER_TOKENS,
+            },
+          }
+        : {}),
+    },
   };
 }

@@ -4,8 +4,9 @@ import { serve } from '@hono/node-server';
 import { type Familiar, openFamiliar } from './app.ts';
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/index.ts';
-import { startWorker } from './jobs/index.ts';
+import { type JobHandler, startWorker } from './jobs/index.ts';
 import { FamiliarError, type Logger } from './kernel/index.ts';
+import { perceiveJobType } from './memory/index.ts';
 import {
   attachStreamServer,
   createAudioSegmenter,
@@ -74,8 +75,11 @@ export async function startServer(
     ...(options.hub ? { options: options.hub } : {}),
   });
   hubRef = hub;
-  // Perception and extraction register their job handlers here as they land; until then captures wait, queued.
-  const worker = startWorker({ queue: familiar.jobs, handlers: {}, owner: `server:${process.pid}`, logger });
+  // Perception registers a job handler per capture kind it can read; other captures wait, queued, until it can.
+  const handlers: Record<string, JobHandler> = {};
+  if (familiar.audioPerception) handlers[perceiveJobType('audio')] = familiar.audioPerception.handle;
+  const worker = startWorker({ queue: familiar.jobs, handlers, owner: `server:${process.pid}`, logger });
+  const retention = startRetention(familiar, logger);
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -85,6 +89,7 @@ export async function startServer(
       instance.once('error', reject);
     });
   } catch (cause) {
+    clearInterval(retention);
     await hub.close();
     await worker.stop();
     familiar.close();
@@ -112,10 +117,28 @@ export async function startServer(
         if ('closeIdleConnections' in server) server.closeIdleConnections();
         await stream.close();
         await closed;
+        clearInterval(retention);
         await worker.stop();
         familiar.close();
       })();
       return closing;
     },
   };
+}
+
+/** Deletes raw audio past its retention now and every hour; transcripts stay. */
+function startRetention(familiar: Familiar, logger: Logger): NodeJS.Timeout {
+  const days = familiar.config.audioRetentionDays;
+  const run = async () => {
+    if (days === null) return;
+    const userIds = (await familiar.accounts.listUsers()).map((user) => user.id);
+    const expired = await familiar.timeline.expireMedia(userIds, 'audio', days);
+    if (expired > 0) logger.info({ expired, days }, 'raw audio past its retention deleted; transcripts kept');
+  };
+  run().catch((error) => logger.error({ err: error }, 'audio retention failed'));
+  const timer = setInterval(() => {
+    run().catch((error) => logger.error({ err: error }, 'audio retention failed'));
+  }, 3_600_000);
+  timer.unref();
+  return timer;
 }

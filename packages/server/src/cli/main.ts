@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import type { User } from '../accounts/index.ts';
 import { type Familiar, openFamiliar } from '../app.ts';
 import { CONFIG_VARIABLES, type Config, loadConfig } from '../config.ts';
+import { startWorker } from '../jobs/index.ts';
 import {
   createLogger,
   FamiliarError,
@@ -12,6 +13,7 @@ import {
   ValidationError,
 } from '../kernel/index.ts';
 import type { Actor, ForgetSelector } from '../memory/index.ts';
+import { perceiveJob, perceiveJobType } from '../memory/index.ts';
 import { startServer } from '../server.ts';
 import { createOutput, formatBytes, type Output, table } from './output.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
@@ -33,6 +35,63 @@ function auditCli(
   details: Record<string, unknown> | null = null,
 ): Promise<void> {
   return familiar.audit.record({ userId, at: familiar.clock.now(), actor: 'cli', action, target, details });
+}
+
+/** A progress bar on stderr for people at a terminal; none for --json or pipes. */
+function progressBar(out: Output, format: string): cliProgress.SingleBar | null {
+  return process.stderr.isTTY && !out.json
+    ? new cliProgress.SingleBar({ format, stream: process.stderr }, cliProgress.Presets.shades_classic)
+    : null;
+}
+
+/**
+ * Transcribes just-imported recordings in this process, through the job queue (so a running server never does the
+ * same capture too), and waits until each is processed or failed.
+ */
+async function perceiveNow(familiar: Familiar, owner: User, captureIds: readonly string[], out: Output) {
+  if (captureIds.length === 0) return null;
+  if (!familiar.audioPerception) {
+    out.info(`Speech recognition: ${familiar.audioEngines.asrStatus}.`);
+    return null;
+  }
+  const worker = startWorker({
+    queue: familiar.jobs,
+    handlers: { [perceiveJobType('audio')]: familiar.audioPerception.handle },
+    owner: `cli:${process.pid}`,
+    logger: createLogger({ level: 'warn' }),
+    pollMs: 100,
+  });
+  const bar = progressBar(out, 'hear   [{bar}] {percentage}% | {value}/{total} recordings');
+  bar?.start(captureIds.length, 0);
+  const actor = cliActor(owner);
+  let states: Array<string | null> = [];
+  try {
+    for (;;) {
+      states = await Promise.all(
+        captureIds.map(
+          async (id) => (await familiar.timeline.getCapture(actor, id).catch(() => null))?.status ?? null,
+        ),
+      );
+      const done = states.filter((s) => s !== 'pending').length;
+      bar?.update(done);
+      if (done === captureIds.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    bar?.stop();
+    await worker.stop();
+  }
+  let utterances = 0;
+  for (const id of captureIds) {
+    const job = await familiar.jobs.getByDedupeKey(perceiveJob(owner.id, id, 'audio').dedupeKey!);
+    const result = job?.result as { utterances?: unknown } | null;
+    if (typeof result?.utterances === 'number') utterances += result.utterances;
+  }
+  return {
+    processed: states.filter((s) => s === 'processed').length,
+    failed: states.filter((s) => s === 'failed').length,
+    utterances,
+  };
 }
 
 /** Builds the `familiar` command tree; `run` executes it (exported for in-process tests). */
@@ -437,50 +496,74 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
   program
     .command('ingest <files...>')
     .description(
-      'add files to a timeline: .jsonl observations, .txt/.md notes, media files as pending captures',
+      'add files to a timeline: .jsonl observations, .txt/.md notes, audio recordings (transcribed), other media as pending captures',
     )
     .option('--user <name>', 'whose timeline (default: the only user)')
-    .action(async (files: string[], options: { user?: string }, command: Command) =>
-      withFamiliar(command, async (familiar, out) => {
-        const owner = await familiar.accounts.resolveUser(options.user);
-        const plan = familiar.fileIngest.plan(files);
-        const totalBytes = plan.reduce((sum, f) => sum + f.bytes, 0);
-        const bar =
-          process.stderr.isTTY && !out.json
-            ? new cliProgress.SingleBar(
-                {
-                  format: 'ingest [{bar}] {percentage}% | {value}/{total} files | {items} items',
-                  stream: process.stderr,
-                },
-                cliProgress.Presets.shades_classic,
-              )
-            : null;
-        bar?.start(plan.length, 0, { items: 0 });
-        const results = [];
-        let items = 0;
-        for (const file of plan) {
-          const result = await familiar.fileIngest.ingestFile(cliActor(owner), file, (n) => {
-            items += n;
-            bar?.update({ items });
-          });
-          results.push(result);
-          bar?.increment();
-          if (!bar && !out.json)
-            out.info(
-              `${file.path}: ${result.items} ${result.kind === 'capture' ? 'capture' : 'observations'} (${result.inserted} new)`,
+    .option(
+      '--captured-at <time>',
+      'when the recordings started (default: embedded creation time, else file time)',
+    )
+    .option('--no-wait', 'queue recordings for perception and return (a running server transcribes them)')
+    .action(
+      async (
+        files: string[],
+        options: { user?: string; capturedAt?: string; wait: boolean },
+        command: Command,
+      ) =>
+        withFamiliar(command, async (familiar, out) => {
+          const owner = await familiar.accounts.resolveUser(options.user);
+          const capturedAt =
+            options.capturedAt === undefined
+              ? undefined
+              : parseTimeArgument(options.capturedAt, owner.timezone, '--captured-at');
+          const plan = familiar.fileIngest.plan(files);
+          const totalBytes = plan.reduce((sum, f) => sum + f.bytes, 0);
+          const bar = progressBar(
+            out,
+            'ingest [{bar}] {percentage}% | {value}/{total} files | {items} items',
+          );
+          bar?.start(plan.length, 0, { items: 0 });
+          const results = [];
+          let items = 0;
+          for (const file of plan) {
+            const result = await familiar.fileIngest.ingestFile(
+              cliActor(owner),
+              file,
+              (n) => {
+                items += n;
+                bar?.update({ items });
+              },
+              capturedAt === undefined ? {} : { capturedAt },
             );
-        }
-        bar?.stop();
-        const observations = results.filter((r) => r.kind !== 'capture').reduce((s, r) => s + r.items, 0);
-        const newObservations = results
-          .filter((r) => r.kind !== 'capture')
-          .reduce((s, r) => s + r.inserted, 0);
-        const captures = results.filter((r) => r.kind === 'capture').length;
-        out.result(
-          { files: results, observations, newObservations, captures, bytes: totalBytes },
-          `Ingested ${plan.length} file${plan.length === 1 ? '' : 's'} (${formatBytes(totalBytes)}): ${observations} observations (${newObservations} new), ${captures} captures waiting for perception.`,
-        );
-      }),
+            results.push(result);
+            bar?.increment();
+            if (!bar && !out.json)
+              out.info(
+                `${file.path}: ${result.items} ${result.kind === 'capture' ? 'capture' : 'observations'} (${result.inserted} new)`,
+              );
+          }
+          bar?.stop();
+          const audioCaptureIds = results.flatMap((r) => r.audioCaptureIds ?? []);
+          const perceived = options.wait ? await perceiveNow(familiar, owner, audioCaptureIds, out) : null;
+          const observations = results.filter((r) => r.kind !== 'capture').reduce((s, r) => s + r.items, 0);
+          const newObservations = results
+            .filter((r) => r.kind !== 'capture')
+            .reduce((s, r) => s + r.inserted, 0);
+          const captures = results.filter((r) => r.kind === 'capture').reduce((s, r) => s + r.items, 0);
+          const waiting = captures - (perceived?.processed ?? 0) - (perceived?.failed ?? 0);
+          out.result(
+            { files: results, observations, newObservations, captures, bytes: totalBytes, perceived },
+            [
+              `Ingested ${plan.length} file${plan.length === 1 ? '' : 's'} (${formatBytes(totalBytes)}): ${observations} observations (${newObservations} new), ${captures} captures.`,
+              perceived
+                ? `Heard ${perceived.processed} recording${perceived.processed === 1 ? '' : 's'}: ${perceived.utterances} utterances${perceived.failed ? `; ${perceived.failed} failed (see familiar status)` : ''}.`
+                : '',
+              waiting > 0 ? `${waiting} captures wait in the queue for perception.` : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          );
+        }),
     );
 
   program

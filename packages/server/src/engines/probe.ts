@@ -28,7 +28,7 @@ export const OPTIONAL_ENGINES: readonly EngineSpec[] = [
   {
     name: 'pocketsphinx',
     purpose: 'offline speech recognition (low accuracy)',
-    binary: 'pocketsphinx',
+    binary: 'pocketsphinx_continuous',
     hint: 'apt-get install pocketsphinx pocketsphinx-en-us',
   },
   {

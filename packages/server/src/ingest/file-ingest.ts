@@ -4,6 +4,7 @@ import { basename, extname, resolve } from 'node:path';
 import { MAX_OBSERVATION_TEXT, type ObservationInput, ObservationInputSchema } from '@familiar/protocol';
 import { derivedUlid, readJsonLines, toIso, ValidationError } from '../kernel/index.ts';
 import type { Actor, Timeline } from '../memory/index.ts';
+import { importAudioFile } from './audio-import.ts';
 
 /** Media types of the file extensions `familiar ingest` takes as raw captures. */
 export const MEDIA_TYPES: Readonly<Record<string, string>> = {
@@ -31,6 +32,8 @@ export interface FileIngestResult {
   kind: 'observations' | 'note' | 'capture';
   items: number;
   inserted: number;
+  /** Audio captures made from the file (a long recording becomes several), waiting for perception. */
+  audioCaptureIds?: string[];
 }
 
 /** Splits a long note at paragraph (then line, then hard) boundaries so each part fits one observation. */
@@ -128,8 +131,20 @@ export function createFileIngest(deps: { timeline: Timeline }) {
       actor: Actor,
       file: { path: string; kind: 'jsonl' | 'note' | 'media'; mediaType?: string },
       onItems: (n: number) => void = () => {},
+      options: { capturedAt?: number } = {},
     ): Promise<FileIngestResult> {
       if (file.kind === 'jsonl') return ingestJsonl(actor, file.path, onItems);
+      if (file.kind === 'media' && file.mediaType?.startsWith('audio/')) {
+        const audio = await importAudioFile(timeline, actor, file.path, options);
+        onItems(audio.captureIds.length);
+        return {
+          file: file.path,
+          kind: 'capture',
+          items: audio.captureIds.length,
+          inserted: audio.created,
+          audioCaptureIds: audio.captureIds,
+        };
+      }
       const result =
         file.kind === 'note'
           ? await ingestNote(actor, file.path)

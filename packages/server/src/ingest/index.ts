@@ -1,1 +1,2 @@
+export * from './audio-import.ts';
 export * from './file-ingest.ts';

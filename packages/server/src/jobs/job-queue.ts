@@ -62,6 +62,8 @@ export interface JobQueue {
     options: { retryable: boolean; retryInMs: number },
   ): Promise<boolean>;
   get(jobId: string): Promise<Job | null>;
+  /** The job enqueued with this dedupe key, if any. */
+  getByDedupeKey(key: string): Promise<Job | null>;
   backlog(): Promise<BacklogRow[]>;
   /** Drops a user's jobs that have not finished (when their data is forgotten). */
   cancelForUser(userId: string): Promise<number>;

@@ -156,6 +156,10 @@ export function createSqliteJobQueue(
       const row = get.get(jobId);
       return row ? toJob(row) : null;
     },
+    async getByDedupeKey(key) {
+      const row = byDedupe.get(key);
+      return row ? toJob(row) : null;
+    },
     async backlog(): Promise<BacklogRow[]> {
       return db
         .prepare<[], { type: string; status: string; count: number }>(

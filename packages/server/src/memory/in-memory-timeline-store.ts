@@ -298,6 +298,26 @@ export function createInMemoryTimelineStore(): TimelineStore {
       }
       return results;
     },
+    async expireCaptures(userId, kind, beforeMs) {
+      const data = timeline(userId);
+      const expired = [...data.captures.values()]
+        .filter(
+          (c) =>
+            c.kind === kind && c.capturedAt < beforeMs && (c.status === 'processed' || c.status === 'failed'),
+        )
+        .map((c) => c.id);
+      const gone = new Set(expired);
+      for (const entry of data.observations.values()) {
+        if (entry.observation.captureId !== null && gone.has(entry.observation.captureId))
+          entry.observation.captureId = null;
+      }
+      const unreferencedBlobs: string[] = [];
+      for (const id of expired) {
+        const blob = releaseCapture(data, id);
+        if (blob) unreferencedBlobs.push(blob);
+      }
+      return { captures: expired.length, unreferencedBlobs };
+    },
     async pendingAudioStreams() {
       return [...chunks.values()]
         .filter((list) => list.length > 0)

@@ -350,6 +350,25 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     });
   });
 
+  const expireTransaction = db.transaction((userId: string, kind: string, beforeMs: number) => {
+    const expired = db
+      .prepare<[string, string, number], { id: string }>(
+        `SELECT id FROM captures WHERE user_id = ? AND kind = ? AND captured_at < ? AND status IN ('processed', 'failed')`,
+      )
+      .all(userId, kind, beforeMs)
+      .map((row) => row.id);
+    if (expired.length === 0) return { captures: 0, unreferencedBlobs: [] as string[] };
+    db.prepare(
+      'UPDATE observations SET capture_id = NULL WHERE user_id = ? AND capture_id IN (SELECT value FROM json_each(?))',
+    ).run(userId, JSON.stringify(expired));
+    const unreferencedBlobs: string[] = [];
+    for (const id of expired) {
+      const blob = deleteCaptureRow(userId, id);
+      if (blob) unreferencedBlobs.push(blob);
+    }
+    return { captures: expired.length, unreferencedBlobs };
+  });
+
   const sealAudioTransaction = db.transaction(
     (
       userId: string,
@@ -543,6 +562,9 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     async appendStreamItems(items) {
       if (items.length === 0) return [];
       return appendStreamTransaction.immediate(items);
+    },
+    async expireCaptures(userId, kind, beforeMs) {
+      return expireTransaction.immediate(userId, kind, beforeMs);
     },
     async pendingAudioStreams() {
       return statements.pendingAudioStreams

@@ -320,6 +320,40 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       expect(await store.pendingAudioStreams()).toEqual([]);
     });
 
+    it('expires old perceived media of a kind and keeps what was perceived from it', async () => {
+      const store = await makeStore();
+      const old = capture('1a'.repeat(32), {
+        kind: 'audio',
+        mediaType: 'audio/wav',
+        capturedAt: T0 - 10 * 24 * HOUR,
+      });
+      const waiting = capture('2b'.repeat(32), {
+        kind: 'audio',
+        mediaType: 'audio/wav',
+        capturedAt: T0 - 10 * 24 * HOUR,
+      });
+      const recent = capture('3c'.repeat(32), { kind: 'audio', mediaType: 'audio/wav', capturedAt: T0 });
+      const photo = capture('4d'.repeat(32), { capturedAt: T0 - 10 * 24 * HOUR });
+      for (const c of [old, waiting, recent, photo]) await store.insertCapture('alice', c);
+      for (const c of [old, recent, photo]) await store.setCaptureStatus('alice', c.id, 'processed');
+      const heard = note('what was said back then', {
+        modality: 'utterance',
+        captureId: old.id,
+        trust: 'perceived',
+      });
+      await store.insertObservations('alice', [heard]);
+      const result = await store.expireCaptures('alice', 'audio', T0 - 7 * 24 * HOUR);
+      expect(result).toEqual({ captures: 1, unreferencedBlobs: ['1a'.repeat(32)] });
+      expect(await store.getCapture('alice', old.id)).toBeNull();
+      expect(await store.getCapture('alice', waiting.id)).not.toBeNull();
+      expect(await store.getCapture('alice', photo.id)).not.toBeNull();
+      expect(await store.getObservation('alice', heard.id)).toMatchObject({
+        text: 'what was said back then',
+        captureId: null,
+      });
+      expect((await store.searchObservations('alice', ['said'], 5)).length).toBe(1);
+    });
+
     it('tracks capture status', async () => {
       const store = await makeStore();
       const c = capture('f'.repeat(64));

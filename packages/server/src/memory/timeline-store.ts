@@ -1,4 +1,4 @@
-import type { CaptureStatus } from '@familiar/protocol';
+import type { CaptureKind, CaptureStatus } from '@familiar/protocol';
 import type {
   AudioChunk,
   BlobRecord,
@@ -59,6 +59,15 @@ export interface TimelineStore {
    * conflict) is `rejected` without undoing the others.
    */
   appendStreamItems(items: readonly StreamItem[]): Promise<StreamItemResult[]>;
+  /**
+   * Retention: deletes the user's perceived captures of a kind taken before `beforeMs` (their media goes, what was
+   * perceived from them stays, unlinked from the capture). Pending captures are kept until perceived.
+   */
+  expireCaptures(
+    userId: string,
+    kind: CaptureKind,
+    beforeMs: number,
+  ): Promise<{ captures: number; unreferencedBlobs: string[] }>;
   /** Streams with audio chunks waiting to be sealed into captures. */
   pendingAudioStreams(): Promise<Array<{ userId: string; deviceId: string; streamId: string }>>;
   /** A stream's waiting audio chunks, oldest first. */

@@ -227,6 +227,30 @@ export function createTimeline(deps: {
       return removed;
     },
 
+    /**
+     * Retention: deletes the raw media of a kind older than `days` (once perceived) for every given user; what was
+     * perceived from it (transcripts, readings) stays. Each deletion is in the user's audit log.
+     */
+    async expireMedia(userIds: readonly string[], kind: CaptureKind, days: number): Promise<number> {
+      const before = clock.now() - days * 86_400_000;
+      let total = 0;
+      for (const userId of userIds) {
+        const { captures, unreferencedBlobs } = await store.expireCaptures(userId, kind, before);
+        if (captures === 0) continue;
+        await deleteUnreferencedBlobs(userId, unreferencedBlobs);
+        await audit.record({
+          userId,
+          at: clock.now(),
+          actor: 'system',
+          action: 'retention',
+          target: null,
+          details: { kind, days, captures, blobs: unreferencedBlobs.length },
+        });
+        total += captures;
+      }
+      return total;
+    },
+
     /** Queues perception for pending captures that have no job (a crash between storing and queueing). */
     async requeuePendingCaptures(userIds: readonly string[]): Promise<void> {
       for (const userId of userIds) {

@@ -51,7 +51,10 @@ export interface Transcriber {
   readonly version?: string;
   /** True for engines whose transcripts are known to be rough (shown in `familiar status`). */
   readonly lowAccuracy: boolean;
-  transcribe(samples: Int16Array, options?: { language?: string; signal?: AbortSignal }): Promise<TranscriptSegment[]>;
+  transcribe(
+    samples: Int16Array,
+    options?: { language?: string; signal?: AbortSignal },
+  ): Promise<TranscriptSegment[]>;
 }
 
 /** Who spoke a segment: a person enrolled by the user, or unknown. */

@@ -1,8 +1,9 @@
+import { encodeWav } from '@familiar/device-sdk';
 import type { BlobStore } from '../blobs/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import type { IdGenerator, Logger } from '../kernel/index.ts';
 import { type AudioChunk, perceiveJob, type TimelineStore } from '../memory/index.ts';
-import { encodeWav, pcmDurationMs } from './wav.ts';
+import { pcmDurationMs } from './wav.ts';
 
 /** A silence in the stream longer than this starts a new audio capture. */
 const GAP_MS = 1000;
@@ -40,7 +41,7 @@ export function createAudioSegmenter(deps: {
       pcm.set(chunk.pcm, offset);
       offset += chunk.pcm.byteLength;
     }
-    const wav = encodeWav(pcm);
+    const wav = encodeWav(new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 2), 16_000);
     const blob = await blobs.put(userId, wav);
     const id = newId();
     await store.sealAudioCapture(

@@ -1,0 +1,220 @@
+import { execFile, spawn } from 'node:child_process';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { encodeWav, wavToStreamAudio } from '@familiar/device-sdk';
+import { derivedUlid, FamiliarError, ValidationError } from '../kernel/index.ts';
+import type { Actor, Timeline } from '../memory/index.ts';
+import { isPerceptionPcm, PERCEPTION_SAMPLE_RATE, readWavLayout } from '../perception/index.ts';
+
+/** The longest piece one imported audio capture holds: longer recordings become several captures. */
+export const AUDIO_SLICE_MS = 30 * 60_000;
+/** WAV files in other formats up to this size are converted in JavaScript; larger ones need ffmpeg. */
+const MAX_JS_CONVERSION_BYTES = 200 * 1024 * 1024;
+
+const BYTES_PER_MS = (PERCEPTION_SAMPLE_RATE * 2) / 1000;
+
+/** When a recording started: `--captured-at`, else its embedded creation time (ffprobe), else its file time. */
+export async function recordingStart(
+  path: string,
+  override?: number,
+): Promise<{ at: number; source: 'argument' | 'embedded' | 'file' }> {
+  if (override !== undefined) return { at: override, source: 'argument' };
+  try {
+    const { stdout } = await promisify(execFile)(
+      'ffprobe',
+      ['-v', 'quiet', '-print_format', 'json', '-show_format', path],
+      {
+        timeout: 15_000,
+      },
+    );
+    const parsed = JSON.parse(stdout) as { format?: { tags?: Record<string, string> } };
+    const tags = parsed.format?.tags ?? {};
+    const value = tags.creation_time ?? tags.date ?? tags.DATE ?? tags.ICRD;
+    const at = value ? Date.parse(value) : Number.NaN;
+    if (Number.isFinite(at) && at > 0) return { at, source: 'embedded' };
+  } catch {
+    // No ffprobe, or nothing embedded: the file's modification time below.
+  }
+  return { at: Math.floor(statSync(path).mtimeMs), source: 'file' };
+}
+
+/** Reads `length` bytes at `position` of an open file. */
+function readAt(fd: number, position: number, length: number): Uint8Array {
+  const buffer = new Uint8Array(length);
+  let read = 0;
+  while (read < length) {
+    const n = readSync(fd, buffer, read, length - read, position + read);
+    if (n === 0) break;
+    read += n;
+  }
+  return buffer.subarray(0, read);
+}
+
+/** Turns any audio file into 16 kHz mono WAV pieces of at most `AUDIO_SLICE_MS`, holding one piece in memory. */
+async function* normalisedPieces(path: string): AsyncGenerator<{ offsetMs: number; wav: Uint8Array }> {
+  const size = statSync(path).size;
+  if (size === 0) throw new ValidationError(`${path} is empty`);
+  const fd = openSync(path, 'r');
+  let header: Uint8Array;
+  try {
+    header = readAt(fd, 0, Math.min(size, 1 << 20));
+    const isWav = header.byteLength >= 12 && String.fromCharCode(...header.subarray(0, 4)) === 'RIFF';
+    if (isWav) {
+      const layout = readWavLayout(header, size);
+      if (layout.dataBytes < 2) throw new ValidationError(`${path} holds no audio samples`);
+      if (isPerceptionPcm(layout)) {
+        const sliceBytes = AUDIO_SLICE_MS * BYTES_PER_MS;
+        for (let offset = 0; offset < layout.dataBytes; offset += sliceBytes) {
+          const bytes = readAt(
+            fd,
+            layout.dataOffset + offset,
+            Math.min(sliceBytes, layout.dataBytes - offset),
+          );
+          const even = bytes.subarray(0, bytes.byteLength - (bytes.byteLength % 2));
+          if (even.byteLength === 0) break;
+          const samples = new Int16Array(
+            even.buffer.slice(even.byteOffset, even.byteOffset + even.byteLength),
+          );
+          yield { offsetMs: offset / BYTES_PER_MS, wav: encodeWav(samples, PERCEPTION_SAMPLE_RATE) };
+        }
+        return;
+      }
+      if (
+        size <= MAX_JS_CONVERSION_BYTES &&
+        (layout.format === 1 || layout.format === 3 || layout.format === 0xfffe)
+      ) {
+        const { pcm } = wavToStreamAudio(readFileSync(path));
+        const sliceSamples = (AUDIO_SLICE_MS / 1000) * PERCEPTION_SAMPLE_RATE;
+        for (let start = 0; start < pcm.length; start += sliceSamples) {
+          yield {
+            offsetMs: (start / PERCEPTION_SAMPLE_RATE) * 1000,
+            wav: encodeWav(pcm.slice(start, start + sliceSamples), PERCEPTION_SAMPLE_RATE),
+          };
+        }
+        return;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  yield* ffmpegPieces(path);
+}
+
+/** Splits and converts with ffmpeg into a temporary directory, one piece at a time. */
+async function* ffmpegPieces(path: string): AsyncGenerator<{ offsetMs: number; wav: Uint8Array }> {
+  const directory = mkdtempSync(join(tmpdir(), 'familiar-audio-'));
+  try {
+    await new Promise<void>((done, fail) => {
+      const child = spawn(
+        'ffmpeg',
+        [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-i',
+          path,
+          '-vn',
+          '-ac',
+          '1',
+          '-ar',
+          String(PERCEPTION_SAMPLE_RATE),
+          '-c:a',
+          'pcm_s16le',
+          '-f',
+          'segment',
+          '-segment_time',
+          String(AUDIO_SLICE_MS / 1000),
+          join(directory, '%05d.wav'),
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let errors = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        errors += chunk.toString('utf8').slice(0, 2000);
+      });
+      child.on('error', (error: NodeJS.ErrnoException) =>
+        fail(
+          error.code === 'ENOENT'
+            ? new FamiliarError(
+                'validation_failed',
+                `${path}: reading this audio format needs ffmpeg, which is not installed (apt-get install ffmpeg)`,
+              )
+            : error,
+        ),
+      );
+      child.on('close', (code) =>
+        code === 0
+          ? done()
+          : fail(
+              new ValidationError(
+                `${path}: ffmpeg could not read it as audio: ${errors.trim() || `exit ${code}`}`,
+              ),
+            ),
+      );
+    });
+    const pieces = readdirSync(directory)
+      .filter((name) => name.endsWith('.wav'))
+      .sort();
+    if (pieces.length === 0) throw new ValidationError(`${path}: ffmpeg found no audio in it`);
+    let offsetMs = 0;
+    for (const name of pieces) {
+      const wav = readFileSync(join(directory, name));
+      rmSync(join(directory, name));
+      yield { offsetMs, wav };
+      offsetMs += readWavLayout(wav.subarray(0, 4096), wav.byteLength).dataBytes / BYTES_PER_MS;
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Imports a recording as audio captures (16 kHz mono WAV, at most 30 minutes each), queued for perception. Memory
+ * holds one piece at a time, whatever the length of the recording. Ids derive from the file and the piece, so
+ * importing the same file again adds nothing.
+ */
+export async function importAudioFile(
+  timeline: Timeline,
+  actor: Actor,
+  path: string,
+  options: { capturedAt?: number } = {},
+): Promise<{
+  captureIds: string[];
+  created: number;
+  durationMs: number;
+  start: { at: number; source: string };
+}> {
+  const start = await recordingStart(path, options.capturedAt);
+  const info = statSync(path);
+  const captureIds: string[] = [];
+  let created = 0;
+  let durationMs = 0;
+  for await (const piece of normalisedPieces(path)) {
+    const capturedAt = Math.round(start.at + piece.offsetMs);
+    const id = derivedUlid(
+      capturedAt,
+      `audio:${resolve(path)}:${info.size}:${Math.floor(info.mtimeMs)}:${piece.offsetMs}`,
+    );
+    const result = await timeline.addCapture(actor, {
+      bytes: piece.wav,
+      mediaType: 'audio/wav',
+      capturedAt,
+      id,
+    });
+    captureIds.push(result.capture.id);
+    if (result.created) created += 1;
+    durationMs = piece.offsetMs + (piece.wav.byteLength - 44) / BYTES_PER_MS;
+  }
+  return { captureIds, created, durationMs, start };
+}
