@@ -1,4 +1,4 @@
-import { utimesSync } from 'node:fs';
+import { existsSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFamiliar } from '../src/app.ts';
@@ -53,6 +53,49 @@ describe('timeline service', () => {
     ).rejects.toMatchObject({ code: 'validation_failed' });
     expect(await familiar.blobs.list(user.id)).toEqual([]);
     expect(await familiar.jobs.backlog()).toEqual([]);
+    familiar.close();
+  });
+});
+
+describe('audio retention', () => {
+  it('deletes raw audio past its retention (files too) and keeps the transcripts', async () => {
+    const home = tempHome();
+    let now = Date.parse('2026-11-01T09:00:00Z');
+    const familiar = openFamiliar(loadConfig({ FAMILIAR_HOME: home }), {
+      logger: createSilentLogger(),
+      clock: { now: () => now },
+    });
+    const user = await familiar.accounts.addUser({ name: 'ada', timezone: 'UTC' });
+    const actor = { userId: user.id, deviceId: null, label: 'test' };
+    const recording = new Uint8Array([82, 73, 70, 70, 1, 2, 3, 4]);
+    const { capture } = await familiar.timeline.addCapture(actor, {
+      bytes: recording,
+      mediaType: 'audio/wav',
+      capturedAt: now,
+    });
+    await familiar.timelineStore.setCaptureStatus(user.id, capture.id, 'processed');
+    await familiar.timeline.ingest(actor, [
+      {
+        id: '01JC00000000000000000000T1',
+        modality: 'utterance',
+        capturedAt: new Date(now).toISOString(),
+        text: 'the transcript stays',
+        captureId: capture.id,
+      },
+    ]);
+    const file = join(home, 'blobs', user.id, capture.sha256.slice(0, 2), capture.sha256);
+    now += 6 * 86_400_000;
+    expect(await familiar.timeline.expireMedia([user.id], 'audio', 7)).toBe(0);
+    expect(existsSync(file)).toBe(true);
+    now += 2 * 86_400_000;
+    expect(await familiar.timeline.expireMedia([user.id], 'audio', 7)).toBe(1);
+    expect(existsSync(file)).toBe(false);
+    const transcript = await familiar.timeline.get(actor, '01JC00000000000000000000T1');
+    expect(transcript).toMatchObject({ text: 'the transcript stays', captureId: null });
+    expect((await familiar.audit.list(user.id, { action: 'retention' }))[0]?.details).toMatchObject({
+      captures: 1,
+      blobs: 1,
+    });
     familiar.close();
   });
 });

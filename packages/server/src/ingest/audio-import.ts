@@ -70,23 +70,36 @@ async function* normalisedPieces(path: string): AsyncGenerator<{ offsetMs: numbe
   try {
     header = readAt(fd, 0, Math.min(size, 1 << 20));
     const isWav = header.byteLength >= 12 && String.fromCharCode(...header.subarray(0, 4)) === 'RIFF';
+    if (!isWav && /\.wave?$/i.test(path))
+      throw new ValidationError(`${path} is not a WAV file (no RIFF header)`);
     if (isWav) {
       const layout = readWavLayout(header, size);
       if (layout.dataBytes < 2) throw new ValidationError(`${path} holds no audio samples`);
       if (isPerceptionPcm(layout)) {
         const sliceBytes = AUDIO_SLICE_MS * BYTES_PER_MS;
         for (let offset = 0; offset < layout.dataBytes; offset += sliceBytes) {
-          const bytes = readAt(
-            fd,
-            layout.dataOffset + offset,
-            Math.min(sliceBytes, layout.dataBytes - offset),
-          );
-          const even = bytes.subarray(0, bytes.byteLength - (bytes.byteLength % 2));
-          if (even.byteLength === 0) break;
-          const samples = new Int16Array(
-            even.buffer.slice(even.byteOffset, even.byteOffset + even.byteLength),
-          );
-          yield { offsetMs: offset / BYTES_PER_MS, wav: encodeWav(samples, PERCEPTION_SAMPLE_RATE) };
+          // One buffer per piece: the samples are read straight in behind a fresh 44-byte header.
+          const length = Math.min(sliceBytes, layout.dataBytes - offset);
+          const wav = new Uint8Array(44 + length - (length % 2));
+          let read = 0;
+          while (read < wav.byteLength - 44) {
+            const n = readSync(
+              fd,
+              wav,
+              44 + read,
+              wav.byteLength - 44 - read,
+              layout.dataOffset + offset + read,
+            );
+            if (n === 0) break;
+            read += n;
+          }
+          if (read < 2) break;
+          const piece = wav.subarray(0, 44 + read - (read % 2));
+          piece.set(encodeWav(new Int16Array(0), PERCEPTION_SAMPLE_RATE));
+          const view = new DataView(piece.buffer, piece.byteOffset, 44);
+          view.setUint32(4, 36 + piece.byteLength - 44, true);
+          view.setUint32(40, piece.byteLength - 44, true);
+          yield { offsetMs: offset / BYTES_PER_MS, wav: piece };
         }
         return;
       }

@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeWav } from '@familiar/device-sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openFamiliar } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createSilentLogger } from '../src/kernel/index.ts';
+import { perceiveJob } from '../src/memory/index.ts';
+import { hasLibrivox, librivoxClips } from './support/librivox.ts';
+import {
+  FAMILIAR_BIN,
+  runCli,
+  runCliJson,
+  type ServerProcess,
+  startServerProcess,
+  tempHome,
+} from './support/processes.ts';
+
+/** A WAV header claiming `dataBytes` of 16 kHz mono 16-bit samples. */
+function header(dataBytes: number): Uint8Array {
+  const wav = encodeWav(new Int16Array(0), 16_000);
+  const view = new DataView(wav.buffer);
+  view.setUint32(4, 36 + dataBytes, true);
+  view.setUint32(40, dataBytes, true);
+  return wav;
+}
+
+function peakRssMiB(pid: number): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+describe('importing recordings (real CLI, real files)', () => {
+  const running: ServerProcess[] = [];
+  afterEach(() => {
+    for (const server of running.splice(0)) server.child.kill('SIGKILL');
+  });
+
+  it('gives a clear error for files that are not audio or hold no samples, and stores nothing', async () => {
+    const home = tempHome();
+    await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'UTC']);
+    const dir = tempHome('familiar-files-');
+    const notAudio = join(dir, 'notes.wav');
+    writeFileSync(notAudio, 'these are words, not a recording');
+    const empty = join(dir, 'empty.wav');
+    writeFileSync(empty, header(0));
+    const junkHeader = join(dir, 'junk.wav');
+    writeFileSync(junkHeader, Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE'), Buffer.alloc(64, 7)]));
+    for (const [file, message] of [
+      [notAudio, 'is not a WAV file'],
+      [empty, 'holds no audio samples'],
+      [junkHeader, 'no data chunk'],
+    ] as const) {
+      const result = await runCli(home, ['ingest', '--no-wait', file]);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(message);
+    }
+    const status = await runCliJson<{ users: Array<{ captures: number }> }>(home, ['status']);
+    expect(status.users[0]?.captures).toBe(0);
+  });
+
+  it('imports a 4-hour recording in 30-minute captures with bounded memory', async () => {
+    const home = tempHome();
+    await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'UTC']);
+    const file = join(tempHome('familiar-files-'), 'four-hours.wav');
+    const dataBytes = 4 * 3600 * 16_000 * 2;
+    const fd = openSync(file, 'w');
+    writeSync(fd, header(dataBytes));
+    writeSync(fd, Buffer.alloc(1), 0, 1, 44 + dataBytes - 1); // sparse: 4 hours of silence, no disk used
+    closeSync(fd);
+    const child = spawn(process.execPath, [FAMILIAR_BIN, '--json', 'ingest', '--no-wait', file], {
+      env: { ...process.env, FAMILIAR_HOME: home, FAMILIAR_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    let peak = 0;
+    const poll = setInterval(() => {
+      peak = Math.max(peak, peakRssMiB(child.pid!));
+    }, 20);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    clearInterval(poll);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ captures: 8 });
+    console.log(`4-hour WAV import: 8 captures, CLI peak RSS ${peak.toFixed(0)} MiB`);
+    expect(peak).toBeLessThan(600);
+  }, 120_000);
+
+  it.skipIf(!hasLibrivox)(
+    'transcribes a truncated recording as far as it goes, and a restart drains the backlog in order',
+    async () => {
+      const home = tempHome();
+      await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'UTC']);
+      const dir = tempHome('familiar-files-');
+      const clips = librivoxClips().slice(0, 3);
+      const files = clips.map((clip, i) => {
+        const path = join(dir, `clip-${i}.wav`);
+        const wav = encodeWav(clip.samples, 16_000);
+        // The last file's header lies: it claims ten minutes of audio the file does not have.
+        if (i === clips.length - 1) new DataView(wav.buffer).setUint32(40, 10 * 60 * 32_000, true);
+        writeFileSync(path, wav);
+        return path;
+      });
+      for (const [i, file] of files.entries()) {
+        const at = new Date(Date.parse('2026-11-28T09:00:00Z') + i * 60_000).toISOString();
+        const queued = await runCliJson<{ captures: number; perceived: null }>(home, [
+          'ingest',
+          '--no-wait',
+          '--captured-at',
+          at,
+          file,
+        ]);
+        expect(queued).toMatchObject({ captures: 1, perceived: null });
+      }
+      const server = await startServerProcess(home);
+      running.push(server);
+      const familiar = openFamiliar(loadConfig({ FAMILIAR_HOME: home }), { logger: createSilentLogger() });
+      try {
+        const [user] = await familiar.accounts.listUsers();
+        const captures = (await familiar.timeline.listCaptures(user!.id)).sort(
+          (a, b) => a.capturedAt - b.capturedAt,
+        );
+        const deadline = Date.now() + 60_000;
+        let jobs = [];
+        do {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          jobs = await Promise.all(
+            captures.map((c) =>
+              familiar.jobs.getByDedupeKey(perceiveJob(user!.id, c.id, 'audio').dedupeKey!),
+            ),
+          );
+        } while (jobs.some((job) => job?.status !== 'succeeded') && Date.now() < deadline);
+        expect(jobs.map((job) => job?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+        const finished = jobs.map((job) => job!.updatedAt);
+        expect([...finished].sort((a, b) => a - b)).toEqual(finished);
+        const utterances = (
+          await familiar.timelineStore.listObservations(user!.id, {
+            limit: 100,
+            modality: 'utterance',
+            order: 'asc',
+          })
+        ).observations;
+        expect(new Set(utterances.map((u) => u.captureId))).toEqual(new Set(captures.map((c) => c.id)));
+      } finally {
+        familiar.close();
+      }
+    },
+    120_000,
+  );
+});
