@@ -148,6 +148,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           'No users yet. In another terminal: npx familiar user add <name> && npx familiar device add --name <device>\n',
         );
       }
+      process.stderr.write(`Speech recognition: ${server.familiar.audioEngines.asrStatus}.\n`);
       const engines = (await server.familiar.status()).engines;
       const available = engines.filter((engine) => engine.available).map((engine) => engine.name);
       process.stderr.write(
@@ -449,6 +450,14 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
                   ['JOB TYPE', 'STATUS', 'COUNT'],
                   status.backlog.map((b) => [b.type, b.status, String(b.count)]),
                 ),
+          );
+          lines.push(
+            '',
+            'Hearing:',
+            `  voice activity:     ${status.perception.voiceActivity}`,
+            `  speech recognition: ${status.perception.speechRecognition}`,
+            `  speakers:           ${status.perception.speakers}`,
+            `  raw audio kept:     ${status.perception.audioRetention} (transcripts forever)`,
           );
           lines.push(
             '',

@@ -20,7 +20,15 @@ export interface AudioEngines {
  * The VAD is always Silero on sherpa-onnx with the bundled model.
  */
 export function createAudioEngines(config: Pick<Config, 'asr'>, logger: Logger): AudioEngines {
-  const vad = createSileroVad();
+  // Loaded on first use: every CLI command opens the engines, few of them hear anything.
+  let silero: VoiceActivityDetector | null = null;
+  const vad: VoiceActivityDetector = {
+    name: 'silero-vad (sherpa-onnx 1.13.8)',
+    createSession: () => {
+      silero ??= createSileroVad();
+      return silero.createSession();
+    },
+  };
   const { asr } = config;
   const none = (why: string): AudioEngines => ({ vad, transcriber: null, asrStatus: why });
   switch (asr.engine) {
