@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeWav } from '@familiar/device-sdk';
@@ -16,6 +16,8 @@ import {
   startServerProcess,
   tempHome,
 } from './support/processes.ts';
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 
 /** A WAV header claiming `dataBytes` of 16 kHz mono 16-bit samples. */
 function header(dataBytes: number): Uint8Array {
@@ -63,6 +65,37 @@ describe('importing recordings (real CLI, real files)', () => {
     const status = await runCliJson<{ users: Array<{ captures: number }> }>(home, ['status']);
     expect(status.users[0]?.captures).toBe(0);
   });
+
+  it('reads compressed formats with ffmpeg, and names ffmpeg when it is missing', async () => {
+    const home = tempHome();
+    await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'UTC']);
+    const dir = tempHome('familiar-files-');
+    const mp3 = join(dir, 'talk.mp3');
+    writeFileSync(mp3, Buffer.from('ID3 pretend this is an mp3'));
+    const withoutFfmpeg = await runCli(home, ['ingest', '--no-wait', mp3], { env: { PATH: '/nonexistent' } });
+    expect(withoutFfmpeg.code).toBe(1);
+    expect(withoutFfmpeg.stderr).toContain('needs ffmpeg, which is not installed (apt-get install ffmpeg)');
+    if (!hasFfmpeg || !hasLibrivox) return;
+    const wav = join(dir, 'clip.wav');
+    writeFileSync(wav, encodeWav(librivoxClips()[1]!.samples, 16_000));
+    const encoded = spawnSync('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      wav,
+      '-b:a',
+      '64k',
+      join(dir, 'clip.mp3'),
+    ]);
+    expect(encoded.status).toBe(0);
+    const result = await runCliJson<{
+      captures: number;
+      perceived: { processed: number; utterances: number };
+    }>(home, ['ingest', join(dir, 'clip.mp3')]);
+    expect(result).toMatchObject({ captures: 1, perceived: { processed: 1 } });
+    expect(result.perceived.utterances).toBeGreaterThanOrEqual(1);
+  }, 60_000);
 
   it('imports a 4-hour recording in 30-minute captures with bounded memory', async () => {
     const home = tempHome();
