@@ -142,6 +142,8 @@ export function createAudioPerception(deps: {
     const session = vad.createSession();
     for (let start = 0; start < pcm.length; start += chunkSamples) {
       for (const segment of session.accept(pcm.subarray(start, start + chunkSamples))) await hear(segment);
+      // Let the server breathe between chunks: devices keep being acknowledged while long audio is heard.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     for (const segment of session.finish()) await hear(segment);
     await store.setCaptureStatus(userId, captureId, 'processed');
