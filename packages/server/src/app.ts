@@ -18,7 +18,13 @@ import {
   systemClock,
 } from './kernel/index.ts';
 import { createSqlitePeopleStore, createSqliteTimelineStore, createTimeline } from './memory/index.ts';
-import { createAudioEngines, createAudioPerception } from './perception/index.ts';
+import {
+  createAudioEngines,
+  createAudioPerception,
+  createSherpaSpeakerEmbedder,
+  createSpeakerIdentifier,
+  createSqliteVoiceprintStore,
+} from './perception/index.ts';
 import { createMediaLinks, createPrivacy, createSqliteCaptureStateStore } from './safety/index.ts';
 import { openSqliteDatabase } from './storage/index.ts';
 
@@ -58,12 +64,26 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const privacy = createPrivacy({ store: createSqliteCaptureStateStore(db), timeline, clock, newId });
   const notifier = createNotifier({ store: createSqliteNotificationStore(db), clock, newId });
   const audioEngines = createAudioEngines(config, logger);
+  const speakerEmbedder = config.speakers.model
+    ? createSherpaSpeakerEmbedder({ model: config.speakers.model })
+    : null;
+  const voiceprints = createSqliteVoiceprintStore(db);
+  const speakers = createSpeakerIdentifier({
+    embedder: speakerEmbedder,
+    voiceprints,
+    people,
+    threshold: config.speakers.threshold,
+    ...(speakerEmbedder ? { checkModel: speakerEmbedder.inspect } : {}),
+    clock,
+    newId,
+  });
   const audioPerception = audioEngines.transcriber
     ? createAudioPerception({
         store: timelineStore,
         blobs,
         vad: audioEngines.vad,
         transcriber: audioEngines.transcriber,
+        identifySpeaker: (userId, samples) => speakers.identify(userId, samples),
         clock,
         logger,
       })
@@ -96,6 +116,9 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     audioEngines,
     /** Hears audio captures; null while no speech recognizer is available (captures then wait, queued). */
     audioPerception,
+    /** Who spoke: voice enrolment and identification (every voice `unknown` without a model). */
+    speakers,
+    voiceprints,
     fileIngest,
     /** What `familiar status` shows: data, disk, backlog and engines. */
     async status() {
@@ -120,7 +143,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
         perception: {
           voiceActivity: audioEngines.vad.name,
           speechRecognition: audioEngines.asrStatus,
-          speakers: 'unknown for everyone: no speaker-embedding model configured (voices are never guessed)',
+          speakers: await speakers.describe((await accounts.listUsers()).map((user) => user.id)),
           audioRetention:
             config.audioRetentionDays === null ? 'forever' : `${config.audioRetentionDays} days`,
         },

@@ -50,6 +50,12 @@ const EnvSchema = z.object({
   FAMILIAR_WHISPER_ENCODER: z.string().min(1).optional(),
   FAMILIAR_WHISPER_DECODER: z.string().min(1).optional(),
   FAMILIAR_WHISPER_TOKENS: z.string().min(1).optional(),
+  FAMILIAR_SPEAKER_MODEL: z.string().min(1).optional(),
+  FAMILIAR_SPEAKER_THRESHOLD: z.coerce
+    .number({ message: 'must be a number between 0 and 1' })
+    .gt(0, 'must be above 0 (a cosine similarity, e.g. 0.6)')
+    .max(1, 'must be at most 1 (a cosine similarity, e.g. 0.6)')
+    .default(0.6),
 });
 
 /** Familiar's settings, read from the environment once at start. */
@@ -72,6 +78,11 @@ export interface Config {
     apiKey?: string;
     model?: string;
     whisper?: { encoder: string; decoder: string; tokens: string };
+  };
+  /** Speaker identification: a speaker-embedding model (absolute path), and the similarity that names a voice. */
+  speakers: {
+    model?: string;
+    threshold: number;
   };
 }
 
@@ -107,6 +118,16 @@ export const CONFIG_VARIABLES = [
   ],
   ['FAMILIAR_WHISPER_DECODER', '-', 'Whisper decoder .onnx for FAMILIAR_ASR=whisper'],
   ['FAMILIAR_WHISPER_TOKENS', '-', 'Whisper tokens.txt for FAMILIAR_ASR=whisper'],
+  [
+    'FAMILIAR_SPEAKER_MODEL',
+    '-',
+    'speaker-embedding .onnx for sherpa-onnx (3D-Speaker, WeSpeaker or NeMo export); unset: every voice is "unknown"',
+  ],
+  [
+    'FAMILIAR_SPEAKER_THRESHOLD',
+    '0.6',
+    'lowest cosine similarity to an enrolled voiceprint that names a speaker (higher: fewer, surer names)',
+  ],
 ] as const;
 
 /** Reads and validates the configuration; a bad value is an error that says which variable and how to fix it. */
@@ -140,6 +161,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             },
           }
         : {}),
+    },
+    speakers: {
+      ...(values.FAMILIAR_SPEAKER_MODEL ? { model: resolve(values.FAMILIAR_SPEAKER_MODEL) } : {}),
+      threshold: values.FAMILIAR_SPEAKER_THRESHOLD,
     },
   };
 }

@@ -18,6 +18,7 @@ import { startServer } from '../server.ts';
 import { createOutput, formatBytes, type Output, table } from './output.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { parseTimeArgument } from './time-arguments.ts';
+import { registerVoiceCommands } from './voice-command.ts';
 
 interface GlobalOptions {
   json?: boolean;
@@ -355,6 +356,8 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
         }),
       );
   }
+
+  registerVoiceCommands(program, { withFamiliar, audit: auditCli });
 
   const privacy = program
     .command('privacy')
@@ -720,6 +723,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
             selector = { kind: 'range', fromMs, toMs };
           }
           const result = await familiar.timeline.forget(cliActor(owner), selector);
+          if (selector.kind === 'everything') await familiar.voiceprints.removeAll(owner.id);
           out.result(
             {
               observations: result.observations,

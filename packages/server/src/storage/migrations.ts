@@ -171,4 +171,26 @@ export const migrations: readonly Migration[] = [
       return [`ALTER TABLE observations ADD COLUMN details ${d.types.json}`];
     },
   },
+  {
+    version: 4,
+    name: 'voiceprints for speaker identification',
+    statements(d) {
+      const { text, integer, bigint, bytes } = d.types;
+      // person_id NULL is the wearer. Vectors are Float32 little-endian; those of another model are not comparable.
+      return [
+        `CREATE TABLE voiceprints (
+           id ${text} PRIMARY KEY,
+           user_id ${text} NOT NULL REFERENCES users(id),
+           person_id ${text} REFERENCES people(id) ON DELETE CASCADE,
+           label ${text} NOT NULL,
+           model ${text} NOT NULL,
+           dimension ${integer} NOT NULL,
+           vector ${bytes} NOT NULL,
+           created_at ${bigint} NOT NULL
+         )`,
+        'CREATE INDEX voiceprints_user_model_idx ON voiceprints (user_id, model)',
+        'CREATE INDEX voiceprints_person_idx ON voiceprints (person_id)',
+      ];
+    },
+  },
 ];
