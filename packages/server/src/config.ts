@@ -97,7 +97,7 @@ export const CONFIG_VARIABLES = [
   [
     'FAMILIAR_AUDIO_RETENTION_DAYS',
     '7',
-    'days raw audio is kept once transcribed ("forever" keeps it); transcripts stay',
+    'days raw audio is kept after it was captured, once transcribed ("forever" keeps it); transcripts stay',
   ],
   [
     'FAMILIAR_ASR',
@@ -138,6 +138,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ValidationError(`invalid configuration: ${problems.join('; ')}`, problems);
   }
   const values = parsed.data;
+  const whisperFiles = [
+    values.FAMILIAR_WHISPER_ENCODER,
+    values.FAMILIAR_WHISPER_DECODER,
+    values.FAMILIAR_WHISPER_TOKENS,
+  ];
+  if (whisperFiles.some(Boolean) && !whisperFiles.every(Boolean)) {
+    throw new ValidationError(
+      'invalid configuration: a Whisper model needs all three of FAMILIAR_WHISPER_ENCODER, FAMILIAR_WHISPER_DECODER and FAMILIAR_WHISPER_TOKENS',
+    );
+  }
   return {
     home: resolve(values.FAMILIAR_HOME ?? join(homedir(), '.familiar')),
     port: values.FAMILIAR_PORT,
@@ -155,9 +165,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(values.FAMILIAR_WHISPER_ENCODER && values.FAMILIAR_WHISPER_DECODER && values.FAMILIAR_WHISPER_TOKENS
         ? {
             whisper: {
-              encoder: values.FAMILIAR_WHISPER_ENCODER,
-              decoder: values.FAMILIAR_WHISPER_DECODER,
-              tokens: values.FAMILIAR_WHISPER_TOKENS,
+              encoder: resolve(values.FAMILIAR_WHISPER_ENCODER),
+              decoder: resolve(values.FAMILIAR_WHISPER_DECODER),
+              tokens: resolve(values.FAMILIAR_WHISPER_TOKENS),
             },
           }
         : {}),

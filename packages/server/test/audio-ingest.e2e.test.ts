@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { encodeWav } from '@familiar/device-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +9,7 @@ import { openFamiliar } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createSilentLogger } from '../src/kernel/index.ts';
 import { perceiveJob } from '../src/memory/index.ts';
-import { hasLibrivox, librivoxClips } from './support/librivox.ts';
+import { canTranscribeLibrivox, hasLibrivox, librivoxClips } from './support/librivox.ts';
 import {
   FAMILIAR_BIN,
   runCli,
@@ -75,7 +77,7 @@ describe('importing recordings (real CLI, real files)', () => {
     const withoutFfmpeg = await runCli(home, ['ingest', '--no-wait', mp3], { env: { PATH: '/nonexistent' } });
     expect(withoutFfmpeg.code).toBe(1);
     expect(withoutFfmpeg.stderr).toContain('needs ffmpeg, which is not installed (apt-get install ffmpeg)');
-    if (!hasFfmpeg || !hasLibrivox) return;
+    if (!hasFfmpeg || !canTranscribeLibrivox) return;
     const wav = join(dir, 'clip.wav');
     writeFileSync(wav, encodeWav(librivoxClips()[1]!.samples, 16_000));
     const encoded = spawnSync('ffmpeg', [
@@ -96,6 +98,50 @@ describe('importing recordings (real CLI, real files)', () => {
     expect(result).toMatchObject({ captures: 1, perceived: { processed: 1 } });
     expect(result.perceived.utterances).toBeGreaterThanOrEqual(1);
   }, 60_000);
+
+  it.skipIf(!hasLibrivox)(
+    'reports a recording the recognizer refuses as failed instead of waiting for ever',
+    async () => {
+      const api = createServer((_request, response) => {
+        response.writeHead(401, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            error: {
+              message: 'Incorrect API key provided',
+              type: 'invalid_request_error',
+              code: 'invalid_api_key',
+            },
+          }),
+        );
+      });
+      await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+      const port = (api.address() as AddressInfo).port;
+      try {
+        const home = tempHome();
+        await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'UTC']);
+        const file = join(tempHome('familiar-files-'), 'clip.wav');
+        writeFileSync(file, encodeWav(librivoxClips()[1]!.samples, 16_000));
+        const env = {
+          FAMILIAR_ASR: 'openai',
+          FAMILIAR_ASR_URL: `http://127.0.0.1:${port}/v1`,
+          FAMILIAR_ASR_API_KEY: 'sk-test-secret',
+        };
+        const result = await runCli(home, ['--json', 'ingest', file], { env });
+        expect(result.code, result.stderr).toBe(0);
+        expect(JSON.parse(result.stdout)).toMatchObject({
+          captures: 1,
+          perceived: { processed: 0, failed: 1 },
+        });
+        expect(result.stderr).toContain('Incorrect API key provided');
+        expect(result.stderr + result.stdout).not.toContain('sk-test-secret');
+        const status = await runCliJson<{ users: Array<{ captures: number }> }>(home, ['status']);
+        expect(status.users[0]?.captures).toBe(1);
+      } finally {
+        api.close();
+      }
+    },
+    60_000,
+  );
 
   it('imports a 4-hour recording in 30-minute captures with bounded memory', async () => {
     const home = tempHome();
@@ -130,7 +176,7 @@ describe('importing recordings (real CLI, real files)', () => {
     expect(peak).toBeLessThan(600);
   }, 120_000);
 
-  it.skipIf(!hasLibrivox)(
+  it.skipIf(!canTranscribeLibrivox)(
     'transcribes a truncated recording as far as it goes, and a restart drains the backlog in order',
     async () => {
       const home = tempHome();

@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.ts';
 import { createSilentLogger } from '../src/kernel/index.ts';
 import type { StoredObservation } from '../src/memory/index.ts';
 import { wordErrorRate } from '../src/perception/audio/word-error-rate.ts';
-import { clipsWithSilence, hasLibrivox, librivoxClips } from './support/librivox.ts';
+import { canTranscribeLibrivox, clipsWithSilence, librivoxClips } from './support/librivox.ts';
 import { runCli, runCliJson, type ServerProcess, startServerProcess, tempHome } from './support/processes.ts';
 
 const START = Date.parse('2026-11-28T09:00:00Z');
@@ -43,7 +43,7 @@ async function pendingAudio(home: string): Promise<number> {
 }
 
 // Needs Debian's pocketsphinx, pocketsphinx-en-us and pocketsphinx-testdata, which .ci/run installs.
-describe.skipIf(!hasLibrivox)(
+describe.skipIf(!canTranscribeLibrivox)(
   'hears what you hear (real server, device SDK, Silero VAD, pocketsphinx)',
   () => {
     const running: ServerProcess[] = [];

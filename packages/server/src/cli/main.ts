@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import type { User } from '../accounts/index.ts';
 import { type Familiar, openFamiliar } from '../app.ts';
 import { CONFIG_VARIABLES, type Config, loadConfig } from '../config.ts';
-import { startWorker } from '../jobs/index.ts';
+import { type Job, startWorker } from '../jobs/index.ts';
 import {
   createLogger,
   FamiliarError,
@@ -64,16 +64,15 @@ async function perceiveNow(familiar: Familiar, owner: User, captureIds: readonly
   });
   const bar = progressBar(out, 'hear   [{bar}] {percentage}% | {value}/{total} recordings');
   bar?.start(captureIds.length, 0);
-  const actor = cliActor(owner);
-  let states: Array<string | null> = [];
+  // Done means the capture's job is finished (a failed job leaves the capture failed, with the reason).
+  const keys = captureIds.map((id) => perceiveJob(owner.id, id, 'audio').dedupeKey!);
+  let jobs: Array<Job | null> = [];
   try {
     for (;;) {
-      states = await Promise.all(
-        captureIds.map(
-          async (id) => (await familiar.timeline.getCapture(actor, id).catch(() => null))?.status ?? null,
-        ),
-      );
-      const done = states.filter((s) => s !== 'pending').length;
+      jobs = await Promise.all(keys.map((key) => familiar.jobs.getByDedupeKey(key)));
+      const done = jobs.filter(
+        (job) => job && ['succeeded', 'skipped', 'failed'].includes(job.status),
+      ).length;
       bar?.update(done);
       if (done === captureIds.length) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -82,6 +81,11 @@ async function perceiveNow(familiar: Familiar, owner: User, captureIds: readonly
     bar?.stop();
     await worker.stop();
   }
+  const states = jobs.map((job) =>
+    job?.status === 'succeeded' || job?.status === 'skipped' ? 'processed' : 'failed',
+  );
+  for (const job of jobs)
+    if (job?.status === 'failed') out.info(`A recording could not be heard: ${job.lastError}`);
   let utterances = 0;
   for (const id of captureIds) {
     const job = await familiar.jobs.getByDedupeKey(perceiveJob(owner.id, id, 'audio').dedupeKey!);

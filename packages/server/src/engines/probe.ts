@@ -20,10 +20,10 @@ interface EngineSpec {
 /** The optional engines perception and the model layer can use; none is needed to start Familiar. */
 export const OPTIONAL_ENGINES: readonly EngineSpec[] = [
   {
-    name: 'sherpa-onnx VAD',
-    purpose: 'voice activity detection',
+    name: 'sherpa-onnx',
+    purpose: 'voice activity detection, Whisper, speaker embeddings',
     module: 'sherpa-onnx-node',
-    hint: 'npm install sherpa-onnx-node',
+    hint: 'a dependency of Familiar: run npm install again',
   },
   {
     name: 'pocketsphinx',

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { encodeWav, wavToStreamAudio } from '@familiar/device-sdk';
+import { z } from 'zod';
 import { derivedUlid, FamiliarError, ValidationError } from '../kernel/index.ts';
 import type { Actor, Timeline } from '../memory/index.ts';
 import { isPerceptionPcm, PERCEPTION_SAMPLE_RATE, readWavLayout } from '../perception/index.ts';
@@ -23,6 +24,11 @@ export const AUDIO_SLICE_MS = 30 * 60_000;
 const MAX_JS_CONVERSION_BYTES = 200 * 1024 * 1024;
 
 const BYTES_PER_MS = (PERCEPTION_SAMPLE_RATE * 2) / 1000;
+
+/** The part of `ffprobe -show_format` output Familiar reads. */
+const FfprobeFormatSchema = z.object({
+  format: z.object({ tags: z.record(z.string(), z.string()).optional() }).optional(),
+});
 
 /** When a recording started: `--captured-at`, else its embedded creation time (ffprobe), else its file time. */
 export async function recordingStart(
@@ -38,8 +44,8 @@ export async function recordingStart(
         timeout: 15_000,
       },
     );
-    const parsed = JSON.parse(stdout) as { format?: { tags?: Record<string, string> } };
-    const tags = parsed.format?.tags ?? {};
+    const parsed = FfprobeFormatSchema.safeParse(JSON.parse(stdout));
+    const tags = parsed.success ? (parsed.data.format?.tags ?? {}) : {};
     const value = tags.creation_time ?? tags.date ?? tags.DATE ?? tags.ICRD;
     const at = value ? Date.parse(value) : Number.NaN;
     if (Number.isFinite(at) && at > 0) return { at, source: 'embedded' };

@@ -19,7 +19,10 @@ export interface Job {
   updatedAt: number;
 }
 
-/** What enqueuing takes; a `dedupeKey` makes enqueuing the same work twice a no-op. */
+/**
+ * What enqueuing takes; a `dedupeKey` makes enqueuing the same work twice a no-op while the first is queued,
+ * running or done, and re-queues it when it had failed.
+ */
 export interface NewJob {
   type: string;
   userId?: string | null;

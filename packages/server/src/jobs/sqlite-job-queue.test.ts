@@ -75,6 +75,25 @@ describe('SQLite job queue', () => {
   });
 });
 
+describe('SQLite job queue, asked again for failed work', () => {
+  it('queues a failed job again under the same key, and leaves finished ones alone', async () => {
+    const { queue } = setup();
+    const failing = await queue.enqueue({ type: 'asr', payload: 2, dedupeKey: 'capture:2', maxAttempts: 1 });
+    await queue.lease(['asr'], 'w', 1000);
+    await queue.fail(failing.id, 'w', 'engine missing', { retryable: false, retryInMs: 0 });
+    expect((await queue.get(failing.id))?.status).toBe('failed');
+    const again = await queue.enqueue({ type: 'asr', payload: 2, dedupeKey: 'capture:2' });
+    expect(again).toMatchObject({ id: failing.id, status: 'queued', attempts: 0 });
+    const done = await queue.enqueue({ type: 'asr', payload: 3, dedupeKey: 'capture:3' });
+    await queue.lease(['asr'], 'w', 1000);
+    await queue.lease(['asr'], 'w', 1000);
+    await queue.complete(done.id, 'w', { status: 'succeeded' });
+    expect(await queue.enqueue({ type: 'asr', payload: 3, dedupeKey: 'capture:3' })).toMatchObject({
+      status: 'succeeded',
+    });
+  });
+});
+
 describe('worker', () => {
   it('runs handlers and records success, skip and failure outcomes', async () => {
     const db = openSqliteDatabase(':memory:');

@@ -53,7 +53,16 @@ export function createSqliteJobQueue(
   const enqueue = db.transaction((job: Parameters<JobQueue['enqueue']>[0]) => {
     if (job.dedupeKey) {
       const existing = byDedupe.get(job.dedupeKey);
-      if (existing) return toJob(existing);
+      // The same work asked for again: a no-op while it is queued, running or done; a failed job is tried again.
+      if (existing && existing.status !== 'failed') return toJob(existing);
+      if (existing) {
+        const now = clock.now();
+        db.prepare(
+          `UPDATE jobs SET status = 'queued', attempts = 0, run_after = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+           WHERE id = ?`,
+        ).run(now, now, existing.id);
+        return toJob(get.get(existing.id)!);
+      }
     }
     const now = clock.now();
     const id = newId();

@@ -176,6 +176,11 @@ export function createTimeline(deps: {
         receivedAt: clock.now(),
       });
       if (result.created) await record(actor, 'capture.write', id, { kind, size });
+      else if (result.capture.status === 'failed') {
+        // Sent again after perception gave up on it: its job was queued again above, so it is pending again.
+        await store.setCaptureStatus(actor.userId, id, 'pending', null);
+        return { ...result, capture: { ...result.capture, status: 'pending' as const, error: null } };
+      }
       return result;
     },
 

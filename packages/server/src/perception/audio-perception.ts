@@ -107,9 +107,11 @@ export function createAudioPerception(deps: {
           const startMs = segment.startMs + piece.startMs;
           const endMs = segment.startMs + piece.endMs;
           return {
+            // The text is part of the id: a retry that hears the same thing stores nothing twice, and one that
+            // hears it differently (a remote recognizer, a changed setting) cannot collide with an earlier try.
             id: derivedUlid(
               capture.capturedAt + startMs,
-              `utterance:${capture.id}:${segment.startMs}:${index}`,
+              `utterance:${capture.id}:${segment.startMs}:${index}:${piece.text.trim()}`,
             ),
             deviceId: capture.deviceId,
             modality: 'utterance',
@@ -161,9 +163,13 @@ export function createAudioPerception(deps: {
       if ('skipped' in outcome) return { status: 'skipped', reason: outcome.skipped };
       return { status: 'success', result: outcome };
     } catch (error) {
-      if (error instanceof FamiliarError && !error.retryable && error.code === 'validation_failed') {
-        return { status: 'failed', error: error.message, retryable: false };
-      }
+      const message = error instanceof Error ? error.message : String(error);
+      const final = (error instanceof FamiliarError && !error.retryable) || job.attempts >= job.maxAttempts;
+      // A capture nothing will hear any more says why (status `failed`); queueing it again retries it.
+      if (final)
+        await store.setCaptureStatus(job.userId, payload.captureId, 'failed', message).catch(() => {});
+      if (error instanceof FamiliarError && !error.retryable)
+        return { status: 'failed', error: message, retryable: false };
       throw error;
     }
   };

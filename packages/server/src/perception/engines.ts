@@ -68,7 +68,8 @@ export function createAudioEngines(config: Pick<Config, 'asr'>, logger: Logger):
       return {
         vad,
         transcriber: createPocketsphinxTranscriber(),
-        asrStatus: 'pocketsphinx 0.8 en-us (offline, low accuracy: about 37-45 % word errors on read speech)',
+        asrStatus:
+          'pocketsphinx 0.8 en-us (offline, low accuracy: about 35-40 % of words wrong on read speech)',
       };
     }
   }

@@ -193,4 +193,12 @@ export const migrations: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 5,
+    name: 'perception jobs per capture kind',
+    statements() {
+      // `capture.perceive` became `perceive.<kind>`; the server queues pending captures again at start.
+      return ["DELETE FROM jobs WHERE type = 'capture.perceive'"];
+    },
+  },
 ];

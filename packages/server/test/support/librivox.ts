@@ -1,12 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { wavToStreamAudio } from '@familiar/device-sdk';
+import { isPocketsphinxAvailable } from '../../src/perception/audio/pocketsphinx-transcriber.ts';
 
 /** Where Debian's `pocketsphinx-testdata` keeps its LibriVox clips and their reference transcripts. */
 export const LIBRIVOX_DIRECTORY = '/usr/share/pocketsphinx/test/data/librivox';
 
 /** True when the clips are installed (CI installs `pocketsphinx-testdata`). */
 export const hasLibrivox = existsSync(join(LIBRIVOX_DIRECTORY, 'transcription'));
+
+/** True when the clips and the offline recognizer (Debian pocketsphinx, pocketsphinx-en-us) are both installed. */
+export const canTranscribeLibrivox = hasLibrivox && isPocketsphinxAvailable();
 
 /** One clip: its 16 kHz mono samples and reference transcript. */
 export interface Clip {
