@@ -71,3 +71,51 @@ export interface SpeakerEmbedder {
   readonly dimension: number;
   embed(samples: Int16Array): Promise<Float32Array>;
 }
+
+/** A frame decoded for perception: RGB pixels (3 bytes each, row by row) at most 1280 px on its long side. */
+export interface DecodedFrame {
+  width: number;
+  height: number;
+  /** Packed RGB, `width * height * 3` bytes. */
+  rgb: Uint8Array;
+}
+
+/** A box in frame pixels. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Text read from a frame; only lines whose confidence passed the gate. */
+export interface TextReading {
+  text: string;
+  /** Mean confidence (0-100) of the kept lines, 0 when none. */
+  confidence: number;
+  lines: Array<{ text: string; confidence: number; box: Box }>;
+}
+
+/** OCR of one frame. */
+export interface TextReader {
+  readonly name: string;
+  read(frame: DecodedFrame, options?: { signal?: AbortSignal }): Promise<TextReading>;
+}
+
+/** What is in a frame: COCO objects and the faces present (a face's descriptor only when asked for). */
+export interface FrameTags {
+  objects: Array<{ label: string; score: number; box: Box }>;
+  faces: Array<{ score: number; box: Box; descriptor?: Float32Array }>;
+}
+
+/** Objects and faces in one frame. */
+export interface FrameTagger {
+  readonly name: string;
+  tag(frame: DecodedFrame, options?: { descriptors?: boolean }): Promise<FrameTags>;
+}
+
+/** Describes a frame in a sentence (a vision model); optional. */
+export interface Captioner {
+  readonly name: string;
+  caption(jpeg: Uint8Array, options?: { signal?: AbortSignal }): Promise<string>;
+}
