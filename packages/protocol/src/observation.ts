@@ -33,6 +33,16 @@ export const ObservationDetailsSchema = z.object({
   speaker: z.object({ label: z.string(), personId: z.string().nullable() }).optional(),
   /** Where in the capture the observation comes from, in ms from the capture's start. */
   span: z.object({ startMs: z.number(), endMs: z.number() }).optional(),
+  /** For a kept frame: how many near-identical frames it stands for (itself included) and when the last was seen. */
+  frames: z.object({ count: z.number().int().positive(), lastAt: z.number() }).optional(),
+  /** What a frame showed: object labels, how many faces, and the people named (enrolled with consent only). */
+  seen: z
+    .object({
+      objects: z.array(z.string()),
+      faces: z.number().int().nonnegative(),
+      people: z.array(z.string()),
+    })
+    .optional(),
 });
 export type ObservationDetails = z.infer<typeof ObservationDetailsSchema>;
 

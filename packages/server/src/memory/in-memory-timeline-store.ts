@@ -298,6 +298,33 @@ export function createInMemoryTimelineStore(): TimelineStore {
       }
       return results;
     },
+    async replaceCaptureMedia(userId, id, media) {
+      const data = timeline(userId);
+      const capture = data.captures.get(id);
+      if (!capture) throw new ValidationError(`capture ${id} does not exist`);
+      if (capture.sha256 === media.sha256) return { unreferencedBlob: null };
+      const next = data.blobs.get(media.sha256);
+      if (next) next.refCount += 1;
+      else
+        data.blobs.set(media.sha256, {
+          sha256: media.sha256,
+          size: media.size,
+          mediaType: media.mediaType,
+          refCount: 1,
+        });
+      const old = data.blobs.get(capture.sha256);
+      const oldSha = capture.sha256;
+      Object.assign(capture, media);
+      if (!old) return { unreferencedBlob: null };
+      old.refCount -= 1;
+      if (old.refCount > 0) return { unreferencedBlob: null };
+      data.blobs.delete(oldSha);
+      return { unreferencedBlob: oldSha };
+    },
+    async setObservationDetails(userId, id, details) {
+      const entry = timeline(userId).observations.get(id);
+      if (entry) entry.observation.details = details;
+    },
     async expireCaptures(userId, kind, beforeMs) {
       const data = timeline(userId);
       const expired = [...data.captures.values()]

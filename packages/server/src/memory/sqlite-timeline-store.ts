@@ -466,6 +466,28 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
 
   const insertCaptureTransaction = db.transaction(insertCaptureRow);
 
+  const replaceMediaTransaction = db.transaction(
+    (userId: string, id: string, media: { sha256: string; size: number; mediaType: string }) => {
+      const existing = statements.getCapture.get(userId, id);
+      if (!existing) throw new ValidationError(`capture ${id} does not exist`);
+      if (existing.sha256 === media.sha256) return { unreferencedBlob: null };
+      statements.referenceBlob.run(userId, media.sha256, media.size, media.mediaType, Date.now());
+      db.prepare('UPDATE captures SET sha256 = ?, size = ?, media_type = ? WHERE user_id = ? AND id = ?').run(
+        media.sha256,
+        media.size,
+        media.mediaType,
+        userId,
+        id,
+      );
+      const released = statements.releaseBlob.get(userId, existing.sha256);
+      if (released && released.ref_count <= 0) {
+        statements.dropBlob.run(userId, existing.sha256);
+        return { unreferencedBlob: existing.sha256 };
+      }
+      return { unreferencedBlob: null };
+    },
+  );
+
   return {
     async insertObservations(userId, observations) {
       return { inserted: insertBatch.immediate(userId, observations) };
@@ -562,6 +584,16 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     async appendStreamItems(items) {
       if (items.length === 0) return [];
       return appendStreamTransaction.immediate(items);
+    },
+    async replaceCaptureMedia(userId, id, media) {
+      return replaceMediaTransaction.immediate(userId, id, media);
+    },
+    async setObservationDetails(userId, id, details) {
+      db.prepare('UPDATE observations SET details = ? WHERE user_id = ? AND id = ?').run(
+        details ? JSON.stringify(details) : null,
+        userId,
+        id,
+      );
     },
     async expireCaptures(userId, kind, beforeMs) {
       return expireTransaction.immediate(userId, kind, beforeMs);

@@ -354,6 +354,30 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       expect((await store.searchObservations('alice', ['said'], 5)).length).toBe(1);
     });
 
+    it('replaces a capture’s media, moving blob references, and sets observation details', async () => {
+      const store = await makeStore();
+      const raw = capture('5e'.repeat(32));
+      const sameRaw = capture('5e'.repeat(32));
+      await store.insertCapture('alice', raw);
+      await store.insertCapture('alice', sameRaw);
+      const processed = { sha256: '6f'.repeat(32), size: 5, mediaType: 'image/jpeg' };
+      expect(await store.replaceCaptureMedia('alice', raw.id, processed)).toEqual({ unreferencedBlob: null });
+      expect(await store.getCapture('alice', raw.id)).toMatchObject(processed);
+      expect(await store.replaceCaptureMedia('alice', sameRaw.id, processed)).toEqual({
+        unreferencedBlob: '5e'.repeat(32),
+      });
+      expect((await store.listBlobs('alice')).map((b) => [b.sha256, b.refCount])).toEqual([
+        ['6f'.repeat(32), 2],
+      ]);
+      const seen = note('a sign', { modality: 'frame', captureId: raw.id });
+      await store.insertObservations('alice', [seen]);
+      await store.setObservationDetails('alice', seen.id, { frames: { count: 3, lastAt: T0 + 2000 } });
+      expect((await store.getObservation('alice', seen.id))?.details).toEqual({
+        frames: { count: 3, lastAt: T0 + 2000 },
+      });
+      expect((await store.searchObservations('alice', ['sign'], 5)).length).toBe(1);
+    });
+
     it('tracks capture status', async () => {
       const store = await makeStore();
       const c = capture('f'.repeat(64));

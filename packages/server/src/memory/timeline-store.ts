@@ -1,4 +1,4 @@
-import type { CaptureKind, CaptureStatus } from '@familiar/protocol';
+import type { CaptureKind, CaptureStatus, ObservationDetails } from '@familiar/protocol';
 import type {
   AudioChunk,
   BlobRecord,
@@ -46,6 +46,17 @@ export interface TimelineStore {
     options?: { status?: CaptureStatus; limit?: number },
   ): Promise<StoredCapture[]>;
   setCaptureStatus(userId: string, id: string, status: CaptureStatus, error?: string | null): Promise<void>;
+  /**
+   * Points a capture at other media (the processed frame that replaces the raw one), moving the blob references in
+   * one transaction; returns the old blob's hash when nothing references it any more (delete its file).
+   */
+  replaceCaptureMedia(
+    userId: string,
+    id: string,
+    media: { sha256: string; size: number; mediaType: string },
+  ): Promise<{ unreferencedBlob: string | null }>;
+  /** Replaces an observation's perception details (not its text, so the search index is unchanged). */
+  setObservationDetails(userId: string, id: string, details: ObservationDetails | null): Promise<void>;
   /** The blobs the user's captures reference. */
   listBlobs(userId: string): Promise<BlobRecord[]>;
   /** True while some capture of the user still references the blob. */
