@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeWav } from '@familiar/device-sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientObservation } from './support/observations.ts';
 import { runCli, runCliJson, tempHome } from './support/processes.ts';
@@ -98,17 +99,18 @@ describe('familiar CLI', () => {
         '# Keys\n\nThe spare keys are in the blue bowl on the hall shelf.\n',
       );
       utimesSync(join(files, 'keys.md'), new Date('2026-11-12T08:00:00Z'), new Date('2026-11-12T08:00:00Z'));
-      imagePath = join(files, 'frame.png');
-      sameImagePath = join(files, 'frame-copy.png');
-      writeFileSync(imagePath, Buffer.from([137, 80, 78, 71, 13, 10, 26, 10, 9, 9, 9]));
-      writeFileSync(sameImagePath, Buffer.from([137, 80, 78, 71, 13, 10, 26, 10, 9, 9, 9]));
+      // Two recordings with the same samples: one blob, referenced by two captures.
+      imagePath = join(files, 'hum.wav');
+      sameImagePath = join(files, 'hum-copy.wav');
+      writeFileSync(imagePath, encodeWav(new Int16Array(8000).fill(3), 16_000));
+      writeFileSync(sameImagePath, encodeWav(new Int16Array(8000).fill(3), 16_000));
       utimesSync(sameImagePath, new Date('2026-11-13T08:00:00Z'), new Date('2026-11-13T08:00:00Z'));
     });
 
     it('ingests JSONL, notes and media, idempotently', async () => {
       const result = await runCliJson<{ observations: number; newObservations: number; captures: number }>(
         home,
-        ['ingest', join(files, 'day.jsonl'), join(files, 'keys.md'), imagePath, sameImagePath],
+        ['ingest', '--no-wait', join(files, 'day.jsonl'), join(files, 'keys.md'), imagePath, sameImagePath],
       );
       expect(result).toMatchObject({ observations: 3, newObservations: 3, captures: 2 });
       const again = await runCliJson<{ newObservations: number }>(home, [
@@ -124,7 +126,7 @@ describe('familiar CLI', () => {
         backlog: unknown[];
       }>(home, ['status']);
       expect(status.users[0]).toMatchObject({ observations: 3, captures: 2 });
-      expect(status.backlog).toEqual([{ type: 'perceive.image', status: 'queued', count: 2 }]);
+      expect(status.backlog).toEqual([{ type: 'perceive.audio', status: 'queued', count: 2 }]);
     });
 
     it('rejects a JSONL file with a bad line and stores nothing from it', async () => {

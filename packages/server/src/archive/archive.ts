@@ -98,7 +98,10 @@ export function createArchive(deps: {
       const observationLines: string[] = [];
       for await (const observation of allObservations(user))
         observationLines.push(JSON.stringify(presentObservation(observation)));
-      const captures = await timeline.listCaptures(user.id);
+      // Raw frames (images not processed: faces not blurred) are never exported.
+      const captures = (await timeline.listCaptures(user.id)).filter(
+        (capture) => !(capture.kind === 'image' && capture.status !== 'processed'),
+      );
       const hashes = new Set<string>();
       for (const capture of captures) {
         if (hashes.has(capture.sha256)) continue;

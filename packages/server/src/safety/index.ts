@@ -1,3 +1,4 @@
 export * from './capture-state.ts';
+export * from './exclusion-rules.ts';
 export * from './media-links.ts';
 export * from './privacy.ts';
