@@ -95,7 +95,7 @@ async function fillTo(
     const stored = await familiar.timeline.count(user.id);
     if (stored !== size) throw new Error(`expected ${size} stored observations, found ${stored}`);
   } finally {
-    familiar.close();
+    await familiar.close();
   }
   return (performance.now() - started) / 1000;
 }
@@ -150,7 +150,7 @@ async function askInProcess(home: string, questions: readonly string[], warmup: 
     }
     return { latency: summarise(latencies), answered: answered / questions.length };
   } finally {
-    familiar.close();
+    await familiar.close();
   }
 }
 
@@ -161,7 +161,7 @@ async function addUserAndDevice(home: string): Promise<string> {
     await familiar.accounts.addUser({ name: 'bench', timezone: 'UTC' });
     return (await familiar.accounts.addDevice({ name: 'bench' })).token;
   } finally {
-    familiar.close();
+    await familiar.close();
   }
 }
 

@@ -299,7 +299,7 @@ async function benchHour(): Promise<void> {
       lastDone = Math.max(lastDone, job.updatedAt);
     }
   } finally {
-    familiar.close();
+    await familiar.close();
   }
   removeTempHome(home);
   // The CLI imports every piece first, then hears them: the last job queued marks the end of the import.

@@ -127,7 +127,7 @@ async function countStored(home: string): Promise<number> {
     const [user] = await familiar.accounts.listUsers();
     return user ? familiar.timeline.count(user.id) : 0;
   } finally {
-    familiar.close();
+    await familiar.close();
   }
 }
 

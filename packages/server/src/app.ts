@@ -21,9 +21,12 @@ import { createSqlitePeopleStore, createSqliteTimelineStore, createTimeline } fr
 import {
   createAudioEngines,
   createAudioPerception,
+  createHumanTagger,
+  createImagePerception,
   createSherpaSpeakerEmbedder,
   createSpeakerIdentifier,
   createSqliteVoiceprintStore,
+  createTesseractReader,
 } from './perception/index.ts';
 import { createMediaLinks, createPrivacy, createSqliteCaptureStateStore } from './safety/index.ts';
 import { openSqliteDatabase } from './storage/index.ts';
@@ -88,6 +91,19 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
         logger,
       })
     : null;
+  // Vision engines load on first use (tesseract.js threads, Human's models), so commands that see nothing pay nothing.
+  const textReader = createTesseractReader();
+  const frameTagger = createHumanTagger();
+  const imagePerception = createImagePerception({
+    store: timelineStore,
+    blobs,
+    people,
+    faces: voiceprints,
+    reader: textReader,
+    tagger: frameTagger,
+    clock,
+    logger,
+  });
   const archive = createArchive({ accounts, timeline, people, audit, clock, newId });
   const fileIngest = createFileIngest({ timeline });
   const mediaLinks = createMediaLinks({
@@ -116,6 +132,9 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     audioEngines,
     /** Hears audio captures; null while no speech recognizer is available (captures then wait, queued). */
     audioPerception,
+    /** Sees image captures: dedup, OCR, objects and faces, blur, one frame observation per kept frame. */
+    imagePerception,
+    frameTagger,
     /** Who spoke: voice enrolment and identification (every voice `unknown` without a model). */
     speakers,
     voiceprints,
@@ -150,7 +169,9 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
         engines: probeEngines(),
       };
     },
-    close() {
+    /** Stops the engine threads (OCR, vision) and closes the database. */
+    async close() {
+      await Promise.allSettled([textReader.close(), frameTagger.close()]);
       auditDb.close();
       db.close();
     },

@@ -78,6 +78,7 @@ export async function startServer(
   // Perception registers a job handler per capture kind it can read; other captures wait, queued, until it can.
   const handlers: Record<string, JobHandler> = {};
   if (familiar.audioPerception) handlers[perceiveJobType('audio')] = familiar.audioPerception.handle;
+  handlers[perceiveJobType('image')] = familiar.imagePerception.handle;
   const worker = startWorker({ queue: familiar.jobs, handlers, owner: `server:${process.pid}`, logger });
   const retention = startRetention(familiar, logger);
   let server: ReturnType<typeof serve>;
@@ -92,7 +93,7 @@ export async function startServer(
     clearInterval(retention);
     await hub.close();
     await worker.stop();
-    familiar.close();
+    await familiar.close();
     if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new FamiliarError(
         'address_in_use',
@@ -119,7 +120,7 @@ export async function startServer(
         await closed;
         clearInterval(retention);
         await worker.stop();
-        familiar.close();
+        await familiar.close();
       })();
       return closing;
     },

@@ -245,7 +245,7 @@ describe('importing recordings (real CLI, real files)', () => {
         ).observations;
         expect(new Set(utterances.map((u) => u.captureId))).toEqual(new Set(captures.map((c) => c.id)));
       } finally {
-        familiar.close();
+        await familiar.close();
       }
     },
     120_000,

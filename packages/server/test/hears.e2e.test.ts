@@ -24,7 +24,7 @@ async function utterancesOf(home: string): Promise<StoredObservation[]> {
     });
     return page.observations;
   } finally {
-    familiar.close();
+    await familiar.close();
   }
 }
 
@@ -38,7 +38,7 @@ async function pendingAudio(home: string): Promise<number> {
       (captures.length === 0 ? 1 : 0)
     );
   } finally {
-    familiar.close();
+    await familiar.close();
   }
 }
 

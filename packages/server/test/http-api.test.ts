@@ -46,7 +46,9 @@ describe('HTTP API', () => {
     ada = (await familiar.accounts.addDevice({ userName: 'ada', name: 'glasses' })).token;
     bo = (await familiar.accounts.addDevice({ userName: 'bo', name: 'phone' })).token;
   });
-  afterEach(() => familiar.close());
+  afterEach(async () => {
+    await familiar.close();
+  });
 
   it('answers /healthz and / without a token', async () => {
     const health = await call('/healthz');

@@ -40,7 +40,7 @@ describe('job queue across a crash (real processes, real SQLite)', () => {
       userId: user.id,
       payload: { text: 'water the plants' },
     });
-    setup.close();
+    await setup.close();
 
     const doomed = runWorker(home, { PAUSE_MS: '60000', LEASE_MS: '1000' }, 'effect-done');
     await doomed.reached;
@@ -62,6 +62,6 @@ describe('job queue across a crash (real processes, real SQLite)', () => {
     expect(finished).toMatchObject({ status: 'succeeded', attempts: 2, result: { length: 16 } });
     const page = await check.timeline.list({ userId: user.id, deviceId: null, label: 'test' }, { limit: 10 });
     expect(page.observations.map((o) => o.text)).toEqual(['WATER THE PLANTS']);
-    check.close();
+    await check.close();
   });
 });

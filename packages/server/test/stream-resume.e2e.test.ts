@@ -94,6 +94,6 @@ describe('device stream across a server crash (SDK, real server process)', () =>
     }
     expect(values).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
     expect(await familiar.timelineStore.pendingAudioStreams()).toEqual([]);
-    familiar.close();
+    await familiar.close();
   }, 120_000);
 });

@@ -28,7 +28,7 @@ describe('timeline service', () => {
     expect(await familiar.blobs.has(user.id, orphan.sha256)).toBe(false);
     expect(await familiar.blobs.has(user.id, fresh.sha256)).toBe(true);
     expect(await familiar.blobs.has(user.id, kept.capture.sha256)).toBe(true);
-    familiar.close();
+    await familiar.close();
   });
 
   it('refuses media that is not audio, image or video, and empty media, storing nothing', async () => {
@@ -53,7 +53,7 @@ describe('timeline service', () => {
     ).rejects.toMatchObject({ code: 'validation_failed' });
     expect(await familiar.blobs.list(user.id)).toEqual([]);
     expect(await familiar.jobs.backlog()).toEqual([]);
-    familiar.close();
+    await familiar.close();
   });
 });
 
@@ -96,6 +96,6 @@ describe('audio retention', () => {
       captures: 1,
       blobs: 1,
     });
-    familiar.close();
+    await familiar.close();
   });
 });

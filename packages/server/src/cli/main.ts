@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import type { User } from '../accounts/index.ts';
 import { type Familiar, openFamiliar } from '../app.ts';
 import { CONFIG_VARIABLES, type Config, loadConfig } from '../config.ts';
-import { type Job, startWorker } from '../jobs/index.ts';
+import { type Job, type JobHandler, startWorker } from '../jobs/index.ts';
 import {
   createLogger,
   FamiliarError,
@@ -15,6 +15,7 @@ import {
 import type { Actor, ForgetSelector } from '../memory/index.ts';
 import { perceiveJob, perceiveJobType } from '../memory/index.ts';
 import { startServer } from '../server.ts';
+import { registerFaceCommands } from './faces-command.ts';
 import { createOutput, formatBytes, type Output, table } from './output.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { parseTimeArgument } from './time-arguments.ts';
@@ -49,20 +50,27 @@ function progressBar(out: Output, format: string): cliProgress.SingleBar | null 
  * Transcribes just-imported recordings in this process, through the job queue (so a running server never does the
  * same capture too), and waits until each is processed or failed.
  */
-async function perceiveNow(familiar: Familiar, owner: User, captureIds: readonly string[], out: Output) {
+async function perceiveNow(
+  familiar: Familiar,
+  owner: User,
+  captures: { audio: readonly string[]; image: readonly string[] },
+  out: Output,
+) {
+  const handlers: Record<string, JobHandler> = {
+    [perceiveJobType('image')]: familiar.imagePerception.handle,
+  };
+  if (familiar.audioPerception) handlers[perceiveJobType('audio')] = familiar.audioPerception.handle;
+  else if (captures.audio.length > 0) out.info(`Speech recognition: ${familiar.audioEngines.asrStatus}.`);
+  const captureIds = [...(familiar.audioPerception ? captures.audio : []), ...captures.image];
   if (captureIds.length === 0) return null;
-  if (!familiar.audioPerception) {
-    out.info(`Speech recognition: ${familiar.audioEngines.asrStatus}.`);
-    return null;
-  }
   const worker = startWorker({
     queue: familiar.jobs,
-    handlers: { [perceiveJobType('audio')]: familiar.audioPerception.handle },
+    handlers,
     owner: `cli:${process.pid}`,
     logger: createLogger({ level: 'warn' }),
     pollMs: 100,
   });
-  const bar = progressBar(out, 'hear   [{bar}] {percentage}% | {value}/{total} recordings');
+  const bar = progressBar(out, 'perceive [{bar}] {percentage}% | {value}/{total} captures');
   bar?.start(captureIds.length, 0);
   // Done means the capture's job is finished (a failed job leaves the capture failed, with the reason).
   const keys = captureIds.map((id) => perceiveJob(owner.id, id, 'audio').dedupeKey!);
@@ -87,15 +95,17 @@ async function perceiveNow(familiar: Familiar, owner: User, captureIds: readonly
   for (const job of jobs)
     if (job?.status === 'failed') out.info(`A recording could not be heard: ${job.lastError}`);
   let utterances = 0;
-  for (const id of captureIds) {
-    const job = await familiar.jobs.getByDedupeKey(perceiveJob(owner.id, id, 'audio').dedupeKey!);
-    const result = job?.result as { utterances?: unknown } | null;
+  let frames = 0;
+  for (const job of jobs) {
+    const result = job?.result as { utterances?: unknown; outcome?: unknown } | null;
     if (typeof result?.utterances === 'number') utterances += result.utterances;
+    if (result?.outcome === 'kept') frames += 1;
   }
   return {
     processed: states.filter((s) => s === 'processed').length,
     failed: states.filter((s) => s === 'failed').length,
     utterances,
+    frames,
   };
 }
 
@@ -135,7 +145,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
     try {
       return await work(familiar, outputFor(command));
     } finally {
-      familiar.close();
+      await familiar.close();
     }
   }
 
@@ -362,6 +372,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
   }
 
   registerVoiceCommands(program, { withFamiliar, audit: auditCli });
+  registerFaceCommands(people, { withFamiliar });
 
   const privacy = program
     .command('privacy')
@@ -519,11 +530,15 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
       '--captured-at <time>',
       'when the recordings started (default: embedded creation time, else file time)',
     )
-    .option('--no-wait', 'queue recordings for perception and return (a running server transcribes them)')
+    .option('--fps <n>', 'frames per second taken from videos', '1')
+    .option(
+      '--no-wait',
+      'queue recordings and photos for perception and return (a running server perceives them)',
+    )
     .action(
       async (
         files: string[],
-        options: { user?: string; capturedAt?: string; wait: boolean },
+        options: { user?: string; capturedAt?: string; wait: boolean; fps: string },
         command: Command,
       ) =>
         withFamiliar(command, async (familiar, out) => {
@@ -532,6 +547,9 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
             options.capturedAt === undefined
               ? undefined
               : parseTimeArgument(options.capturedAt, owner.timezone, '--captured-at');
+          const fps = Number(options.fps);
+          if (!Number.isFinite(fps) || fps <= 0 || fps > 30)
+            throw new ValidationError('--fps must be a number above 0, at most 30');
           const plan = familiar.fileIngest.plan(files);
           const totalBytes = plan.reduce((sum, f) => sum + f.bytes, 0);
           const bar = progressBar(
@@ -549,7 +567,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
                 items += n;
                 bar?.update({ items });
               },
-              capturedAt === undefined ? {} : { capturedAt },
+              { ...(capturedAt === undefined ? {} : { capturedAt }), fps },
             );
             results.push(result);
             bar?.increment();
@@ -560,7 +578,10 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           }
           bar?.stop();
           const audioCaptureIds = results.flatMap((r) => r.audioCaptureIds ?? []);
-          const perceived = options.wait ? await perceiveNow(familiar, owner, audioCaptureIds, out) : null;
+          const imageCaptureIds = results.flatMap((r) => r.imageCaptureIds ?? []);
+          const perceived = options.wait
+            ? await perceiveNow(familiar, owner, { audio: audioCaptureIds, image: imageCaptureIds }, out)
+            : null;
           const observations = results.filter((r) => r.kind !== 'capture').reduce((s, r) => s + r.items, 0);
           const newObservations = results
             .filter((r) => r.kind !== 'capture')
@@ -572,7 +593,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
             [
               `Ingested ${plan.length} file${plan.length === 1 ? '' : 's'} (${formatBytes(totalBytes)}): ${observations} observations (${newObservations} new), ${captures} captures.`,
               perceived
-                ? `Heard ${perceived.processed} recording${perceived.processed === 1 ? '' : 's'}: ${perceived.utterances} utterances${perceived.failed ? `; ${perceived.failed} failed (see familiar status)` : ''}.`
+                ? `Perceived ${perceived.processed} capture${perceived.processed === 1 ? '' : 's'}: ${perceived.utterances} utterances, ${perceived.frames} frames kept${perceived.failed ? `; ${perceived.failed} failed (see familiar status)` : ''}.`
                 : '',
               waiting > 0 ? `${waiting} captures wait in the queue for perception.` : '',
             ]

@@ -4,7 +4,9 @@ import { basename, extname, resolve } from 'node:path';
 import { MAX_OBSERVATION_TEXT, type ObservationInput, ObservationInputSchema } from '@familiar/protocol';
 import { derivedUlid, readJsonLines, toIso, ValidationError } from '../kernel/index.ts';
 import type { Actor, Timeline } from '../memory/index.ts';
-import { importAudioFile } from './audio-import.ts';
+import { decodeFrame } from '../perception/index.ts';
+import { extractVideoFrames } from '../perception/vision/video-frames.ts';
+import { importAudioFile, recordingStart } from './audio-import.ts';
 
 /** Media types of the file extensions `familiar ingest` takes as raw captures. */
 export const MEDIA_TYPES: Readonly<Record<string, string>> = {
@@ -34,6 +36,8 @@ export interface FileIngestResult {
   inserted: number;
   /** Audio captures made from the file (a long recording becomes several), waiting for perception. */
   audioCaptureIds?: string[];
+  /** Image captures made from the file (a photo, or a video's frames), waiting for perception. */
+  imageCaptureIds?: string[];
 }
 
 /** Splits a long note at paragraph (then line, then hard) boundaries so each part fits one observation. */
@@ -93,11 +97,29 @@ export function createFileIngest(deps: { timeline: Timeline }) {
     return { file: path, kind: 'note', items: inputs.length, inserted };
   }
 
-  async function ingestMedia(actor: Actor, path: string, mediaType: string): Promise<FileIngestResult> {
+  async function ingestMedia(
+    actor: Actor,
+    path: string,
+    mediaType: string,
+    options: { capturedAt?: number },
+  ): Promise<FileIngestResult> {
     const bytes = readFileSync(path);
-    const capturedAt = Math.floor(statSync(path).mtimeMs);
+    if (mediaType.startsWith('image/')) {
+      // A photo that cannot be seen (a PDF renamed .jpg, a corrupt or gigantic image) is refused before it is stored.
+      await decodeFrame(bytes);
+    }
+    const capturedAt = options.capturedAt ?? Math.floor(statSync(path).mtimeMs);
     const id = derivedUlid(capturedAt, `capture:${createHash('sha256').update(bytes).digest('hex')}`);
-    const { created } = await timeline.addCapture(actor, { bytes, mediaType, capturedAt, id });
+    const { capture, created } = await timeline.addCapture(actor, { bytes, mediaType, capturedAt, id });
+    if (mediaType.startsWith('image/')) {
+      return {
+        file: path,
+        kind: 'capture',
+        items: 1,
+        inserted: created ? 1 : 0,
+        imageCaptureIds: [capture.id],
+      };
+    }
     return { file: path, kind: 'capture', items: 1, inserted: created ? 1 : 0 };
   }
 
@@ -131,9 +153,38 @@ export function createFileIngest(deps: { timeline: Timeline }) {
       actor: Actor,
       file: { path: string; kind: 'jsonl' | 'note' | 'media'; mediaType?: string },
       onItems: (n: number) => void = () => {},
-      options: { capturedAt?: number } = {},
+      options: { capturedAt?: number; fps?: number } = {},
     ): Promise<FileIngestResult> {
       if (file.kind === 'jsonl') return ingestJsonl(actor, file.path, onItems);
+      if (file.kind === 'media' && file.mediaType?.startsWith('video/')) {
+        const start = await recordingStart(file.path, options.capturedAt);
+        const info = statSync(file.path);
+        const imageCaptureIds: string[] = [];
+        let created = 0;
+        for await (const frame of extractVideoFrames(file.path, { fps: options.fps ?? 1 })) {
+          const capturedAt = Math.round(start.at + frame.offsetMs);
+          const id = derivedUlid(
+            capturedAt,
+            `video:${resolve(file.path)}:${info.size}:${Math.floor(info.mtimeMs)}:${frame.offsetMs}`,
+          );
+          const result = await timeline.addCapture(actor, {
+            bytes: frame.jpeg,
+            mediaType: 'image/jpeg',
+            capturedAt,
+            id,
+          });
+          imageCaptureIds.push(result.capture.id);
+          if (result.created) created += 1;
+          onItems(1);
+        }
+        return {
+          file: file.path,
+          kind: 'capture',
+          items: imageCaptureIds.length,
+          inserted: created,
+          imageCaptureIds,
+        };
+      }
       if (file.kind === 'media' && file.mediaType?.startsWith('audio/')) {
         const audio = await importAudioFile(timeline, actor, file.path, options);
         onItems(audio.captureIds.length);
@@ -148,7 +199,7 @@ export function createFileIngest(deps: { timeline: Timeline }) {
       const result =
         file.kind === 'note'
           ? await ingestNote(actor, file.path)
-          : await ingestMedia(actor, file.path, file.mediaType!);
+          : await ingestMedia(actor, file.path, file.mediaType!, options);
       onItems(result.items);
       return result;
     },
