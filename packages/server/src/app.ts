@@ -23,6 +23,7 @@ import {
   createAudioPerception,
   createHumanTagger,
   createImagePerception,
+  createOpenAiCompatibleCaptioner,
   createSherpaSpeakerEmbedder,
   createSpeakerIdentifier,
   createSqliteVoiceprintStore,
@@ -39,6 +40,15 @@ function loadSecret(home: string): Uint8Array {
   if (secret.length < 32)
     throw new Error(`${path} is damaged: delete it to make a new one (signed links will reset)`);
   return secret;
+}
+
+const TEMPLATE_CAPTIONS = 'template captions (no vision model configured)';
+
+/** "openai-compatible llava at 127.0.0.1:11434 (this machine)", or a warning that frames leave the machine. */
+function describeCaptioner(name: string, url: string): string {
+  const { host, hostname } = new URL(url);
+  const local = hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  return `${name} at ${host} (${local ? 'this machine' : 'frames leave this machine'})`;
 }
 
 /**
@@ -94,6 +104,15 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   // Vision engines load on first use (tesseract.js threads, Human's models), so commands that see nothing pay nothing.
   const textReader = createTesseractReader();
   const frameTagger = createHumanTagger();
+  const captioner = config.caption
+    ? createOpenAiCompatibleCaptioner({
+        baseUrl: config.caption.url,
+        ...(config.caption.apiKey ? { apiKey: config.caption.apiKey } : {}),
+        model: config.caption.model,
+      })
+    : null;
+  const captionStatus =
+    captioner && config.caption ? describeCaptioner(captioner.name, config.caption.url) : TEMPLATE_CAPTIONS;
   const imagePerception = createImagePerception({
     store: timelineStore,
     blobs,
@@ -101,6 +120,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     faces: voiceprints,
     reader: textReader,
     tagger: frameTagger,
+    captioner,
     clock,
     logger,
   });
@@ -165,6 +185,11 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
           speakers: await speakers.describe((await accounts.listUsers()).map((user) => user.id)),
           audioRetention:
             config.audioRetentionDays === null ? 'forever' : `${config.audioRetentionDays} days`,
+        },
+        vision: {
+          textReading: textReader.name,
+          objectsAndFaces: frameTagger.name,
+          captions: captionStatus,
         },
         engines: probeEngines(),
       };

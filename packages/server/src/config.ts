@@ -56,6 +56,14 @@ const EnvSchema = z.object({
     .gt(0, 'must be above 0 (a cosine similarity, e.g. 0.6)')
     .max(1, 'must be at most 1 (a cosine similarity, e.g. 0.6)')
     .default(0.6),
+  FAMILIAR_CAPTION_URL: z
+    .url({
+      protocol: /^https?$/,
+      message: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1',
+    })
+    .optional(),
+  FAMILIAR_CAPTION_API_KEY: z.string().min(1).optional(),
+  FAMILIAR_CAPTION_MODEL: z.string().trim().min(1).optional(),
 });
 
 /** Familiar's settings, read from the environment once at start. */
@@ -83,6 +91,12 @@ export interface Config {
   speakers: {
     model?: string;
     threshold: number;
+  };
+  /** A vision model behind an OpenAI-compatible chat API that captions frames; unset: template captions. */
+  caption?: {
+    url: string;
+    apiKey?: string;
+    model: string;
   };
 }
 
@@ -128,6 +142,17 @@ export const CONFIG_VARIABLES = [
     '0.6',
     'lowest cosine similarity to an enrolled voiceprint that names a speaker (higher: fewer, surer names)',
   ],
+  [
+    'FAMILIAR_CAPTION_URL',
+    '-',
+    'base URL of an OpenAI-compatible vision chat API that captions frames, e.g. http://127.0.0.1:11434/v1 (Ollama); unless it is this machine, every kept frame (faces blurred) leaves it; unset: captions from objects and text',
+  ],
+  ['FAMILIAR_CAPTION_API_KEY', '-', 'API key for FAMILIAR_CAPTION_URL (never logged)'],
+  [
+    'FAMILIAR_CAPTION_MODEL',
+    '-',
+    'vision model for FAMILIAR_CAPTION_URL (required with it), e.g. qwen2.5vl:3b, llava or gpt-4o-mini',
+  ],
 ] as const;
 
 /** Reads and validates the configuration; a bad value is an error that says which variable and how to fix it. */
@@ -146,6 +171,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (whisperFiles.some(Boolean) && !whisperFiles.every(Boolean)) {
     throw new ValidationError(
       'invalid configuration: a Whisper model needs all three of FAMILIAR_WHISPER_ENCODER, FAMILIAR_WHISPER_DECODER and FAMILIAR_WHISPER_TOKENS',
+    );
+  }
+  if (values.FAMILIAR_CAPTION_URL && !values.FAMILIAR_CAPTION_MODEL) {
+    throw new ValidationError(
+      'invalid configuration: FAMILIAR_CAPTION_URL needs FAMILIAR_CAPTION_MODEL, the name of a vision model that server serves (e.g. qwen2.5vl:3b for Ollama)',
+    );
+  }
+  if (!values.FAMILIAR_CAPTION_URL && (values.FAMILIAR_CAPTION_MODEL || values.FAMILIAR_CAPTION_API_KEY)) {
+    throw new ValidationError(
+      'invalid configuration: FAMILIAR_CAPTION_MODEL and FAMILIAR_CAPTION_API_KEY need FAMILIAR_CAPTION_URL, the base URL of the vision API (e.g. http://127.0.0.1:11434/v1)',
     );
   }
   return {
@@ -176,5 +211,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(values.FAMILIAR_SPEAKER_MODEL ? { model: resolve(values.FAMILIAR_SPEAKER_MODEL) } : {}),
       threshold: values.FAMILIAR_SPEAKER_THRESHOLD,
     },
+    ...(values.FAMILIAR_CAPTION_URL && values.FAMILIAR_CAPTION_MODEL
+      ? {
+          caption: {
+            url: values.FAMILIAR_CAPTION_URL,
+            ...(values.FAMILIAR_CAPTION_API_KEY ? { apiKey: values.FAMILIAR_CAPTION_API_KEY } : {}),
+            model: values.FAMILIAR_CAPTION_MODEL,
+          },
+        }
+      : {}),
   };
 }

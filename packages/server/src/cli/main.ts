@@ -476,6 +476,11 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
             `  speech recognition: ${status.perception.speechRecognition}`,
             `  speakers:           ${status.perception.speakers}`,
             `  raw audio kept:     ${status.perception.audioRetention} (transcripts forever)`,
+            '',
+            'Seeing:',
+            `  text reading:       ${status.vision.textReading}`,
+            `  objects and faces:  ${status.vision.objectsAndFaces} (every face blurred before storage)`,
+            `  captions:           ${status.vision.captions}`,
           );
           lines.push(
             '',

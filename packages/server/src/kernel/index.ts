@@ -4,4 +4,5 @@ export * from './errors.ts';
 export * from './ids.ts';
 export * from './json-lines.ts';
 export * from './logger.ts';
+export * from './redact.ts';
 export * from './time.ts';

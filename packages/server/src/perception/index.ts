@@ -10,4 +10,5 @@ export * from './vision/face-blur.ts';
 export * from './vision/face-matcher.ts';
 export * from './vision/frame-decoder.ts';
 export * from './vision/human-tagger.ts';
+export * from './vision/openai-captioner.ts';
 export * from './vision/tesseract-reader.ts';

@@ -1,6 +1,6 @@
 import { encodeWav } from '@familiar/device-sdk';
 import { z } from 'zod';
-import { describeIssues, FamiliarError } from '../../kernel/index.ts';
+import { describeIssues, FamiliarError, redactSecrets } from '../../kernel/index.ts';
 import {
   PERCEPTION_SAMPLE_RATE,
   type Transcriber,
@@ -55,11 +55,7 @@ function isLikelySilence(segment: NonNullable<VerboseJson['segments']>[number]):
   return (segment.no_speech_prob ?? 0) > 0.6 && (segment.avg_logprob ?? 0) < -1;
 }
 
-/** Removes the API key, and anything shaped like one (`sk-…`), from text that came back from the server. */
-function redact(text: string, apiKey: string | undefined): string {
-  const withoutKey = apiKey ? text.split(apiKey).join('[redacted]') : text;
-  return withoutKey.replace(/\b(sk|gsk|pk)-[A-Za-z0-9_*.-]{3,}/g, '[redacted]');
-}
+const redact = redactSecrets;
 
 function primaryLanguage(language: string): string {
   return language.trim().toLowerCase().split(/[-_]/)[0] ?? '';

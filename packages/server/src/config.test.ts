@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, loadConfig } from './config.ts';
+import { ValidationError } from './kernel/index.ts';
+
+const HOME = { FAMILIAR_HOME: '/tmp/familiar-config-test' };
+
+describe('caption configuration', () => {
+  it('has no vision model unless FAMILIAR_CAPTION_URL is set', () => {
+    expect(loadConfig(HOME).caption).toBeUndefined();
+  });
+
+  it('reads the URL, key and model of a vision model', () => {
+    const config = loadConfig({
+      ...HOME,
+      FAMILIAR_CAPTION_URL: 'http://127.0.0.1:11434/v1',
+      FAMILIAR_CAPTION_MODEL: 'qwen2.5vl:3b',
+    });
+    expect(config.caption).toEqual({ url: 'http://127.0.0.1:11434/v1', model: 'qwen2.5vl:3b' });
+    expect(
+      loadConfig({
+        ...HOME,
+        FAMILIAR_CAPTION_URL: 'https://api.openai.com/v1',
+        FAMILIAR_CAPTION_API_KEY: 'sk-test',
+        FAMILIAR_CAPTION_MODEL: 'gpt-4o-mini',
+      }).caption,
+    ).toEqual({ url: 'https://api.openai.com/v1', apiKey: 'sk-test', model: 'gpt-4o-mini' });
+  });
+
+  it('refuses a URL without a model, saying which variable to set', () => {
+    const load = () => loadConfig({ ...HOME, FAMILIAR_CAPTION_URL: 'http://127.0.0.1:11434/v1' });
+    expect(load).toThrow(ValidationError);
+    expect(load).toThrow('FAMILIAR_CAPTION_URL needs FAMILIAR_CAPTION_MODEL');
+  });
+
+  it('refuses a model or key without a URL, and a URL that is not http(s)', () => {
+    expect(() => loadConfig({ ...HOME, FAMILIAR_CAPTION_MODEL: 'llava' })).toThrow(
+      'need FAMILIAR_CAPTION_URL',
+    );
+    expect(() =>
+      loadConfig({ ...HOME, FAMILIAR_CAPTION_URL: 'localhost:11434', FAMILIAR_CAPTION_MODEL: 'llava' }),
+    ).toThrow('FAMILIAR_CAPTION_URL must be an http:// or https:// URL');
+  });
+
+  it('documents that frames leave the machine when the caption server is not local', () => {
+    const documented = new Map(CONFIG_VARIABLES.map(([name, , meaning]) => [name, meaning]));
+    expect(documented.get('FAMILIAR_CAPTION_URL')).toContain('leaves it');
+    expect(documented.get('FAMILIAR_CAPTION_API_KEY')).toContain('never logged');
+    expect(documented.get('FAMILIAR_CAPTION_MODEL')).toContain('required');
+  });
+});
