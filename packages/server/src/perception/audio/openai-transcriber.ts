@@ -1,6 +1,7 @@
 import { encodeWav } from '@familiar/device-sdk';
 import { z } from 'zod';
-import { describeIssues, FamiliarError, redactSecrets } from '../../kernel/index.ts';
+import { describeIssues, FamiliarError } from '../../kernel/index.ts';
+import { postOpenAiCompatible } from '../openai-compatible-request.ts';
 import {
   PERCEPTION_SAMPLE_RATE,
   type Transcriber,
@@ -40,22 +41,12 @@ const verboseJsonSchema = z.object({
   words: z.array(z.object({ word: z.string(), start: z.number(), end: z.number() })).nullish(),
 });
 
-const apiErrorSchema = z.object({
-  error: z.object({
-    message: z.string(),
-    type: z.string().nullish(),
-    code: z.union([z.string(), z.number()]).nullish(),
-  }),
-});
-
 type VerboseJson = z.infer<typeof verboseJsonSchema>;
 
 /** Whisper's own rule for a segment that is silence transcribed as words ("Thank you." over room noise). */
 function isLikelySilence(segment: NonNullable<VerboseJson['segments']>[number]): boolean {
   return (segment.no_speech_prob ?? 0) > 0.6 && (segment.avg_logprob ?? 0) < -1;
 }
-
-const redact = redactSecrets;
 
 function primaryLanguage(language: string): string {
   return language.trim().toLowerCase().split(/[-_]/)[0] ?? '';
@@ -163,68 +154,15 @@ export function createOpenAiCompatibleTranscriber(options: OpenAiCompatibleTrans
       const requested = language ?? defaultLanguage;
       if (requested) form.append('language', primaryLanguage(requested));
 
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      let response: Response;
-      let body: string;
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          body: form,
-          headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
-          signal: combined,
-        });
-        body = await response.text();
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        if (timeout.aborted)
-          throw new FamiliarError(
-            'internal',
-            `the transcription server ${server} did not answer within ${timeoutMs} ms`,
-            {
-              retryable: true,
-            },
-          );
-        throw new FamiliarError(
-          'internal',
-          `the transcription server ${server} could not be reached: ${redact(String((error as Error).message), apiKey)}`,
-          { retryable: true },
-        );
-      }
-
-      if (!response.ok) {
-        let apiError: z.infer<typeof apiErrorSchema>['error'] | null = null;
-        try {
-          const parsed = apiErrorSchema.safeParse(JSON.parse(body));
-          if (parsed.success) apiError = parsed.data.error;
-        } catch {
-          // not JSON: fall back to the status text
-        }
-        const status = response.status;
-        const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
-        const detail = apiError?.message ?? (body.trim().slice(0, 200) || response.statusText);
-        throw new FamiliarError(
-          retryable ? 'internal' : 'validation_failed',
-          `the transcription server ${server} answered ${status}: ${redact(detail, apiKey)}`,
-          {
-            retryable,
-            details: { status, type: apiError?.type ?? null, code: apiError?.code ?? null },
-          },
-        );
-      }
-
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch (cause) {
-        throw new FamiliarError(
-          'internal',
-          `the transcription server ${server} answered with something other than JSON`,
-          {
-            cause,
-          },
-        );
-      }
+      const json = await postOpenAiCompatible({
+        url,
+        body: form,
+        apiKey,
+        fetch,
+        timeoutMs,
+        ...(signal ? { signal } : {}),
+        what: 'transcription server',
+      });
       const parsed = verboseJsonSchema.safeParse(json);
       if (!parsed.success)
         throw new FamiliarError(

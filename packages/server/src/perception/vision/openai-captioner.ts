@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssues, FamiliarError, redactSecrets } from '../../kernel/index.ts';
+import { postOpenAiCompatible } from '../openai-compatible-request.ts';
 import type { Captioner } from '../ports.ts';
 
 export interface OpenAiCompatibleCaptionerOptions {
@@ -47,14 +48,6 @@ const chatCompletionSchema = z.object({
       }),
     )
     .min(1, 'has no choices'),
-});
-
-const apiErrorSchema = z.object({
-  error: z.object({
-    message: z.string(),
-    type: z.string().nullish(),
-    code: z.union([z.string(), z.number()]).nullish(),
-  }),
 });
 
 const redact = redactSecrets;
@@ -131,67 +124,16 @@ export function createOpenAiCompatibleCaptioner(options: OpenAiCompatibleCaption
         ],
       };
 
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      let response: Response;
-      let body: string;
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          body: JSON.stringify(request),
-          headers: {
-            'content-type': 'application/json',
-            ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-          },
-          signal: combined,
-        });
-        body = await response.text();
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        if (timeout.aborted)
-          throw new FamiliarError(
-            'internal',
-            `the caption server ${server} did not answer within ${timeoutMs} ms`,
-            { retryable: true },
-          );
-        throw new FamiliarError(
-          'internal',
-          `the caption server ${server} could not be reached: ${redact(String((error as Error).message), apiKey)}`,
-          { retryable: true },
-        );
-      }
-
-      if (!response.ok) {
-        let apiError: z.infer<typeof apiErrorSchema>['error'] | null = null;
-        try {
-          const parsed = apiErrorSchema.safeParse(JSON.parse(body));
-          if (parsed.success) apiError = parsed.data.error;
-        } catch {
-          // not JSON: fall back to the body or the status text
-        }
-        const status = response.status;
-        const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
-        const detail = apiError?.message ?? (body.trim().slice(0, 200) || response.statusText);
-        throw new FamiliarError(
-          retryable ? 'internal' : 'validation_failed',
-          `the caption server ${server} answered ${status}: ${redact(detail, apiKey)}`,
-          {
-            retryable,
-            details: { status, type: apiError?.type ?? null, code: apiError?.code ?? null },
-          },
-        );
-      }
-
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch (cause) {
-        throw new FamiliarError(
-          'internal',
-          `the caption server ${server} answered with something other than JSON`,
-          { cause },
-        );
-      }
+      const json = await postOpenAiCompatible({
+        url,
+        body: JSON.stringify(request),
+        headers: { 'content-type': 'application/json' },
+        apiKey,
+        fetch,
+        timeoutMs,
+        ...(signal ? { signal } : {}),
+        what: 'caption server',
+      });
       const parsed = chatCompletionSchema.safeParse(json);
       if (!parsed.success)
         throw new FamiliarError(
