@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openSqliteDatabase } from '../storage/index.ts';
+import { databaseWithUsers } from '../../test/support/database.ts';
 import {
   createInMemoryNotificationStore,
   createNotifier,
@@ -45,15 +45,7 @@ function contract(name: string, make: () => NotificationStore) {
 }
 
 contract('SQLite', () => {
-  const db = openSqliteDatabase(':memory:');
-  for (const user of ['u1', 'u2']) {
-    db.prepare('INSERT INTO users (id, name, timezone, created_at) VALUES (?, ?, ?, ?)').run(
-      user,
-      user,
-      'UTC',
-      0,
-    );
-  }
+  const db = databaseWithUsers('u1', 'u2');
   return createSqliteNotificationStore(db);
 });
 contract('in-memory fake', () => createInMemoryNotificationStore());

@@ -199,6 +199,31 @@ async function* ffmpegPieces(path: string): AsyncGenerator<{ offsetMs: number; w
 }
 
 /**
+ * Stores one piece of a file (an audio slice, a video frame) as a capture at its place in the recording. Its id
+ * derives from the file (path, size, modification time) and the piece's offset, so importing again adds nothing.
+ */
+export async function addFilePiece(
+  timeline: Timeline,
+  actor: Actor,
+  piece: {
+    path: string;
+    kind: 'audio' | 'video';
+    startAt: number;
+    offsetMs: number;
+    bytes: Uint8Array;
+    mediaType: string;
+  },
+) {
+  const info = statSync(piece.path);
+  const capturedAt = Math.round(piece.startAt + piece.offsetMs);
+  const id = derivedUlid(
+    capturedAt,
+    `${piece.kind}:${resolve(piece.path)}:${info.size}:${Math.floor(info.mtimeMs)}:${piece.offsetMs}`,
+  );
+  return timeline.addCapture(actor, { bytes: piece.bytes, mediaType: piece.mediaType, capturedAt, id });
+}
+
+/**
  * Imports a recording as audio captures (16 kHz mono WAV, at most 30 minutes each), queued for perception. Memory
  * holds one piece at a time, whatever the length of the recording. Ids derive from the file and the piece, so
  * importing the same file again adds nothing.
@@ -215,21 +240,17 @@ export async function importAudioFile(
   start: { at: number; source: string };
 }> {
   const start = await recordingStart(path, options.capturedAt);
-  const info = statSync(path);
   const captureIds: string[] = [];
   let created = 0;
   let durationMs = 0;
   for await (const piece of normalisedPieces(path)) {
-    const capturedAt = Math.round(start.at + piece.offsetMs);
-    const id = derivedUlid(
-      capturedAt,
-      `audio:${resolve(path)}:${info.size}:${Math.floor(info.mtimeMs)}:${piece.offsetMs}`,
-    );
-    const result = await timeline.addCapture(actor, {
+    const result = await addFilePiece(timeline, actor, {
+      path,
+      kind: 'audio',
+      startAt: start.at,
+      offsetMs: piece.offsetMs,
       bytes: piece.wav,
       mediaType: 'audio/wav',
-      capturedAt,
-      id,
     });
     captureIds.push(result.capture.id);
     if (result.created) created += 1;

@@ -6,7 +6,7 @@ import { derivedUlid, readJsonLines, toIso, ValidationError } from '../kernel/in
 import type { Actor, Timeline } from '../memory/index.ts';
 import { decodeFrame } from '../perception/index.ts';
 import { extractVideoFrames } from '../perception/vision/video-frames.ts';
-import { importAudioFile, recordingStart } from './audio-import.ts';
+import { addFilePiece, importAudioFile, recordingStart } from './audio-import.ts';
 
 /** Media types of the file extensions `familiar ingest` takes as raw captures. */
 export const MEDIA_TYPES: Readonly<Record<string, string>> = {
@@ -158,20 +158,16 @@ export function createFileIngest(deps: { timeline: Timeline }) {
       if (file.kind === 'jsonl') return ingestJsonl(actor, file.path, onItems);
       if (file.kind === 'media' && file.mediaType?.startsWith('video/')) {
         const start = await recordingStart(file.path, options.capturedAt);
-        const info = statSync(file.path);
         const imageCaptureIds: string[] = [];
         let created = 0;
         for await (const frame of extractVideoFrames(file.path, { fps: options.fps ?? 1 })) {
-          const capturedAt = Math.round(start.at + frame.offsetMs);
-          const id = derivedUlid(
-            capturedAt,
-            `video:${resolve(file.path)}:${info.size}:${Math.floor(info.mtimeMs)}:${frame.offsetMs}`,
-          );
-          const result = await timeline.addCapture(actor, {
+          const result = await addFilePiece(timeline, actor, {
+            path: file.path,
+            kind: 'video',
+            startAt: start.at,
+            offsetMs: frame.offsetMs,
             bytes: frame.jpeg,
             mediaType: 'image/jpeg',
-            capturedAt,
-            id,
           });
           imageCaptureIds.push(result.capture.id);
           if (result.created) created += 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openSqliteDatabase } from '../storage/index.ts';
+import { databaseWithUsers } from '../../test/support/database.ts';
 import { createInMemoryPeopleStore, createSqlitePeopleStore, type PeopleStore } from './people-store.ts';
 
 function contract(name: string, make: () => PeopleStore) {
@@ -38,15 +38,7 @@ function contract(name: string, make: () => PeopleStore) {
 }
 
 contract('SQLite', () => {
-  const db = openSqliteDatabase(':memory:');
-  for (const name of ['alice', 'bob']) {
-    db.prepare('INSERT INTO users (id, name, timezone, created_at) VALUES (?, ?, ?, ?)').run(
-      name,
-      name,
-      'UTC',
-      0,
-    );
-  }
+  const db = databaseWithUsers('alice', 'bob');
   return createSqlitePeopleStore(db);
 });
 contract('in-memory fake', () => createInMemoryPeopleStore());

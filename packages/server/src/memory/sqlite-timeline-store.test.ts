@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { openSqliteDatabase } from '../storage/index.ts';
+import { databaseWithUsers } from '../../test/support/database.ts';
 import { createSqliteTimelineStore } from './sqlite-timeline-store.ts';
 import { describeTimelineStoreContract } from './timeline-store.contract.ts';
 import type { NewObservation } from './types.ts';
 
 describeTimelineStoreContract('SQLite', async () => {
-  const db = openSqliteDatabase(':memory:');
-  for (const name of ['alice', 'bob']) {
-    db.prepare('INSERT INTO users (id, name, timezone, created_at) VALUES (?, ?, ?, ?)').run(
-      name,
-      name,
-      'UTC',
-      0,
-    );
-  }
+  const db = databaseWithUsers('alice', 'bob');
   return createSqliteTimelineStore(db);
 });
 
@@ -41,15 +33,7 @@ describe('SQLite search', () => {
     );
 
   function setUp() {
-    const db = openSqliteDatabase(':memory:');
-    for (const name of ['alice', 'bob']) {
-      db.prepare('INSERT INTO users (id, name, timezone, created_at) VALUES (?, ?, ?, ?)').run(
-        name,
-        name,
-        'UTC',
-        0,
-      );
-    }
+    const db = databaseWithUsers('alice', 'bob');
     const reference = db.prepare<[string, string, number], { id: string }>(
       `SELECT o.id FROM observations_fts JOIN observations o ON o.seq = observations_fts.rowid
        WHERE observations_fts MATCH ? AND o.user_id = ? ORDER BY bm25(observations_fts) LIMIT ?`,
