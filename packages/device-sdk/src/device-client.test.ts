@@ -410,8 +410,16 @@ describe('createDeviceClient', () => {
       answer: 'On the desk.',
       citations: [],
       model: null,
+      episodes: [],
+      time: null,
     });
-    await expect(answering).resolves.toEqual({ answer: 'On the desk.', citations: [], model: null });
+    await expect(answering).resolves.toEqual({
+      answer: 'On the desk.',
+      citations: [],
+      model: null,
+      episodes: [],
+      time: null,
+    });
   });
 
   it('reports a malformed server message as an error event and carries on', async () => {

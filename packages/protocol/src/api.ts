@@ -55,11 +55,30 @@ export const CitationSchema = z.object({
 });
 export type Citation = z.infer<typeof CitationSchema>;
 
+/** An episode as answers and `/v1/episodes` show it. */
+export const EpisodeSummarySchema = z.object({
+  id: z.string(),
+  startedAt: TimestampSchema,
+  endedAt: TimestampSchema,
+  title: z.string(),
+  summary: z.string(),
+  observationCount: z.number().int().nonnegative(),
+  edited: z.boolean(),
+});
+export type EpisodeSummary = z.infer<typeof EpisodeSummarySchema>;
+
 /** `POST /v1/ask` answer; `model` is null when no language model is configured and the answer is extractive. */
 export const AskResponseSchema = z.object({
   answer: z.string(),
   citations: z.array(CitationSchema),
   model: z.string().nullable(),
+  /** The episodes the answer draws on (for a question about a time only: that time's episodes). */
+  episodes: z.array(EpisodeSummarySchema).default([]),
+  /** The time the question was understood to be about, in the user's timezone, or null. */
+  time: z
+    .object({ from: TimestampSchema.nullable(), to: TimestampSchema.nullable(), phrase: z.string() })
+    .nullable()
+    .default(null),
 });
 export type AskResponse = z.infer<typeof AskResponseSchema>;
 
@@ -82,3 +101,84 @@ export const ErrorBodySchema = z.object({
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** A fact as `/v1/facts` shows it: a claim, where it came from, and whether a newer one replaced it. */
+export const FactSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  subject: z.string(),
+  predicate: z.string(),
+  object: z.string(),
+  statement: z.string(),
+  validFrom: TimestampSchema.nullable(),
+  validTo: TimestampSchema.nullable(),
+  observedAt: TimestampSchema,
+  trust: z.enum(['authored', 'perceived']),
+  confidence: z.number(),
+  origin: z.enum(['extracted', 'model', 'person']),
+  status: z.enum(['active', 'superseded']),
+  supersededBy: z.string().nullable(),
+  personId: z.string().nullable(),
+  /** The observations it was derived from. */
+  sources: z.array(z.string()),
+});
+export type FactWire = z.infer<typeof FactSchema>;
+
+/** `PATCH /v1/facts/:id`: the person's correction (the old fact is kept, superseded by the corrected one). */
+export const PatchFactRequestSchema = z
+  .strictObject({
+    object: z.string().trim().min(1).max(500).optional(),
+    statement: z.string().trim().min(1).max(1000).optional(),
+    validFrom: TimestampSchema.nullable().optional(),
+    validTo: TimestampSchema.nullable().optional(),
+  })
+  .refine(
+    (body) => Object.keys(body).length > 0,
+    'name at least one of object, statement, validFrom, validTo',
+  );
+export type PatchFactRequest = z.infer<typeof PatchFactRequestSchema>;
+
+/** `PATCH /v1/episodes/:id`: the person's own title or summary (kept when the timeline is re-segmented). */
+export const PatchEpisodeRequestSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).optional(),
+    summary: z.string().trim().max(2000).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'name at least one of title, summary');
+export type PatchEpisodeRequest = z.infer<typeof PatchEpisodeRequestSchema>;
+
+/** A date that matters about a person: "YYYY-MM-DD", or "--MM-DD" when the year is unknown. */
+export const ImportantDateSchema = z.strictObject({
+  label: z.string().trim().min(1).max(100),
+  date: z.string().regex(/^(\d{4}|--)-?\d{2}-\d{2}$/, 'date must be YYYY-MM-DD or --MM-DD'),
+});
+
+/** A person as `/v1/people` shows them. */
+export const PersonSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  aliases: z.array(z.string()),
+  optedOut: z.boolean(),
+  relationship: z.string().nullable(),
+  importantDates: z.array(z.object({ label: z.string(), date: z.string() })),
+  lastSeenAt: TimestampSchema.nullable(),
+  lastHeardAt: TimestampSchema.nullable(),
+  lastMentionedAt: TimestampSchema.nullable(),
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+});
+export type PersonWire = z.infer<typeof PersonSchema>;
+
+/** `PATCH /v1/people/:id`: the person's corrections to someone's record. */
+export const PatchPersonRequestSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    aliases: z.array(z.string().trim().min(1).max(200)).max(50).optional(),
+    relationship: z.string().trim().min(1).max(100).nullable().optional(),
+    importantDates: z.array(ImportantDateSchema).max(50).optional(),
+  })
+  .refine(
+    (body) => Object.keys(body).length > 0,
+    'name at least one of name, aliases, relationship, importantDates',
+  );
+export type PatchPersonRequest = z.infer<typeof PatchPersonRequestSchema>;

@@ -60,6 +60,8 @@ export const ObservationInputSchema = z.strictObject({
   text: z.string().max(MAX_OBSERVATION_TEXT),
   captureId: UlidSchema.optional(),
   provenance: ProvenanceSchema.optional(),
+  /** Who said it, when the source names them (a transcript, a chat log); stored as the observation's speaker. */
+  speaker: z.string().trim().min(1).max(200).optional(),
 });
 export type ObservationInput = z.infer<typeof ObservationInputSchema>;
 

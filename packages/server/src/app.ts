@@ -6,7 +6,7 @@ import { createArchive } from './archive/index.ts';
 import { createAsk, createNotifier, createSqliteNotificationStore } from './assistant/index.ts';
 import { createSqliteAuditLog } from './audit/index.ts';
 import { createFsBlobStore } from './blobs/index.ts';
-import type { Config } from './config.ts';
+import type { Config, EmbedderConfig } from './config.ts';
 import { probeEngines } from './engines/index.ts';
 import { createFileIngest } from './ingest/index.ts';
 import { createSqliteJobQueue } from './jobs/index.ts';
@@ -17,7 +17,25 @@ import {
   type Logger,
   systemClock,
 } from './kernel/index.ts';
-import { createSqlitePeopleStore, createSqliteTimelineStore, createTimeline } from './memory/index.ts';
+import {
+  createEmbeddingIndexer,
+  createHashingEmbedder,
+  createMemoryService,
+  createOllamaEmbedder,
+  createOpenAiCompatibleEmbedder,
+  createRetriever,
+  createRuleFactExtractor,
+  createSqliteEpisodeStore,
+  createSqliteFactStore,
+  createSqliteMemoryCursors,
+  createSqlitePeopleStore,
+  createSqliteTimelineStore,
+  createSqliteVectorIndex,
+  createTimeline,
+  createUnderstanding,
+  type Embedder,
+} from './memory/index.ts';
+import { createLlamaCppEmbedder } from './models/index.ts';
 import {
   createAudioEngines,
   createAudioPerception,
@@ -51,6 +69,35 @@ function describeCaptioner(name: string, url: string): string {
   return `${name} at ${host} (${local ? 'this machine' : 'frames leave this machine'})`;
 }
 
+/** The embedder memory uses for vector search, or null when none is configured. */
+function createEmbedder(config: EmbedderConfig): (Embedder & { close?(): Promise<void> }) | null {
+  switch (config.kind) {
+    case 'off':
+      return null;
+    case 'hashing':
+      return createHashingEmbedder({});
+    case 'ollama':
+      return createOllamaEmbedder({ baseUrl: config.url, model: config.model });
+    case 'openai-compatible':
+      return createOpenAiCompatibleEmbedder({
+        baseUrl: config.url,
+        model: config.model,
+        ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      });
+    case 'gguf':
+      return createLlamaCppEmbedder({ modelPath: config.path });
+  }
+}
+
+/** "ollama nomic-embed-text at 127.0.0.1:11434 (this machine)", or "off (full-text search only)". */
+function describeEmbedder(config: EmbedderConfig, embedder: Embedder | null): string {
+  if (!embedder) return 'off (full-text search only)';
+  if (config.kind === 'ollama' || config.kind === 'openai-compatible')
+    return describeCaptioner(embedder.id, config.url).replace('frames leave', 'text excerpts leave');
+  if (config.kind === 'hashing') return `${embedder.id} (lexical hashing, not a neural model)`;
+  return `${embedder.id} (in-process)`;
+}
+
 /**
  * The composition root: opens the data directory and wires every adapter to its service. The server and the CLI
  * both start here, so a CLI command works on the same store whether or not a server is running.
@@ -72,8 +119,36 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const audit = createSqliteAuditLog(auditDb);
   const jobs = createSqliteJobQueue(db, { clock, newId });
   const accounts = createAccounts({ store: createSqliteAccountStore(db), clock, newId });
-  const timeline = createTimeline({ store: timelineStore, blobs, people, audit, jobs, clock, newId, logger });
-  const ask = createAsk({ store: timelineStore, audit, clock });
+  const facts = createSqliteFactStore(db);
+  const episodes = createSqliteEpisodeStore(db);
+  const embedder = createEmbedder(config.embedder);
+  const vectors = createSqliteVectorIndex(db);
+  const understanding = createUnderstanding({
+    store: timelineStore,
+    facts,
+    episodes,
+    people,
+    cursors: createSqliteMemoryCursors(db),
+    extractor: createRuleFactExtractor(),
+    indexer: embedder ? createEmbeddingIndexer({ index: vectors, embedder, logger }) : null,
+    clock,
+    newId,
+    logger,
+  });
+  const timeline = createTimeline({
+    store: timelineStore,
+    blobs,
+    people,
+    audit,
+    jobs,
+    clock,
+    newId,
+    logger,
+    derived: understanding,
+  });
+  const retriever = createRetriever({ store: timelineStore, episodes, vectors, embedder, clock });
+  const ask = createAsk({ retriever, audit, clock });
+  const memory = createMemoryService({ facts, episodes, people, timeline, audit, clock, newId });
   const privacy = createPrivacy({ store: createSqliteCaptureStateStore(db), timeline, clock, newId });
   const notifier = createNotifier({ store: createSqliteNotificationStore(db), clock, newId });
   const audioEngines = createAudioEngines(config, logger);
@@ -140,6 +215,11 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     accounts,
     timeline,
     ask,
+    /** Facts, episodes and people: reading and correcting what memory holds. */
+    memory,
+    /** Turns new observations into facts, episodes and vectors (the server runs it on a timer; the CLI on demand). */
+    understanding,
+    retriever,
     audit,
     jobs,
     people,
@@ -186,6 +266,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
           audioRetention:
             config.audioRetentionDays === null ? 'forever' : `${config.audioRetentionDays} days`,
         },
+        memory: { embeddings: describeEmbedder(config.embedder, embedder) },
         vision: {
           textReading: textReader.name,
           objectsAndFaces: frameTagger.name,
@@ -196,7 +277,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     },
     /** Stops the engine threads (OCR, vision) and closes the database. */
     async close() {
-      await Promise.allSettled([textReader.close(), frameTagger.close()]);
+      await Promise.allSettled([textReader.close(), frameTagger.close(), embedder?.close?.()]);
       auditDb.close();
       db.close();
     },

@@ -64,7 +64,31 @@ const EnvSchema = z.object({
     .optional(),
   FAMILIAR_CAPTION_API_KEY: z.string().min(1).optional(),
   FAMILIAR_CAPTION_MODEL: z.string().trim().min(1).optional(),
+  FAMILIAR_EMBEDDER: z
+    .enum(['off', 'openai-compatible', 'ollama', 'gguf', 'hashing'], {
+      message: 'must be off, openai-compatible, ollama, gguf or hashing',
+    })
+    .default('off'),
+  FAMILIAR_EMBED_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434' })
+    .optional(),
+  FAMILIAR_EMBED_MODEL: z.string().trim().min(1).optional(),
+  FAMILIAR_EMBED_API_KEY: z.string().min(1).optional(),
+  FAMILIAR_EMBED_GGUF: z.string().min(1).optional(),
+  FAMILIAR_MEMORY_INTERVAL_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int()
+    .min(100, 'must be at least 100 ms')
+    .default(2000),
 });
+
+/** Which embedding model memory uses for vector search; `off`: full-text search only. */
+export type EmbedderConfig =
+  | { kind: 'off' }
+  | { kind: 'openai-compatible'; url: string; model: string; apiKey?: string }
+  | { kind: 'ollama'; url: string; model: string }
+  | { kind: 'gguf'; path: string }
+  | { kind: 'hashing' };
 
 /** Familiar's settings, read from the environment once at start. */
 export interface Config {
@@ -98,6 +122,10 @@ export interface Config {
     apiKey?: string;
     model: string;
   };
+  /** The embedding model for vector search (off unless configured). */
+  embedder: EmbedderConfig;
+  /** How often the server brings memory (facts, episodes, vectors) up to date with new observations. */
+  memoryIntervalMs: number;
 }
 
 /** The environment variables Familiar reads, with their meaning, for `--help` and the README. */
@@ -153,6 +181,28 @@ export const CONFIG_VARIABLES = [
     '-',
     'vision model for FAMILIAR_CAPTION_URL (required with it), e.g. qwen2.5vl:3b, llava or gpt-4o-mini',
   ],
+  [
+    'FAMILIAR_EMBEDDER',
+    'off',
+    'embedding model for vector search: off (full text only), openai-compatible, ollama, gguf (in-process) or hashing (lexical, for tests)',
+  ],
+  [
+    'FAMILIAR_EMBED_URL',
+    '-',
+    'base URL for FAMILIAR_EMBEDDER=openai-compatible (e.g. http://127.0.0.1:8080/v1) or ollama (http://127.0.0.1:11434); text excerpts go there',
+  ],
+  [
+    'FAMILIAR_EMBED_MODEL',
+    '-',
+    'embedding model name there, e.g. nomic-embed-text or text-embedding-3-small',
+  ],
+  ['FAMILIAR_EMBED_API_KEY', '-', 'API key for FAMILIAR_EMBED_URL (never logged)'],
+  ['FAMILIAR_EMBED_GGUF', '-', 'path of a GGUF embedding model for FAMILIAR_EMBEDDER=gguf'],
+  [
+    'FAMILIAR_MEMORY_INTERVAL_MS',
+    '2000',
+    'how often the server turns new observations into facts, episodes and vectors',
+  ],
 ] as const;
 
 /** Reads and validates the configuration; a bad value is an error that says which variable and how to fix it. */
@@ -184,6 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return {
+    embedder: embedderConfig(values),
+    memoryIntervalMs: values.FAMILIAR_MEMORY_INTERVAL_MS,
     home: resolve(values.FAMILIAR_HOME ?? join(homedir(), '.familiar')),
     port: values.FAMILIAR_PORT,
     host: values.FAMILIAR_HOST,
@@ -220,5 +272,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
         }
       : {}),
+  };
+}
+
+function embedderConfig(values: z.infer<typeof EnvSchema>): EmbedderConfig {
+  const kind = values.FAMILIAR_EMBEDDER;
+  if (kind === 'off' || kind === 'hashing') return { kind };
+  if (kind === 'gguf') {
+    if (!values.FAMILIAR_EMBED_GGUF)
+      throw new ValidationError(
+        'invalid configuration: FAMILIAR_EMBEDDER=gguf needs FAMILIAR_EMBED_GGUF, the path of a GGUF embedding model',
+      );
+    return { kind, path: resolve(values.FAMILIAR_EMBED_GGUF) };
+  }
+  if (!values.FAMILIAR_EMBED_MODEL)
+    throw new ValidationError(
+      `invalid configuration: FAMILIAR_EMBEDDER=${kind} needs FAMILIAR_EMBED_MODEL, the embedding model's name (e.g. nomic-embed-text)`,
+    );
+  if (kind === 'ollama')
+    return {
+      kind,
+      url: values.FAMILIAR_EMBED_URL ?? 'http://127.0.0.1:11434',
+      model: values.FAMILIAR_EMBED_MODEL,
+    };
+  if (!values.FAMILIAR_EMBED_URL)
+    throw new ValidationError(
+      'invalid configuration: FAMILIAR_EMBEDDER=openai-compatible needs FAMILIAR_EMBED_URL, the API base URL (e.g. http://127.0.0.1:8080/v1)',
+    );
+  return {
+    kind,
+    url: values.FAMILIAR_EMBED_URL,
+    model: values.FAMILIAR_EMBED_MODEL,
+    ...(values.FAMILIAR_EMBED_API_KEY ? { apiKey: values.FAMILIAR_EMBED_API_KEY } : {}),
   };
 }

@@ -81,6 +81,7 @@ export async function startServer(
   handlers[perceiveJobType('image')] = familiar.imagePerception.handle;
   const worker = startWorker({ queue: familiar.jobs, handlers, owner: `server:${process.pid}`, logger });
   const retention = startRetention(familiar, logger);
+  const follower = startMemoryFollower(familiar, logger);
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -91,6 +92,7 @@ export async function startServer(
     });
   } catch (cause) {
     clearInterval(retention);
+    await follower.stop();
     await hub.close();
     await worker.stop();
     await familiar.close();
@@ -119,6 +121,7 @@ export async function startServer(
         await stream.close();
         await closed;
         clearInterval(retention);
+        await follower.stop();
         await worker.stop();
         await familiar.close();
       })();
@@ -142,4 +145,39 @@ function startRetention(familiar: Familiar, logger: Logger): NodeJS.Timeout {
   }, 3_600_000);
   timer.unref();
   return timer;
+}
+
+/**
+ * Keeps memory up to date: every `memoryIntervalMs` each user's new observations become facts, episodes and
+ * vectors. At start it also finishes what a crash may have cut short after a forget (facts left without sources).
+ */
+function startMemoryFollower(familiar: Familiar, logger: Logger): { stop(): Promise<void> } {
+  let inFlight: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const tick = async () => {
+    for (const user of await familiar.accounts.listUsers()) {
+      if (stopped) return;
+      const result = await familiar.understanding.catchUp({ id: user.id, timezone: user.timezone });
+      if (result.observations > 0 || result.embedded > 0)
+        logger.debug({ user: user.name, ...result }, 'memory caught up');
+    }
+  };
+  const run = () => {
+    inFlight = inFlight
+      .then(tick)
+      .catch((error) => logger.error({ err: error }, 'memory could not catch up; it will try again'));
+  };
+  inFlight = (async () => {
+    for (const user of await familiar.accounts.listUsers()) await familiar.understanding.afterForget(user.id);
+  })().catch((error) => logger.error({ err: error }, 'memory sweep after a restart failed'));
+  run();
+  const timer = setInterval(run, familiar.config.memoryIntervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
 }

@@ -16,8 +16,8 @@ import {
 } from '../kernel/index.ts';
 import {
   type NewObservation,
+  type NewPerson,
   type PeopleStore,
-  type Person,
   presentCapture,
   presentObservation,
   type StoredCapture,
@@ -250,7 +250,7 @@ export function createArchive(deps: {
       for (const person of persons) {
         const existing = await people.find(user.id, person.name);
         if (existing) continue;
-        const restored: Person = {
+        const restored: NewPerson = {
           id: newId(),
           userId: user.id,
           name: person.name,

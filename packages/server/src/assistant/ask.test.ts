@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createInMemoryAuditLog } from '../audit/index.ts';
-import { createInMemoryTimelineStore, type NewObservation } from '../memory/index.ts';
+import {
+  createInMemoryTimelineStore,
+  createRetriever,
+  type NewObservation,
+  queryTerms,
+} from '../memory/index.ts';
 import { createAsk } from './ask.ts';
-import { queryTerms } from './query-terms.ts';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 const DAY = 86_400_000;
@@ -37,7 +41,11 @@ describe('ask without a language model', () => {
       note('01JC0000000000000000000001', 'Sam said the deadline moved to Friday', 3),
       note('01JC0000000000000000000002', 'Lunch with Ana at the market', 1),
     ]);
-    const ask = createAsk({ store, audit, clock: { now: () => NOW } });
+    const ask = createAsk({
+      retriever: createRetriever({ store, clock: { now: () => NOW } }),
+      audit,
+      clock: { now: () => NOW },
+    });
     const result = await ask.ask(
       { userId: 'u1', label: 'cli', timezone: 'Europe/Paris' },
       'What did Sam say about the deadline?',
@@ -56,7 +64,11 @@ describe('ask without a language model', () => {
       note('01JC0000000000000000000003', 'parked the car on level 3', 200),
       note('01JC0000000000000000000004', 'parked the car on level 5', 0.1),
     ]);
-    const ask = createAsk({ store, audit: createInMemoryAuditLog(), clock: { now: () => NOW } });
+    const ask = createAsk({
+      retriever: createRetriever({ store, clock: { now: () => NOW } }),
+      audit: createInMemoryAuditLog(),
+      clock: { now: () => NOW },
+    });
     const actor = { userId: 'u1', label: 'cli', timezone: 'UTC' };
     expect((await ask.ask(actor, 'where did I park the car?')).citations[0]?.id).toBe(
       '01JC0000000000000000000004',

@@ -1,42 +1,15 @@
 import type { AuditLog } from '../audit/index.ts';
 import { type Clock, formatMoment } from '../kernel/index.ts';
-import type { StoredObservation, TimelineStore } from '../memory/index.ts';
-import { queryTerms } from './query-terms.ts';
+import type { Episode, Retrieval, Retriever, StoredObservation } from '../memory/index.ts';
 
 /** An answer with the moments it came from; `model` is null when the answer is extractive. */
 export interface Answer {
   answer: string;
   citations: StoredObservation[];
   model: string | null;
-}
-
-/** How retrieval weighs a match against how recent it is. */
-export interface RankingOptions {
-  /** Share of the final score that comes from recency (0–1). */
-  recencyWeight: number;
-  /** Age at which the recency prior halves, in days. */
-  recencyHalfLifeDays: number;
-  /** How many full-text hits are re-ranked. */
-  candidates: number;
-}
-
-const DEFAULT_RANKING: RankingOptions = { recencyWeight: 0.15, recencyHalfLifeDays: 30, candidates: 100 };
-
-const DAY = 86_400_000;
-
-/** Re-ranks BM25 hits with a recency prior: score = (1 − w)·bm25/max + w·0.5^(age/halfLife). */
-export function rankWithRecency<T extends { observation: StoredObservation; score: number }>(
-  hits: readonly T[],
-  now: number,
-  options: RankingOptions = DEFAULT_RANKING,
-): T[] {
-  const best = Math.max(...hits.map((hit) => hit.score), Number.EPSILON);
-  const scored = hits.map((hit) => {
-    const ageDays = Math.max(0, now - hit.observation.capturedAt) / DAY;
-    const recency = 0.5 ** (ageDays / options.recencyHalfLifeDays);
-    return { hit, final: (1 - options.recencyWeight) * (hit.score / best) + options.recencyWeight * recency };
-  });
-  return scored.sort((a, b) => b.final - a.final).map((entry) => entry.hit);
+  /** The episodes the answer draws on; for a question about a time only, that time's episodes. */
+  episodes: Episode[];
+  time: Retrieval['time'];
 }
 
 function quote(text: string, max = 280): string {
@@ -44,44 +17,58 @@ function quote(text: string, max = 280): string {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
+function describeEpisodes(episodes: readonly Episode[], timezone: string, phrase: string): string {
+  if (episodes.length === 0) return `Nothing was captured ${phrase}.`;
+  const lines = episodes.map(
+    (episode, index) =>
+      `${index + 1}. ${formatMoment(episode.startedAt, timezone)}: ${episode.title}${episode.summary ? ` (${quote(episode.summary, 200)})` : ''}`,
+  );
+  return [
+    `No language model is configured, so here is what was captured ${phrase}, in order:`,
+    ...lines,
+  ].join('\n');
+}
+
 /**
- * The ask service: retrieves the user's best-matching moments (FTS5 BM25 plus a recency prior) and answers.
- * With no language model configured the answer is extractive: the moments quoted with their time, and a plain
- * sentence that no model is configured.
+ * The ask service: retrieves the user's best-matching moments through the memory retriever (full text, vectors
+ * when configured, episodes, speakers and time in the question) and answers. With no language model configured the
+ * answer is extractive: the moments quoted with their time, and a plain sentence that no model is configured.
  */
-export function createAsk(deps: {
-  store: TimelineStore;
-  audit: AuditLog;
-  clock: Clock;
-  ranking?: RankingOptions;
-}) {
-  const { store, audit, clock, ranking = DEFAULT_RANKING } = deps;
+export function createAsk(deps: { retriever: Retriever; audit: AuditLog; clock: Clock }) {
+  const { retriever, audit, clock } = deps;
   return {
     async ask(
       actor: { userId: string; label: string; timezone: string },
       question: string,
-      options: { limit?: number } = {},
+      options: { limit?: number; now?: number } = {},
     ): Promise<Answer> {
       const limit = options.limit ?? 5;
-      const terms = queryTerms(question);
-      const hits = await store.searchObservations(actor.userId, terms, ranking.candidates);
-      const citations = rankWithRecency(hits, clock.now(), ranking)
-        .slice(0, limit)
-        .map((hit) => hit.observation);
+      const found = await retriever.retrieve({ id: actor.userId, timezone: actor.timezone }, question, {
+        limit,
+        ...(options.now === undefined ? {} : { now: options.now }),
+      });
+      const citations = found.hits.map((hit) => hit.observation);
       await audit.record({
         userId: actor.userId,
         at: clock.now(),
         actor: actor.label,
         action: 'ask',
         target: null,
-        details: { citations: citations.length },
+        details: { citations: citations.length, episodes: found.episodes.length, paths: found.paths },
       });
+      const base = { model: null, episodes: found.episodes, time: found.time };
       if (citations.length === 0) {
+        if (found.time && found.terms.length === 0)
+          return {
+            ...base,
+            answer: describeEpisodes(found.episodes, actor.timezone, found.time.phrase),
+            citations: [],
+          };
         const answer =
-          terms.length === 0
+          found.terms.length === 0
             ? 'Ask about something specific (a person, a place, a thing): your question has no words I can search for.'
-            : `I found nothing in your timeline about ${terms.map((t) => `"${t}"`).join(', ')}. No language model is configured, so I can only quote what was captured.`;
-        return { answer, citations: [], model: null };
+            : `I found nothing in your timeline about ${found.terms.map((t) => `"${t}"`).join(', ')}${found.time ? ` ${found.time.phrase}` : ''}. No language model is configured, so I can only quote what was captured.`;
+        return { ...base, answer, citations: [] };
       }
       const lines = citations.map(
         (observation, index) =>
@@ -91,7 +78,7 @@ export function createAsk(deps: {
         'No language model is configured, so here are the moments that best match your question, best first:',
         ...lines,
       ].join('\n');
-      return { answer, citations, model: null };
+      return { ...base, answer, citations };
     },
   };
 }

@@ -1,4 +1,3 @@
 export * from './answer-presenter.ts';
 export * from './ask.ts';
 export * from './notifications.ts';
-export * from './query-terms.ts';

@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import type { User } from '../accounts/index.ts';
 import { type Familiar, openFamiliar } from '../app.ts';
+import { presentAnswer } from '../assistant/index.ts';
 import { CONFIG_VARIABLES, type Config, loadConfig } from '../config.ts';
 import { type Job, type JobHandler, startWorker } from '../jobs/index.ts';
 import {
@@ -15,7 +16,9 @@ import {
 import type { Actor, ForgetSelector } from '../memory/index.ts';
 import { perceiveJob, perceiveJobType } from '../memory/index.ts';
 import { startServer } from '../server.ts';
+import { registerBenchCommand } from './bench-command.ts';
 import { registerFaceCommands } from './faces-command.ts';
+import { registerMemoryCommands } from './memory-commands.ts';
 import { createOutput, formatBytes, type Output, table } from './output.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { parseTimeArgument } from './time-arguments.ts';
@@ -373,6 +376,8 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
 
   registerVoiceCommands(program, { withFamiliar, audit: auditCli });
   registerFaceCommands(people, { withFamiliar });
+  registerMemoryCommands(program, people, { withFamiliar });
+  registerBenchCommand(program, { outputFor, env });
 
   const privacy = program
     .command('privacy')
@@ -622,21 +627,18 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
         const question = words.join(' ').trim();
         if (!question)
           throw new ValidationError('ask a question, e.g. familiar ask "where did I leave the keys?"');
+        // Memory catches up first, so what was just ingested is found (a running server does this on a timer).
+        await familiar.understanding.catchUp({ id: owner.id, timezone: owner.timezone });
         const result = await familiar.ask.ask(
           { userId: owner.id, label: 'cli', timezone: owner.timezone },
           question,
           { limit },
         );
+        const wire = presentAnswer(result, () => '');
         out.result(
           {
-            answer: result.answer,
-            citations: result.citations.map((c) => ({
-              id: c.id,
-              capturedAt: toIso(c.capturedAt),
-              text: c.text,
-              modality: c.modality,
-            })),
-            model: result.model,
+            ...wire,
+            citations: wire.citations.map(({ mediaUrl: _mediaUrl, ...citation }) => citation),
           },
           result.answer,
         );

@@ -15,5 +15,10 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   storage_failed: 503,
   capture_paused: 409,
   address_in_use: 500,
+  fact_superseded: 409,
+  invalid_input: 422,
+  invalid_config: 500,
+  model_unavailable: 503,
+  embedder_unavailable: 503,
   internal: 500,
 };

@@ -8,10 +8,9 @@ import {
   trustFor,
   UlidSchema,
 } from '@familiar/protocol';
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { z } from 'zod';
-import type { Accounts, Principal } from '../accounts/index.ts';
+import type { Accounts } from '../accounts/index.ts';
 import { type Ask, presentAnswer } from '../assistant/index.ts';
 import {
   type Clock,
@@ -19,68 +18,24 @@ import {
   FamiliarError,
   fromIso,
   type Logger,
-  NotFoundError,
   toIso,
   ValidationError,
 } from '../kernel/index.ts';
-import { type Actor, presentCapture, presentObservation, type Timeline } from '../memory/index.ts';
+import { type MemoryService, presentCapture, presentObservation, type Timeline } from '../memory/index.ts';
 import type { MediaLinks, Privacy } from '../safety/index.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import { landingPage } from './landing-page.ts';
-
-type Env = { Variables: { principal: Principal } };
+import { registerMemoryRoutes } from './memory-routes.ts';
+import { actorOf, bearerToken, type Env, parseId, readJson } from './request-helpers.ts';
 
 const VERSION = '0.1.0';
-
-function actorOf(principal: Principal): Actor {
-  return {
-    userId: principal.user.id,
-    deviceId: principal.device?.id ?? null,
-    label: principal.device ? `device:${principal.device.id}` : 'server',
-  };
-}
-
-function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1];
-}
-
-/** Reads a JSON body and validates it; malformed JSON and schema violations become coded errors. */
-async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\b/i.test(type)) {
-    throw new FamiliarError(
-      'unsupported_media_type',
-      'send the body as JSON with "Content-Type: application/json"',
-    );
-  }
-  const text = await c.req.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new FamiliarError('invalid_json', 'the request body is not valid JSON');
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success)
-    throw new ValidationError(
-      'the request body does not match the schema',
-      describeIssues(parsed.error.issues),
-    );
-  return parsed.data;
-}
-
-function parseId(value: string, what: string): string {
-  const parsed = UlidSchema.safeParse(value);
-  if (!parsed.success) throw new NotFoundError(what, value);
-  return parsed.data;
-}
 
 /** What the HTTP edge needs from the composition root. */
 export interface HttpDependencies {
   accounts: Accounts;
   timeline: Timeline;
   ask: Ask;
+  memory: MemoryService;
   mediaLinks: MediaLinks;
   privacy: Privacy;
   /** Tells connected devices when capture is paused or resumed over HTTP (the device hub). */
@@ -334,6 +289,8 @@ export function createHttpApp(deps: HttpDependencies) {
     );
     return c.json(presentAnswer(result, (captureId) => mediaLinks.urlFor(principal.user.id, captureId).url));
   });
+
+  registerMemoryRoutes(app, deps.memory);
 
   return app;
 }

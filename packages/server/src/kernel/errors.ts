@@ -12,6 +12,11 @@ export type ErrorCode =
   | 'storage_failed'
   | 'capture_paused'
   | 'address_in_use'
+  | 'fact_superseded'
+  | 'invalid_input'
+  | 'invalid_config'
+  | 'model_unavailable'
+  | 'embedder_unavailable'
   | 'internal';
 
 /** Base error of Familiar: a code for machines, a message for people, an optional cause and details. */

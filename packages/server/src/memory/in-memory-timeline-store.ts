@@ -17,7 +17,7 @@ function words(text: string): string[] {
 }
 
 interface UserTimeline {
-  observations: Map<string, { observation: StoredObservation; contentHash: string }>;
+  observations: Map<string, { observation: StoredObservation; contentHash: string; seq: number }>;
   captures: Map<string, StoredCapture>;
   blobs: Map<string, BlobRecord>;
 }
@@ -49,6 +49,7 @@ export function createInMemoryTimelineStore(): TimelineStore {
     return capture.sha256;
   };
 
+  let nextSeq = 1;
   const positions = new Map<string, number>();
   const chunks = new Map<string, AudioChunk[]>();
   const streamKey = (deviceId: string, streamId: string) => `${deviceId}\u0000${streamId}`;
@@ -56,7 +57,7 @@ export function createInMemoryTimelineStore(): TimelineStore {
   const store: TimelineStore = {
     async insertObservations(userId, observations) {
       const data = timeline(userId);
-      const staged = new Map<string, { observation: StoredObservation; contentHash: string }>();
+      const staged = new Map<string, { observation: StoredObservation; contentHash: string; seq: number }>();
       for (const observation of observations) {
         const contentHash = observationContentHash(observation);
         const existing = staged.get(observation.id) ?? data.observations.get(observation.id);
@@ -80,8 +81,10 @@ export function createInMemoryTimelineStore(): TimelineStore {
             details: observation.details ?? null,
           },
           contentHash,
+          seq: 0,
         });
       }
+      for (const entry of staged.values()) entry.seq = nextSeq++;
       for (const [id, entry] of staged) data.observations.set(id, entry);
       return { inserted: staged.size };
     },
@@ -121,13 +124,19 @@ export function createInMemoryTimelineStore(): TimelineStore {
     async countObservations(userId) {
       return timeline(userId).observations.size;
     },
-    async searchObservations(userId, terms, limit): Promise<SearchHit[]> {
+    async searchObservations(userId, terms, limit, filter = {}): Promise<SearchHit[]> {
       const wanted = new Set(terms.map((term) => term.toLowerCase()));
       if (wanted.size === 0) return [];
-      const documents = [...timeline(userId).observations.values()].map((entry) => ({
-        observation: entry.observation,
-        tokens: words(entry.observation.text),
-      }));
+      const inRange = (at: number) =>
+        (filter.fromMs === undefined || at >= filter.fromMs) &&
+        (filter.toMs === undefined || at < filter.toMs);
+      const documents = [...timeline(userId).observations.values()]
+        .filter((entry) => inRange(entry.observation.capturedAt))
+        .map((entry) => ({
+          observation: entry.observation,
+          tokens: words(entry.observation.text),
+          seq: entry.seq,
+        }));
       const averageLength =
         documents.reduce((sum, d) => sum + d.tokens.length, 0) / Math.max(documents.length, 1);
       const documentFrequency = new Map<string, number>();
@@ -149,9 +158,23 @@ export function createInMemoryTimelineStore(): TimelineStore {
           score +=
             (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * document.tokens.length) / (averageLength || 1)));
         }
-        if (score > 0) hits.push({ observation: { ...document.observation }, score });
+        if (score > 0) hits.push({ observation: { ...document.observation }, score, seq: document.seq });
       }
       return hits.sort((a, b) => b.score - a.score).slice(0, limit);
+    },
+    async readSince(userId, afterSeq, limit) {
+      return [...timeline(userId).observations.values()]
+        .filter((entry) => entry.seq > afterSeq)
+        .sort((a, b) => a.seq - b.seq)
+        .slice(0, limit)
+        .map((entry) => ({ seq: entry.seq, observation: { ...entry.observation } }));
+    },
+    async getBySeq(userId, seqs) {
+      const bySeq = new Map([...timeline(userId).observations.values()].map((entry) => [entry.seq, entry]));
+      return seqs.flatMap((seq) => {
+        const entry = bySeq.get(seq);
+        return entry ? [{ seq, observation: { ...entry.observation } }] : [];
+      });
     },
     async forget(userId, selector): Promise<ForgetResult> {
       const data = timeline(userId);

@@ -1,8 +1,18 @@
 export * from './content-hash.ts';
+export * from './embeddings/index.ts';
+export * from './episode-store.ts';
+export * from './episodes/index.ts';
+export * from './extraction/index.ts';
+export * from './fact-store.ts';
 export * from './in-memory-timeline-store.ts';
+export * from './memory-cursors.ts';
+export * from './memory-service.ts';
 export * from './people-store.ts';
 export * from './presenters.ts';
+export * from './query-terms.ts';
+export * from './retriever.ts';
 export * from './sqlite-timeline-store.ts';
 export * from './timeline.ts';
 export type * from './timeline-store.ts';
 export type * from './types.ts';
+export * from './understanding.ts';

@@ -20,7 +20,9 @@ import type {
   NewCapture,
   NewObservation,
   ObservationPage,
+  SearchFilter,
   SearchHit,
+  SequencedObservation,
   StoredCapture,
   StoredObservation,
   StreamItem,
@@ -136,11 +138,23 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     countObservations: db.prepare<[string], { n: number }>(
       'SELECT count(*) AS n FROM observations WHERE user_id = ?',
     ),
-    search: db.prepare<[string, string, number], ObservationRow & { score: number }>(
-      `SELECT ${OBSERVATION_COLUMNS}, -bm25(observations_fts) AS score
+    search: db.prepare<[string, string, number], ObservationRow & { score: number; seq: number }>(
+      `SELECT o.seq, ${OBSERVATION_COLUMNS}, -bm25(observations_fts) AS score
        FROM observations_fts JOIN observations o ON o.seq = observations_fts.rowid
        WHERE observations_fts MATCH ? AND o.user_id = ?
        ORDER BY bm25(observations_fts) LIMIT ?`,
+    ),
+    searchInRange: db.prepare<
+      [string, string, number, number, number],
+      ObservationRow & { score: number; seq: number }
+    >(
+      `SELECT o.seq, ${OBSERVATION_COLUMNS}, -bm25(observations_fts) AS score
+       FROM observations_fts JOIN observations o ON o.seq = observations_fts.rowid
+       WHERE observations_fts MATCH ? AND o.user_id = ? AND o.captured_at >= ? AND o.captured_at < ?
+       ORDER BY bm25(observations_fts) LIMIT ?`,
+    ),
+    readSince: db.prepare<[string, number, number], ObservationRow & { seq: number }>(
+      `SELECT o.seq, ${OBSERVATION_COLUMNS} FROM observations o WHERE o.user_id = ? AND o.seq > ? ORDER BY o.seq LIMIT ?`,
     ),
     rankIndex: db.prepare<[string, number], { seq: number; rank: number }>(
       `SELECT rowid AS seq, bm25(observations_fts) AS rank FROM observations_fts
@@ -400,13 +414,14 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     for (const { seq, rank } of ranked) {
       const row = rows.get(seq);
       if (!row) continue;
-      hits.push({ observation: toObservation(row), score: -rank });
+      hits.push({ observation: toObservation(row), score: -rank, seq });
       if (hits.length === limit) return hits;
     }
     if (ranked.length < window) return hits;
     return statements.search.all(match, userId, limit).map((row) => ({
       observation: toObservation(row),
       score: row.score,
+      seq: row.seq,
     }));
   }
 
@@ -537,9 +552,34 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     async countObservations(userId) {
       return statements.countObservations.get(userId)?.n ?? 0;
     },
-    async searchObservations(userId, terms, limit): Promise<SearchHit[]> {
+    async searchObservations(userId, terms, limit, filter: SearchFilter = {}): Promise<SearchHit[]> {
       if (terms.length === 0 || limit < 1) return [];
-      return searchRanked(userId, ftsQuery(terms), limit);
+      if (filter.fromMs === undefined && filter.toMs === undefined)
+        return searchRanked(userId, ftsQuery(terms), limit);
+      return statements.searchInRange
+        .all(
+          ftsQuery(terms),
+          userId,
+          filter.fromMs ?? Number.MIN_SAFE_INTEGER,
+          filter.toMs ?? Number.MAX_SAFE_INTEGER,
+          limit,
+        )
+        .map((row) => ({ observation: toObservation(row), score: row.score, seq: row.seq }));
+    },
+    async readSince(userId, afterSeq, limit): Promise<SequencedObservation[]> {
+      return statements.readSince
+        .all(userId, afterSeq, limit)
+        .map((row) => ({ seq: row.seq, observation: toObservation(row) }));
+    },
+    async getBySeq(userId, seqs): Promise<SequencedObservation[]> {
+      if (seqs.length === 0) return [];
+      const rows = new Map(
+        statements.observationsBySeq.all(JSON.stringify(seqs), userId).map((row) => [row.seq, row]),
+      );
+      return seqs.flatMap((seq) => {
+        const row = rows.get(seq);
+        return row ? [{ seq, observation: toObservation(row) }] : [];
+      });
     },
     async forget(userId, selector) {
       return forgetTransaction.immediate(userId, selector);

@@ -81,6 +81,36 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       expect(hits.map((hit) => hit.observation.id)).not.toContain(other.id);
     });
 
+    it('searches within a time range', async () => {
+      const store = await makeStore();
+      const early = { ...note('picnic by the river'), capturedAt: 1_000 };
+      const late = { ...note('picnic in the park'), capturedAt: 5_000 };
+      await store.insertObservations('alice', [early, late]);
+      const hits = await store.searchObservations('alice', ['picnic'], 5, { fromMs: 2_000, toMs: 6_000 });
+      expect(hits.map((hit) => hit.observation.id)).toEqual([late.id]);
+      expect(await store.searchObservations('alice', ['picnic'], 5, { toMs: 1_000 })).toEqual([]);
+    });
+
+    it('reads the timeline in write order after a position, and by position, per user', async () => {
+      const store = await makeStore();
+      const [a, b, c] = [note('one'), note('two'), note('three')];
+      await store.insertObservations('alice', [a, b]);
+      await store.insertObservations('bob', [note('not yours')]);
+      await store.insertObservations('alice', [c]);
+      const all = await store.readSince('alice', 0, 10);
+      expect(all.map((entry) => entry.observation.id)).toEqual([a.id, b.id, c.id]);
+      expect(all[0]!.seq).toBeLessThan(all[1]!.seq);
+      const rest = await store.readSince('alice', all[0]!.seq, 10);
+      expect(rest.map((entry) => entry.observation.id)).toEqual([b.id, c.id]);
+      expect((await store.readSince('alice', all[0]!.seq, 1)).length).toBe(1);
+      const hits = await store.searchObservations('alice', ['three'], 5);
+      expect(hits[0]!.seq).toBe(all[2]!.seq);
+      const picked = await store.getBySeq('alice', [all[2]!.seq, all[0]!.seq, 999_999]);
+      expect(picked.map((entry) => entry.observation.id)).toEqual([c.id, a.id]);
+      const bobs = await store.readSince('bob', 0, 10);
+      expect(await store.getBySeq('alice', [bobs[0]!.seq])).toEqual([]);
+    });
+
     it('treats the same id with the same content as a no-op', async () => {
       const store = await makeStore();
       const a = note('keys are on the hall shelf');

@@ -8,7 +8,9 @@ import type {
   NewCapture,
   NewObservation,
   ObservationPage,
+  SearchFilter,
   SearchHit,
+  SequencedObservation,
   StoredCapture,
   StoredObservation,
   StreamItem,
@@ -31,7 +33,16 @@ export interface TimelineStore {
   listObservations(userId: string, options: ListObservationsOptions): Promise<ObservationPage>;
   countObservations(userId: string): Promise<number>;
   /** Full-text search over the user's observations with BM25 ranking; `terms` are plain words (any match). */
-  searchObservations(userId: string, terms: readonly string[], limit: number): Promise<SearchHit[]>;
+  searchObservations(
+    userId: string,
+    terms: readonly string[],
+    limit: number,
+    filter?: SearchFilter,
+  ): Promise<SearchHit[]>;
+  /** The user's observations written after `afterSeq`, in write order (the understanding pass follows this). */
+  readSince(userId: string, afterSeq: number, limit: number): Promise<SequencedObservation[]>;
+  /** Observations by write position (the user's only; unknown positions are skipped), in the order asked. */
+  getBySeq(userId: string, seqs: readonly number[]): Promise<SequencedObservation[]>;
   /**
    * Forgets observations, and with them the captures no remaining observation derives from (for a time range,
    * also captures taken in it; for everything, all captures). Blob reference counts drop in the same transaction.

@@ -53,8 +53,10 @@ export function createTimeline(deps: {
   clock: Clock;
   newId: IdGenerator;
   logger: Logger;
+  /** What memory derived from the timeline (facts, episodes), told when observations are forgotten. */
+  derived?: { afterForget(userId: string): Promise<void>; forgetAll(userId: string): Promise<void> };
 }) {
-  const { store, blobs, people, audit, jobs, clock, newId, logger } = deps;
+  const { store, blobs, people, audit, jobs, clock, newId, logger, derived } = deps;
 
   const record = (
     actor: Actor,
@@ -82,6 +84,10 @@ export function createTimeline(deps: {
       inputs: readonly ObservationInput[],
     ): Promise<{ ids: string[]; inserted: number }> {
       const receivedAt = clock.now();
+      const speakers = new Map<string, string | null>();
+      for (const name of new Set(inputs.flatMap((input) => (input.speaker ? [input.speaker] : [])))) {
+        speakers.set(name, (await people.find(actor.userId, name))?.id ?? null);
+      }
       const observations: NewObservation[] = inputs.map((input) => ({
         id: input.id,
         deviceId: actor.deviceId,
@@ -92,6 +98,9 @@ export function createTimeline(deps: {
         captureId: input.captureId ?? null,
         provenance: input.provenance ?? null,
         trust: trustFor(input.modality),
+        details: input.speaker
+          ? { speaker: { label: input.speaker, personId: speakers.get(input.speaker) ?? null } }
+          : null,
       }));
       const { inserted } = await store.insertObservations(actor.userId, observations);
       await record(actor, 'observations.write', null, { count: observations.length, inserted });
@@ -131,8 +140,11 @@ export function createTimeline(deps: {
       }
       const result = await store.forget(actor.userId, selector);
       if (selector.kind === 'everything') {
+        await derived?.forgetAll(actor.userId);
         await people.removeAll(actor.userId);
         await jobs.cancelForUser(actor.userId);
+      } else {
+        await derived?.afterForget(actor.userId);
       }
       await deleteUnreferencedBlobs(actor.userId, result.unreferencedBlobs);
       await record(actor, 'forget', selector.kind === 'ids' ? selector.ids.join(',').slice(0, 500) : null, {

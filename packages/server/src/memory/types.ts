@@ -131,15 +131,49 @@ export interface ListObservationsOptions {
 export interface SearchHit {
   observation: StoredObservation;
   score: number;
+  /** The observation's position in the installation's write order (stable while it exists). */
+  seq: number;
 }
 
-/** A person the user knows; perception and memory extend this later. */
+/** Narrows a search to observations captured in [fromMs, toMs). */
+export interface SearchFilter {
+  fromMs?: number;
+  toMs?: number;
+}
+
+/** An observation with its position in the write order, for passes that follow the timeline as it grows. */
+export interface SequencedObservation {
+  seq: number;
+  observation: StoredObservation;
+}
+
+/** A date that matters about a person: a birthday, an anniversary ("YYYY-MM-DD", or "--MM-DD" with no year). */
+export interface ImportantDate {
+  label: string;
+  date: string;
+}
+
+/** A person the user knows: names, how they relate to the user, dates that matter, and when they last came up. */
 export interface Person {
   id: string;
   userId: string;
   name: string;
   aliases: string[];
   optedOut: boolean;
+  /** How they relate to the user ("sister", "manager"), or null. */
+  relationship: string | null;
+  importantDates: ImportantDate[];
+  /** Last time a frame showed their (consented) face, heard their enrolled voice, or text mentioned them. */
+  lastSeenAt: number | null;
+  lastHeardAt: number | null;
+  lastMentionedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
+
+/** What adding a person names; what memory learns later starts empty. */
+export type NewPerson = Omit<
+  Person,
+  'relationship' | 'importantDates' | 'lastSeenAt' | 'lastHeardAt' | 'lastMentionedAt'
+> &
+  Partial<Pick<Person, 'relationship' | 'importantDates' | 'lastSeenAt' | 'lastHeardAt' | 'lastMentionedAt'>>;

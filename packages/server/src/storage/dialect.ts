@@ -11,6 +11,8 @@ export interface Dialect {
     json: string;
     /** Raw bytes. */
     bytes: string;
+    /** A double-precision float. */
+    real: string;
   };
   /** An auto-incrementing 64-bit primary key column definition (without the column name). */
   readonly serialPrimaryKey: string;
@@ -31,6 +33,7 @@ export const sqliteDialect: Dialect = {
     boolean: 'INTEGER',
     json: 'TEXT',
     bytes: 'BLOB',
+    real: 'REAL',
   },
   serialPrimaryKey: 'INTEGER PRIMARY KEY AUTOINCREMENT',
   false: '0',
@@ -67,6 +70,7 @@ export const postgresDialect: Dialect = {
     boolean: 'BOOLEAN',
     json: 'JSONB',
     bytes: 'BYTEA',
+    real: 'DOUBLE PRECISION',
   },
   serialPrimaryKey: 'BIGSERIAL PRIMARY KEY',
   false: 'FALSE',

@@ -201,4 +201,88 @@ export const migrations: readonly Migration[] = [
       return ["DELETE FROM jobs WHERE type = 'capture.perceive'"];
     },
   },
+  {
+    version: 6,
+    name: 'memory: episodes, facts with their sources, people details, observation vectors, understanding cursors',
+    statements(d) {
+      const { text, integer, bigint, boolean, json, bytes, real } = d.types;
+      return [
+        // An episode is a stretch of the timeline; its observations point at it. `edited`: the person corrected
+        // the title or summary, so re-segmentation keeps their words.
+        `CREATE TABLE episodes (
+           user_id ${text} NOT NULL REFERENCES users(id),
+           id ${text} NOT NULL,
+           started_at ${bigint} NOT NULL,
+           ended_at ${bigint} NOT NULL,
+           title ${text} NOT NULL,
+           summary ${text} NOT NULL,
+           observation_count ${integer} NOT NULL,
+           edited ${boolean} NOT NULL DEFAULT ${d.false},
+           created_at ${bigint} NOT NULL,
+           updated_at ${bigint} NOT NULL,
+           PRIMARY KEY (user_id, id)
+         )`,
+        'CREATE INDEX episodes_time_idx ON episodes (user_id, started_at)',
+        `ALTER TABLE observations ADD COLUMN episode_id ${text}`,
+        'CREATE INDEX observations_episode_idx ON observations (user_id, episode_id)',
+        // A fact is a claim (subject, predicate, object) with the observations it came from. Facts that share a
+        // slot contradict when their objects differ: the newer supersedes the older, and both are kept.
+        `CREATE TABLE facts (
+           user_id ${text} NOT NULL REFERENCES users(id),
+           id ${text} NOT NULL,
+           kind ${text} NOT NULL,
+           subject ${text} NOT NULL,
+           predicate ${text} NOT NULL,
+           object ${text} NOT NULL,
+           slot ${text},
+           statement ${text} NOT NULL,
+           valid_from ${bigint},
+           valid_to ${bigint},
+           observed_at ${bigint} NOT NULL,
+           trust ${text} NOT NULL,
+           confidence ${real} NOT NULL,
+           origin ${text} NOT NULL,
+           status ${text} NOT NULL,
+           superseded_by ${text},
+           person_id ${text},
+           created_at ${bigint} NOT NULL,
+           updated_at ${bigint} NOT NULL,
+           PRIMARY KEY (user_id, id)
+         )`,
+        'CREATE INDEX facts_slot_idx ON facts (user_id, slot, observed_at)',
+        'CREATE INDEX facts_kind_idx ON facts (user_id, kind, observed_at)',
+        'CREATE INDEX facts_person_idx ON facts (user_id, person_id)',
+        `CREATE TABLE fact_sources (
+           user_id ${text} NOT NULL,
+           fact_id ${text} NOT NULL,
+           observation_seq ${bigint} NOT NULL REFERENCES observations(seq) ON DELETE CASCADE,
+           PRIMARY KEY (user_id, fact_id, observation_seq)
+         )`,
+        'CREATE INDEX fact_sources_observation_idx ON fact_sources (observation_seq)',
+        `ALTER TABLE people ADD COLUMN relationship ${text}`,
+        `ALTER TABLE people ADD COLUMN important_dates ${json}`,
+        `ALTER TABLE people ADD COLUMN last_seen_at ${bigint}`,
+        `ALTER TABLE people ADD COLUMN last_heard_at ${bigint}`,
+        `ALTER TABLE people ADD COLUMN last_mentioned_at ${bigint}`,
+        // Vectors are Float32 little-endian, tagged with the embedding model that made them.
+        `CREATE TABLE observation_vectors (
+           observation_seq ${bigint} PRIMARY KEY REFERENCES observations(seq) ON DELETE CASCADE,
+           user_id ${text} NOT NULL,
+           model ${text} NOT NULL,
+           dimension ${integer} NOT NULL,
+           vector ${bytes} NOT NULL
+         )`,
+        'CREATE INDEX observation_vectors_user_model_idx ON observation_vectors (user_id, model)',
+        // How far the understanding pass (facts, people, vectors, episodes) has read each user's timeline.
+        `CREATE TABLE memory_cursors (
+           user_id ${text} NOT NULL REFERENCES users(id),
+           stage ${text} NOT NULL,
+           last_seq ${bigint} NOT NULL,
+           state ${json},
+           updated_at ${bigint} NOT NULL,
+           PRIMARY KEY (user_id, stage)
+         )`,
+      ];
+    },
+  },
 ];

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { ExtractedFactSchema } from './extracted-fact.ts';
+import { createRuleFactExtractor, type ExtractionContext } from './fact-extractor.ts';
+import { localDay } from './find-dates.ts';
+
+const extractor = createRuleFactExtractor();
+// Tue 1 Dec 2026, 21:30 in New York: already Wed 2 Dec in UTC and Wed 2 Dec 11:30 in Tokyo.
+const capturedAt = Date.parse('2026-12-02T02:30:00Z');
+const newYork: ExtractionContext = { capturedAt, timezone: 'America/New_York', speaker: null };
+const tokyo: ExtractionContext = { capturedAt, timezone: 'Asia/Tokyo', speaker: null };
+
+function facts(text: string, context: ExtractionContext = newYork) {
+  return extractor.extract(text, context);
+}
+
+function triples(text: string, context: ExtractionContext = newYork) {
+  return facts(text, context).map((f) => `${f.kind} ${f.subject} ${f.predicate} ${f.object}`);
+}
+
+describe('rule fact extractor', () => {
+  it('returns facts that satisfy the schema, with an exact span and a readable statement', () => {
+    const text = 'I’ll send the report to Anna by Friday.';
+    const [fact] = facts(text).filter((f) => f.kind === 'commitment');
+    expect(fact).toBeDefined();
+    expect(ExtractedFactSchema.parse(fact)).toEqual(fact);
+    expect(text).toContain(fact?.span);
+    expect(fact?.object).toBe('send the report to Anna');
+    expect(fact?.statement).toBe('You will send the report to Anna (due Fri 4 Dec)');
+  });
+
+  it('reads people met and mentioned', () => {
+    expect(triples('I met Caroline at the climbing gym.')).toContain('person self met Caroline');
+    expect(triples('Had lunch with Marcus Brown and Priya.')).toEqual(
+      expect.arrayContaining(['person self met Marcus Brown', 'person self met Priya']),
+    );
+    expect(triples('Priya said the launch slipped to January.')).toEqual(['person self mentioned Priya']);
+  });
+
+  it('reads places visited, lived in and worked at, and puts first-person facts on the speaker', () => {
+    expect(triples('I went to Paris last spring.')).toEqual(['place self went_to Paris']);
+    expect(triples('I live in Lisbon.')).toEqual(['place self lives_in Lisbon']);
+    const bob = { ...newYork, speaker: 'Bob' };
+    expect(triples('I work at Acme Robotics.', bob)).toEqual(['place Bob works_at Acme Robotics']);
+    const [lives] = facts('I live in Lisbon.');
+    expect(lives?.slot).toBe('self|lives_in');
+  });
+
+  it('reads commitments with their due dates in the speaker time zone', () => {
+    const cases: [string, string, string][] = [
+      ["I'll send it Friday.", 'send it', '2026-12-04'],
+      ['I promise to call mum tomorrow.', 'call mum', '2026-12-02'],
+      ['I need to finish the deck by Monday.', 'finish the deck', '2026-12-07'],
+    ];
+    for (const [text, object, day] of cases) {
+      const [fact] = facts(text);
+      expect(fact?.kind).toBe('commitment');
+      expect(fact?.predicate).toBe('will');
+      expect(fact?.object).toBe(object);
+      expect(fact?.validFrom).not.toBeNull();
+      expect(localDay(fact?.validFrom ?? 0, 'America/New_York')).toBe(day);
+    }
+    expect(triples('Remind me to buy milk.')).toEqual(['commitment self will buy milk']);
+    expect(triples('Let’s meet Tuesday at 10.')).toEqual(['commitment self will meet']);
+  });
+
+  it('resolves "tomorrow at 3pm" to 15:00 local time whatever the process time zone', () => {
+    expect(process.env.TZ === 'America/New_York' || process.env.TZ === 'Asia/Tokyo').toBe(false);
+    const [inNewYork] = facts("I'll call the bank tomorrow at 3pm.", newYork);
+    expect(inNewYork?.validFrom).toBe(Date.parse('2026-12-02T15:00:00-05:00'));
+    const [inTokyo] = facts("I'll call the bank tomorrow at 3pm.", tokyo);
+    expect(inTokyo?.validFrom).toBe(Date.parse('2026-12-03T15:00:00+09:00'));
+    const [friday] = facts("I'll send it Friday.", tokyo);
+    expect(localDay(friday?.validFrom ?? 0, 'Asia/Tokyo')).toBe('2026-12-04');
+    expect(friday?.validFrom).toBe(Date.parse('2026-12-04T00:00:00+09:00'));
+  });
+
+  it('keeps local wall time across a daylight-saving change', () => {
+    // Captured on Friday 12 March in EST (UTC-5); clocks go forward on Sunday 14 March, so Monday is in EDT.
+    const march = { ...newYork, capturedAt: Date.parse('2027-03-12T15:00:00Z') };
+    const [fact] = facts("I'll call Anna on Monday at 9am.", march);
+    expect(fact?.validFrom).toBe(Date.parse('2027-03-15T09:00:00-04:00'));
+  });
+
+  it('reads likes and dislikes, and negation never yields a like', () => {
+    expect(triples('I love sushi.')).toEqual(['preference self likes sushi']);
+    expect(triples("I can't stand jazz.")).toEqual(['preference self dislikes jazz']);
+    expect(triples("I don't like coffee anymore.")).toEqual(['preference self dislikes coffee']);
+    expect(triples('I prefer tea over coffee.')).toEqual(['preference self likes tea']);
+    expect(triples('My favourite colour is green.')).toEqual(['preference self likes green']);
+    expect(triples("I'm allergic to peanuts.")).toEqual(['preference self allergic_to peanuts']);
+    const [like] = facts('I love coffee.');
+    const [dislike] = facts("I don't like coffee.");
+    expect(like?.slot).toBe(dislike?.slot);
+  });
+
+  it('asserts nothing from questions, negated attributes or what was said to be hypothetical', () => {
+    expect(facts('Do you like jazz?')).toEqual([]);
+    expect(facts('Can you tell me where I live?')).toEqual([]);
+    expect(facts("I'm not vegetarian.")).toEqual([]);
+    expect(facts("I won't make it to the party.")).toEqual([]);
+    expect(facts('If I lived in Paris I would walk everywhere.')).toEqual([]);
+  });
+
+  it('reads relationships, keyed on the other person', () => {
+    expect(triples('My sister Anna is visiting next week.')).toEqual([
+      'relationship Anna has_relationship sister',
+    ]);
+    expect(triples('Tom is my manager.')).toEqual(['relationship Tom has_relationship manager']);
+    expect(triples('Caroline is my friend.')).toEqual(['relationship Caroline has_relationship friend']);
+    const [fact] = facts('Tom is my manager.');
+    expect(fact?.slot).toBe('tom|relationship');
+    expect(fact?.statement).toBe('Tom is your manager');
+    expect(triples('I had coffee with Lena. She is my cousin.')).toEqual([
+      'person self met Lena',
+      'relationship Lena has_relationship cousin',
+    ]);
+  });
+
+  it('reads important dates', () => {
+    const [birthday] = facts('My birthday is on 3 March.');
+    expect(birthday).toMatchObject({
+      kind: 'date',
+      subject: 'self',
+      predicate: 'birthday',
+      object: '3 March',
+    });
+    expect(localDay(birthday?.validFrom ?? 0, 'America/New_York')).toBe('2027-03-03');
+    const [anniversary] = facts('Our anniversary is June 5th.');
+    expect(anniversary).toMatchObject({ predicate: 'anniversary', object: 'June 5th' });
+    const [anna] = facts("Anna's birthday is next week.");
+    expect(anna).toMatchObject({ kind: 'date', subject: 'Anna', predicate: 'birthday' });
+    expect(anna?.validFrom).toBeGreaterThan(capturedAt);
+  });
+
+  it('reads attributes', () => {
+    expect(triples("I'm vegetarian.")).toEqual(['attribute self is vegetarian']);
+    expect(triples('I have two kids.')).toEqual(['attribute self has two kids']);
+    expect(triples("I'm a nurse.")).toEqual(['attribute self is nurse']);
+    expect(facts("I'm a nurse.")[0]?.slot).toBe('self|occupation');
+  });
+
+  it('reads several facts from one text and names the wearer self when the speaker is the wearer', () => {
+    const context = { ...newYork, speaker: 'Sam', selfName: 'Sam' };
+    expect(triples('I live in Oslo and I work at Equinor. I love skiing.', context)).toEqual([
+      'place self lives_in Oslo',
+      'place self works_at Equinor',
+      'preference self likes skiing',
+    ]);
+  });
+
+  it('rejects an invalid context', () => {
+    expect(() => extractor.extract('I love tea.', { ...newYork, timezone: 'Mars/Olympus' })).toThrow(
+      /context/,
+    );
+  });
+
+  it('takes well under 5 ms per sentence once loaded', () => {
+    const sentences = [
+      'I met Caroline at the climbing gym.',
+      "I'll send the report to Anna by Friday.",
+      "I don't like coffee anymore.",
+      'My sister Anna is visiting next week.',
+      'I have two kids.',
+    ];
+    for (const s of sentences) facts(s);
+    // Best of three rounds, so that other work on a shared machine does not decide the figure.
+    const rounds = [0, 1, 2].map(() => {
+      const started = performance.now();
+      for (let repeat = 0; repeat < 10; repeat++) for (const s of sentences) facts(s);
+      return (performance.now() - started) / (10 * sentences.length);
+    });
+    expect(Math.min(...rounds)).toBeLessThan(5);
+  });
+});

@@ -1,0 +1,145 @@
+import * as chrono from 'chrono-node';
+
+/** A date or time expression found in text, resolved in the speaker's time zone. */
+export interface FoundDate {
+  /** Where the expression starts in the searched text. */
+  index: number;
+  /** The expression as written, e.g. "tomorrow at 3pm". */
+  text: string;
+  /** Epoch ms: the local moment when a time was said, else the start of the local day. */
+  at: number;
+  /** True when the expression named a time of day. */
+  hasTime: boolean;
+}
+
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function zoneParts(timeZone: string, ms: number) {
+  let formatter = partsFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    partsFormatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(new Date(ms));
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return {
+    year: part('year'),
+    month: part('month'),
+    day: part('day'),
+    hour: part('hour') % 24,
+    minute: part('minute'),
+    second: part('second'),
+  };
+}
+
+/** Minutes the zone is ahead of UTC at that instant (New York in winter: -300). */
+export function zoneOffsetMinutes(timeZone: string, ms: number): number {
+  const p = zoneParts(timeZone, ms);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+}
+
+/** The instant a wall-clock time in a zone names, correct across daylight-saving changes. */
+export function zonedTimeToEpoch(
+  timeZone: string,
+  wall: { year: number; month: number; day: number; hour?: number; minute?: number },
+): number {
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour ?? 0, wall.minute ?? 0);
+  let guess = asUtc - zoneOffsetMinutes(timeZone, asUtc) * 60_000;
+  guess = asUtc - zoneOffsetMinutes(timeZone, guess) * 60_000;
+  return guess;
+}
+
+/** The local calendar day of an instant, as "YYYY-MM-DD". */
+export function localDay(ms: number, timeZone: string): string {
+  const p = zoneParts(timeZone, ms);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** A short local date for people, e.g. "Fri 4 Dec" or "Fri 4 Dec, 15:00". */
+export function formatLocalDate(ms: number, timeZone: string, withTime: boolean): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    ...(withTime ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' as const } : {}),
+  }).format(new Date(ms));
+}
+
+const ORDINAL_DAY =
+  /\b(?:on\s+)?the\s+([0-3]?\d)(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))/i;
+
+let parser: chrono.Chrono | undefined;
+
+/** chrono's casual English parser plus "on the 12th" (the next such day of a month). */
+function dateParser(): chrono.Chrono {
+  if (parser) return parser;
+  const custom = chrono.casual.clone();
+  custom.parsers.push({
+    pattern: () => ORDINAL_DAY,
+    extract: (context, match) => {
+      const day = Number(match[1]);
+      if (day < 1 || day > 31) return null;
+      const ref = context.reference.getDateWithAdjustedTimezone();
+      let year = ref.getFullYear();
+      let month = ref.getMonth() + 1;
+      if (day < ref.getDate()) {
+        month += 1;
+        if (month > 12) {
+          month = 1;
+          year += 1;
+        }
+      }
+      return { day, month, year };
+    },
+  });
+  parser = custom;
+  return parser;
+}
+
+const LONE_ABBREVIATION = /^(?:sat|sun|mon|wed|mar|may|jan|jun|jul|aug|sep|oct|nov|dec|now|today)$/i;
+
+/**
+ * Finds date and time expressions in text and resolves them against `capturedAt` in `timeZone` (an IANA name),
+ * whatever the process time zone is. `forward` reads bare weekdays and months as the next one (for plans).
+ */
+export function findDates(
+  text: string,
+  { capturedAt, timeZone, forward }: { capturedAt: number; timeZone: string; forward: boolean },
+): FoundDate[] {
+  const reference = { instant: new Date(capturedAt), timezone: zoneOffsetMinutes(timeZone, capturedAt) };
+  const results = dateParser().parse(text, reference, { forwardDate: forward });
+  const found: FoundDate[] = [];
+  for (const result of results) {
+    const words = result.text.trim();
+    if (LONE_ABBREVIATION.test(words) && !/^(?:today|now)$/i.test(words)) continue;
+    if (/^(?:now|right now)$/i.test(words)) continue;
+    if (/\bfor\s+$/i.test(text.slice(Math.max(0, result.index - 4), result.index)) || /^for\s/i.test(words))
+      continue;
+    const start = result.start;
+    const year = start.get('year');
+    const month = start.get('month');
+    const day = start.get('day');
+    if (year === null || month === null || day === null) continue;
+    const hasTime = start.isCertain('hour');
+    const at = zonedTimeToEpoch(timeZone, {
+      year,
+      month,
+      day,
+      hour: hasTime ? (start.get('hour') ?? 0) : 0,
+      minute: hasTime ? (start.get('minute') ?? 0) : 0,
+    });
+    found.push({ index: result.index, text: result.text, at, hasTime });
+  }
+  return found;
+}

@@ -1,0 +1,25 @@
+export { type ExtractedFact, ExtractedFactSchema, type FactKind, FactKindSchema } from './extracted-fact.ts';
+export {
+  type ExpectedFact,
+  ExpectedFactSchema,
+  type ExtractionEvaluation,
+  evaluateExtractor,
+  type FactFixtureItem,
+  FactFixtureItemSchema,
+  FactFixtureSchema,
+  factMatches,
+  type Miss,
+  normaliseObject,
+  parseFactFixture,
+  type Scores,
+  type Spurious,
+} from './fact-evaluation.ts';
+export {
+  createRuleFactExtractor,
+  type ExtractionContext,
+  ExtractionContextSchema,
+  type FactExtractor,
+  type RuleFactExtractor,
+  type RuleFactExtractorOptions,
+} from './fact-extractor.ts';
+export { type FoundDate, findDates, formatLocalDate, localDay, zonedTimeToEpoch } from './find-dates.ts';

@@ -1,0 +1,335 @@
+import type { Clock, IdGenerator, Logger } from '../kernel/index.ts';
+import type { EmbeddingIndexer } from './embeddings/index.ts';
+import type { Episode, EpisodeStore, NewEpisode } from './episode-store.ts';
+import { describeEpisode, type SegmentOptions, segmentEpisodes } from './episodes/index.ts';
+import type { FactExtractor } from './extraction/index.ts';
+import type { FactStore } from './fact-store.ts';
+import type { MemoryCursors } from './memory-cursors.ts';
+import type { PeopleStore } from './people-store.ts';
+import type { TimelineStore } from './timeline-store.ts';
+import type { Person, SequencedObservation, StoredObservation } from './types.ts';
+
+/** The user a pass works for: facts and episodes need their timezone. */
+export interface UnderstandingUser {
+  id: string;
+  timezone: string;
+}
+
+/** What one catch-up did. */
+export interface UnderstandingResult {
+  observations: number;
+  facts: { created: number; corroborated: number; superseded: number };
+  episodes: number;
+  embedded: number;
+  /** Vectors still waiting (the embedder failed or the batch limit was reached). */
+  embeddingsPending: number;
+}
+
+/** Modalities whose text says something about the person's life; captions and OCR of frames are left out. */
+const FACT_MODALITIES = new Set(['utterance', 'note', 'chat', 'event']);
+
+/** Speaker labels that do not name a person. */
+const ANONYMOUS_SPEAKERS = new Set(['unknown', 'wearer']);
+
+/** How much of the timeline one step reads. */
+const BATCH = 500;
+
+/** The speaker's name when the observation says who spoke (an enrolled voice, or a transcript that names them). */
+export function speakerOf(observation: StoredObservation): string | null {
+  const label = observation.details?.speaker?.label;
+  return label && !ANONYMOUS_SPEAKERS.has(label) ? label : null;
+}
+
+/**
+ * The understanding pass: follows each user's timeline in write order and turns new observations into memory
+ * (facts with their sources, people's last seen/heard/mentioned, episodes, and vectors when an embedder is
+ * configured). Each stage keeps its own cursor, so a crash repeats at most one batch, and repeating is harmless:
+ * a fact recorded twice is corroborated, an episode window is replaced whole.
+ */
+export function createUnderstanding(deps: {
+  store: TimelineStore;
+  facts: FactStore;
+  episodes: EpisodeStore;
+  people: PeopleStore;
+  cursors: MemoryCursors;
+  extractor: FactExtractor;
+  indexer: EmbeddingIndexer | null;
+  clock: Clock;
+  newId: IdGenerator;
+  logger: Logger;
+  segmentOptions?: SegmentOptions;
+}) {
+  const { store, facts, episodes, people, cursors, extractor, indexer, clock, newId, logger } = deps;
+  const gapMs = deps.segmentOptions?.gapMs ?? 30 * 60_000;
+  const running = new Map<string, Promise<UnderstandingResult>>();
+
+  function findPerson(known: readonly Person[], name: string): Person | null {
+    const wanted = name.trim().toLowerCase();
+    if (wanted === '' || wanted === 'self') return null;
+    return (
+      known.find(
+        (person) =>
+          person.name.toLowerCase() === wanted ||
+          person.name.toLowerCase().split(/\s+/)[0] === wanted ||
+          person.aliases.some((alias) => alias.toLowerCase() === wanted),
+      ) ?? null
+    );
+  }
+
+  async function factsStage(user: UnderstandingUser, result: UnderstandingResult): Promise<void> {
+    let cursor = await cursors.get(user.id, 'facts');
+    for (;;) {
+      const batch = await store.readSince(user.id, cursor, BATCH);
+      if (batch.length === 0) return;
+      const known = await people.list(user.id);
+      for (const { seq, observation } of batch) {
+        await sightings(user, known, observation);
+        if (!FACT_MODALITIES.has(observation.modality)) continue;
+        const extracted = await extractor.extract(observation.text, {
+          capturedAt: observation.capturedAt,
+          timezone: user.timezone,
+          speaker: speakerOf(observation),
+        });
+        for (const fact of extracted) {
+          const about =
+            findPerson(known, fact.subject) ??
+            (fact.kind === 'person' || fact.kind === 'relationship' ? findPerson(known, fact.object) : null);
+          const now = clock.now();
+          const recorded = await facts.record(
+            user.id,
+            {
+              id: newId(),
+              kind: fact.kind,
+              subject: fact.subject,
+              predicate: fact.predicate,
+              object: fact.object,
+              slot: fact.slot,
+              statement: fact.statement,
+              validFrom: fact.validFrom,
+              validTo: fact.validTo,
+              observedAt: observation.capturedAt,
+              trust: observation.trust,
+              confidence: fact.confidence,
+              origin: 'extracted',
+              personId: about?.id ?? null,
+              createdAt: now,
+            },
+            [seq],
+          );
+          if (recorded.outcome === 'corroborated') result.facts.corroborated += 1;
+          else if (recorded.outcome === 'created') {
+            result.facts.created += 1;
+            result.facts.superseded += recorded.superseded.length;
+          }
+          if (about && recorded.outcome === 'created') await learnAboutPerson(user, about, recorded.fact);
+        }
+      }
+      cursor = batch.at(-1)!.seq;
+      await cursors.set(user.id, 'facts', cursor, clock.now());
+      result.observations += batch.length;
+    }
+  }
+
+  /** Moves a known person's last seen/heard/mentioned forward from what an observation shows. */
+  async function sightings(
+    user: UnderstandingUser,
+    known: readonly Person[],
+    observation: StoredObservation,
+  ): Promise<void> {
+    const at = observation.capturedAt;
+    const heard = observation.details?.speaker?.personId;
+    if (heard) await people.touch(user.id, heard, { heardAt: at });
+    for (const name of observation.details?.seen?.people ?? []) {
+      const person = findPerson(known, name);
+      if (person) await people.touch(user.id, person.id, { seenAt: at });
+    }
+    if (known.length === 0 || !FACT_MODALITIES.has(observation.modality)) return;
+    const text = observation.text.toLowerCase();
+    for (const person of known) {
+      const names = [person.name, ...person.aliases].map((name) => name.toLowerCase());
+      if (names.some((name) => new RegExp(`\\b${escapeRegExp(name)}\\b`, 'u').test(text)))
+        await people.touch(user.id, person.id, { mentionedAt: at });
+    }
+  }
+
+  /** A relationship or an important date learned about a known person goes on their record. */
+  async function learnAboutPerson(
+    user: UnderstandingUser,
+    person: Person,
+    fact: { kind: string; predicate: string; object: string; validFrom: number | null },
+  ): Promise<void> {
+    if (fact.kind === 'relationship' && fact.object.trim() !== '') {
+      await people.update(user.id, person.id, { relationship: fact.object.trim(), updatedAt: clock.now() });
+    } else if (fact.kind === 'date' && fact.validFrom !== null) {
+      const date = new Intl.DateTimeFormat('en-CA', {
+        timeZone: user.timezone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      }).format(fact.validFrom);
+      const label = fact.predicate.replaceAll('_', ' ');
+      const current = (await people.get(user.id, person.id))?.importantDates ?? [];
+      const importantDates = [...current.filter((entry) => entry.label !== label), { label, date }];
+      await people.update(user.id, person.id, { importantDates, updatedAt: clock.now() });
+    }
+  }
+
+  async function episodesStage(user: UnderstandingUser): Promise<number> {
+    let cursor = await cursors.get(user.id, 'episodes');
+    let written = 0;
+    for (;;) {
+      const batch = await store.readSince(user.id, cursor, BATCH * 10);
+      if (batch.length === 0) return written;
+      written += await resegment(user, batch);
+      cursor = batch.at(-1)!.seq;
+      await cursors.set(user.id, 'episodes', cursor, clock.now());
+    }
+  }
+
+  /** Re-segments the stretch of the timeline that new observations touch, keeping the person's edits. */
+  async function resegment(user: UnderstandingUser, fresh: readonly SequencedObservation[]): Promise<number> {
+    const times = fresh.map((entry) => entry.observation.capturedAt);
+    let fromMs = Math.min(...times) - gapMs;
+    let toMs = Math.max(...times) + gapMs;
+    const before = await episodes.list(user.id, { fromMs, toMs });
+    for (const episode of before) {
+      fromMs = Math.min(fromMs, episode.startedAt);
+      toMs = Math.max(toMs, episode.endedAt);
+    }
+    const observations = await listRange(user.id, fromMs, toMs);
+    let place: string | null = null;
+    const items = observations.map((observation) => {
+      if (observation.modality === 'location') place = observation.text.trim().toLowerCase() || null;
+      return {
+        id: observation.id,
+        capturedAt: observation.capturedAt,
+        deviceId: observation.deviceId,
+        modality: observation.modality,
+        text: observation.text,
+        speaker: speakerOf(observation),
+        place,
+      };
+    });
+    const byId = new Map(items.map((item) => [item.id, item]));
+    const now = clock.now();
+    const taken = new Set<string>();
+    const next: NewEpisode[] = segmentEpisodes(items, deps.segmentOptions).map((segment) => {
+      const members = segment.observationIds.flatMap((id) => byId.get(id) ?? []);
+      const previous = bestOverlap(before, segment, taken);
+      if (previous) taken.add(previous.id);
+      const described =
+        previous?.edited === true
+          ? { title: previous.title, summary: previous.summary }
+          : describeEpisode(members, { timezone: user.timezone });
+      return {
+        id: previous?.id ?? newId(),
+        startedAt: segment.startedAt,
+        endedAt: segment.endedAt,
+        title: described.title,
+        summary: described.summary,
+        edited: previous?.edited ?? false,
+        createdAt: previous?.createdAt ?? now,
+        observationIds: segment.observationIds,
+      };
+    });
+    await episodes.replaceWindow(user.id, { fromMs, toMs }, next);
+    return next.length;
+  }
+
+  async function listRange(userId: string, fromMs: number, toMs: number): Promise<StoredObservation[]> {
+    const all: StoredObservation[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await store.listObservations(userId, {
+        fromMs,
+        toMs: toMs + 1,
+        order: 'asc',
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
+      all.push(...page.observations);
+      if (!page.nextCursor) return all;
+      cursor = page.nextCursor;
+    }
+  }
+
+  async function run(
+    user: UnderstandingUser,
+    options: { maxEmbeddingBatches?: number },
+  ): Promise<UnderstandingResult> {
+    const result: UnderstandingResult = {
+      observations: 0,
+      facts: { created: 0, corroborated: 0, superseded: 0 },
+      episodes: 0,
+      embedded: 0,
+      embeddingsPending: 0,
+    };
+    await factsStage(user, result);
+    result.episodes = await episodesStage(user);
+    if (indexer) {
+      const embedded = await indexer.catchUp(user.id, {
+        ...(options.maxEmbeddingBatches === undefined ? {} : { maxBatches: options.maxEmbeddingBatches }),
+      });
+      result.embedded = embedded.embedded;
+      result.embeddingsPending = embedded.remaining;
+      if (embedded.error) logger.warn({ userId: user.id, error: embedded.error }, 'embedding paused');
+    }
+    return result;
+  }
+
+  return {
+    /**
+     * Brings a user's memory up to date with their timeline. Calls for the same user share one run (the server's
+     * follower and a CLI command can both ask).
+     */
+    async catchUp(
+      user: UnderstandingUser,
+      options: { maxEmbeddingBatches?: number } = {},
+    ): Promise<UnderstandingResult> {
+      const pending = running.get(user.id);
+      if (pending) return pending;
+      const work = run(user, options).finally(() => running.delete(user.id));
+      running.set(user.id, work);
+      return work;
+    },
+    /** After observations are forgotten: facts that lost every source and emptied episodes go too. */
+    async afterForget(userId: string): Promise<void> {
+      const pruned = await facts.prune(userId);
+      const emptied = await episodes.prune(userId);
+      if (pruned.removed + pruned.restored + emptied.removed > 0)
+        logger.debug({ userId, ...pruned, episodesRemoved: emptied.removed }, 'memory followed a forget');
+    },
+    /** Forgets everything memory derived for a user (their timeline is being emptied). */
+    async forgetAll(userId: string): Promise<void> {
+      await facts.removeAll(userId);
+      await episodes.removeAll(userId);
+      await cursors.reset(userId);
+    },
+  };
+}
+
+function bestOverlap(
+  candidates: readonly Episode[],
+  segment: { startedAt: number; endedAt: number },
+  taken: ReadonlySet<string>,
+): Episode | null {
+  let best: Episode | null = null;
+  let bestOverlapMs = -1;
+  for (const episode of candidates) {
+    if (taken.has(episode.id)) continue;
+    const overlap =
+      Math.min(episode.endedAt, segment.endedAt) - Math.max(episode.startedAt, segment.startedAt);
+    if (overlap >= 0 && overlap > bestOverlapMs) {
+      best = episode;
+      bestOverlapMs = overlap;
+    }
+  }
+  return best;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The understanding pass's type. */
+export type Understanding = ReturnType<typeof createUnderstanding>;

@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Familiar, openFamiliar } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createHttpApp } from '../src/http/index.ts';
+import { createSilentLogger, createUlidGenerator } from '../src/kernel/index.ts';
+import type { Actor } from '../src/memory/index.ts';
+import { jsonRequest } from './support/observations.ts';
+import { tempHome } from './support/processes.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: bodies are asserted field by field, like a client would read them
+type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
+/** Thursday 26 November 2026, 10:00 in Lisbon (UTC+0 in winter). */
+const NOW = Date.parse('2026-11-26T10:00:00Z');
+const HOUR = 3_600_000;
+
+const newId = createUlidGenerator();
+
+/** Medium tests of memory on a real data directory: the real extractor, segmentation, SQLite and retriever. */
+describe('memory', () => {
+  const opened: Familiar[] = [];
+  afterEach(async () => {
+    for (const familiar of opened.splice(0)) await familiar.close();
+  });
+
+  async function setup(env: Record<string, string> = {}) {
+    const now = NOW;
+    const familiar = openFamiliar(loadConfig({ FAMILIAR_HOME: tempHome(), ...env }), {
+      logger: createSilentLogger(),
+      clock: { now: () => now },
+    });
+    opened.push(familiar);
+    const user = await familiar.accounts.addUser({ name: 'ada', timezone: 'Europe/Lisbon' });
+    const actor: Actor = { userId: user.id, deviceId: null, label: 'test' };
+    const note = async (text: string, at: number, modality: 'note' | 'utterance' = 'note') => {
+      const id = newId();
+      await familiar.timeline.ingest(actor, [{ id, modality, capturedAt: new Date(at).toISOString(), text }]);
+      return id;
+    };
+    const catchUp = () => familiar.understanding.catchUp({ id: user.id, timezone: user.timezone });
+    return { familiar, user, actor, note, catchUp };
+  }
+
+  it('keeps both facts when a newer one contradicts an older one: the newer supersedes', async () => {
+    const { familiar, actor, note, catchUp } = await setup();
+    await note('I live in Lisbon.', NOW - 200 * 24 * HOUR);
+    await note('I live in Porto.', NOW - 2 * 24 * HOUR);
+    await catchUp();
+    const all = await familiar.memory.listFacts(actor, { status: 'all', kind: 'place' });
+    const lisbon = all.find((fact) => fact.object === 'Lisbon');
+    const porto = all.find((fact) => fact.object === 'Porto');
+    expect(porto).toMatchObject({ status: 'active', predicate: 'lives_in', supersededBy: null });
+    expect(lisbon).toMatchObject({ status: 'superseded', supersededBy: porto!.id });
+    const active = await familiar.memory.listFacts(actor, { kind: 'place' });
+    expect(active.map((fact) => fact.object)).toEqual(['Porto']);
+  });
+
+  it('forgets facts and search hits that depended only on a deleted observation, and keeps corroborated ones', async () => {
+    const { familiar, user, actor, note, catchUp } = await setup();
+    const sushi = await note('I love sushi.', NOW - 5 * HOUR);
+    const first = await note('I work at Globex.', NOW - 4 * HOUR);
+    await note('Still true: I work at Globex.', NOW - 3 * HOUR);
+    await catchUp();
+    const likes = (await familiar.memory.listFacts(actor, { kind: 'preference' })).find(
+      (f) => f.object === 'sushi',
+    );
+    expect(likes?.sources).toEqual([sushi]);
+    const work = (await familiar.memory.listFacts(actor, { about: 'globex' }))[0]!;
+    expect(work.sources).toHaveLength(2);
+
+    await familiar.timeline.forget(actor, { kind: 'ids', ids: [sushi, first] });
+    expect(await familiar.memory.listFacts(actor, { kind: 'preference' })).toEqual([]);
+    expect(
+      (await familiar.ask.ask({ userId: user.id, label: 'test', timezone: user.timezone }, 'sushi'))
+        .citations,
+    ).toEqual([]);
+    const still = await familiar.memory.getFact(actor, work.id);
+    expect(still.sources).toHaveLength(1);
+    expect(still.sources).not.toContain(first);
+  });
+
+  it('answers "what did I do last Tuesday" with only last Tuesday’s episodes (fixed clock, Lisbon)', async () => {
+    const { familiar, user, note, catchUp } = await setup();
+    const monday = Date.parse('2026-11-23T18:00:00Z');
+    const tuesday = Date.parse('2026-11-24T00:00:00Z');
+    await note('Dentist appointment, then groceries.', monday);
+    await note('Morning run along the river with Sam.', tuesday + 7 * HOUR);
+    await note('Back from the run, stretched and had coffee.', tuesday + 7.5 * HOUR);
+    await note('Dinner at Rita’s place, she cooked a curry.', tuesday + 20 * HOUR);
+    await note('Late night: finished the book about whales.', tuesday + 23.9 * HOUR);
+    await note('Wednesday standup about the release.', tuesday + 33 * HOUR);
+    await catchUp();
+    const answer = await familiar.ask.ask(
+      { userId: user.id, label: 'test', timezone: user.timezone },
+      'What did I do last Tuesday?',
+    );
+    expect(answer.time).toMatchObject({ fromMs: tuesday, toMs: tuesday + 24 * HOUR });
+    expect(answer.episodes.length).toBeGreaterThanOrEqual(2);
+    for (const episode of answer.episodes) {
+      expect(episode.startedAt).toBeGreaterThanOrEqual(tuesday);
+      expect(episode.endedAt).toBeLessThan(tuesday + 24 * HOUR);
+    }
+    expect(answer.answer).toContain('Tue 24 Nov 2026');
+    expect(answer.answer).not.toContain('Dentist');
+    expect(answer.answer).not.toContain('standup');
+  });
+
+  it('re-segments around new observations and keeps an episode title the person wrote', async () => {
+    const { familiar, actor, note, catchUp } = await setup();
+    const start = NOW - 10 * HOUR;
+    await note('Planning the garden: tomatoes along the fence.', start);
+    await catchUp();
+    const [episode] = await familiar.memory.listEpisodes(actor);
+    await familiar.memory.editEpisode(actor, episode!.id, { title: 'Garden planning' });
+    await note('Garden: basil goes next to the tomatoes.', start + 10 * 60_000);
+    await note('Afternoon call with the bank about the mortgage.', start + 5 * HOUR);
+    await catchUp();
+    const episodes = await familiar.memory.listEpisodes(actor);
+    expect(episodes).toHaveLength(2);
+    expect(episodes[0]).toMatchObject({
+      id: episode!.id,
+      title: 'Garden planning',
+      observationCount: 2,
+      edited: true,
+    });
+    expect(episodes[1]!.title).not.toBe('Garden planning');
+  });
+
+  it('serves facts, episodes and people over HTTP with corrections and deletions, scoped to their user', async () => {
+    const { familiar, user, actor, note, catchUp } = await setup();
+    const now = Date.now();
+    await familiar.people.add({
+      id: newId(),
+      userId: user.id,
+      name: 'Tom',
+      aliases: [],
+      optedOut: false,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await note('Tom is my manager.', NOW - 6 * HOUR);
+    await note('I live in Lisbon.', NOW - 6 * HOUR + 5 * 60_000);
+    await catchUp();
+    await familiar.accounts.addUser({ name: 'bo', timezone: 'UTC' });
+    const ada = (await familiar.accounts.addDevice({ userName: 'ada', name: 'phone' })).token;
+    const bo = (await familiar.accounts.addDevice({ userName: 'bo', name: 'phone' })).token;
+    const app = createHttpApp(familiar);
+    const call = async (path: string, token: string, init: RequestInit = {}): Promise<JsonResponse> =>
+      app.request(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
+    const patch = (path: string, token: string, body: unknown) => {
+      const request = jsonRequest(token, body);
+      return call(path, token, { ...request, method: 'PATCH' });
+    };
+
+    const facts = (await (await call('/v1/facts', ada)).json()).facts;
+    const lives = facts.find((fact: { predicate: string }) => fact.predicate === 'lives_in');
+    expect(lives).toMatchObject({ object: 'Lisbon', status: 'active', trust: 'authored' });
+    expect((await call(`/v1/facts/${lives.id}`, bo)).status).toBe(404);
+    expect((await call('/v1/facts', bo).then((r) => r.json())).facts).toEqual([]);
+
+    const corrected = await patch(`/v1/facts/${lives.id}`, ada, { object: 'Porto' });
+    expect(corrected.status).toBe(200);
+    const body = await corrected.json();
+    expect(body.fact).toMatchObject({ object: 'Porto', origin: 'person', status: 'active' });
+    expect(body.superseded).toMatchObject({ id: lives.id, status: 'superseded', supersededBy: body.fact.id });
+    expect((await patch(`/v1/facts/${lives.id}`, ada, {})).status).toBe(422);
+    expect((await patch(`/v1/facts/${lives.id}`, ada, { object: 'Faro' })).status).toBe(409);
+    expect((await call(`/v1/facts/${body.fact.id}`, ada, { method: 'DELETE' })).status).toBe(200);
+    expect((await call(`/v1/facts/${lives.id}`, ada).then((r) => r.json())).status).toBe('active');
+
+    const people = (await (await call('/v1/people', ada)).json()).people;
+    expect(people).toEqual([expect.objectContaining({ name: 'Tom', relationship: 'manager' })]);
+    const tom = people[0];
+    expect(tom.lastMentionedAt).not.toBeNull();
+    const edited = await patch(`/v1/people/${tom.id}`, ada, {
+      relationship: 'friend',
+      importantDates: [{ label: 'birthday', date: '--03-14' }],
+    });
+    expect(await edited.json()).toMatchObject({
+      relationship: 'friend',
+      importantDates: [{ label: 'birthday' }],
+    });
+    expect(
+      (await patch(`/v1/people/${tom.id}`, ada, { importantDates: [{ label: 'x', date: 'soon' }] })).status,
+    ).toBe(422);
+    expect((await call(`/v1/people/${tom.id}`, bo)).status).toBe(404);
+    const shown = await (await call(`/v1/people/${tom.id}`, ada)).json();
+    expect(shown.facts.map((fact: { predicate: string }) => fact.predicate)).toContain('has_relationship');
+    expect((await call(`/v1/people/${tom.id}`, ada, { method: 'DELETE' })).status).toBe(200);
+    expect((await call(`/v1/people/${tom.id}`, ada)).status).toBe(404);
+
+    const episodes = (await (await call('/v1/episodes', ada)).json()).episodes;
+    expect(episodes).toHaveLength(1);
+    expect((await call(`/v1/episodes/${episodes[0].id}`, bo)).status).toBe(404);
+    const one = await (await call(`/v1/episodes/${episodes[0].id}`, ada)).json();
+    expect(one.observations).toHaveLength(2);
+    const deleted = await call(`/v1/episodes/${episodes[0].id}`, ada, { method: 'DELETE' });
+    expect(await deleted.json()).toMatchObject({ deleted: { episodes: 1, observations: 2 } });
+    expect(await familiar.timeline.count(user.id)).toBe(0);
+    expect(await familiar.memory.listFacts(actor, { status: 'all' })).toEqual([]);
+  });
+});
