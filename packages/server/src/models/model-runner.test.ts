@@ -1,0 +1,342 @@
+import type { LanguageModelV3, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import { APICallError, simulateReadableStream } from 'ai';
+import { MockLanguageModelV3 } from 'ai/test';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createInMemoryAuditLog } from '../audit/index.ts';
+import { FamiliarError, systemClock } from '../kernel/index.ts';
+import { createModelRunner, type ModelEvent, type ModelRunnerOptions } from './model-runner.ts';
+import type { ConfiguredModel } from './models-config.ts';
+
+const PROMPT = 'What did Ana say about the dentist on Tuesday?';
+
+function model(id: string, runsOn: ConfiguredModel['runsOn'] = 'cloud'): ConfiguredModel {
+  const [provider = id, name = id] = id.split(':');
+  return { id, provider, providerType: 'openai', name, runsOn, entry: null, openWeights: false, tasks: [] };
+}
+
+function textStream(texts: string[], options: { initialDelayInMs?: number; chunkDelayInMs?: number } = {}) {
+  const chunks: LanguageModelV3StreamPart[] = [
+    { type: 'stream-start', warnings: [] },
+    { type: 'text-start', id: 't' },
+    ...texts.map((delta) => ({ type: 'text-delta' as const, id: 't', delta })),
+    { type: 'text-end', id: 't' },
+    {
+      type: 'finish',
+      finishReason: { unified: 'stop', raw: 'stop' },
+      usage: {
+        inputTokens: { total: 12, noCache: 12, cacheRead: undefined, cacheWrite: undefined },
+        outputTokens: { total: texts.length, text: texts.length, reasoning: undefined },
+      },
+    },
+  ];
+  return {
+    stream: simulateReadableStream({
+      chunks,
+      initialDelayInMs: options.initialDelayInMs ?? null,
+      chunkDelayInMs: options.chunkDelayInMs ?? null,
+    }),
+  };
+}
+
+function answering(texts: string[], options?: { initialDelayInMs?: number; chunkDelayInMs?: number }) {
+  return new MockLanguageModelV3({ doStream: async () => textStream(texts, options) });
+}
+
+function failing(statusCode: number, message: string, headers: Record<string, string> = {}) {
+  return new MockLanguageModelV3({
+    doStream: async () => {
+      throw new APICallError({
+        message,
+        url: 'https://api.example.test/v1/chat/completions',
+        requestBodyValues: { messages: [{ role: 'user', content: PROMPT }] },
+        statusCode,
+        responseHeaders: headers,
+        isRetryable: statusCode === 429 || statusCode >= 500,
+      });
+    },
+  });
+}
+
+/** A model that never sends a first token until it is aborted, and remembers that it was. */
+function stalling() {
+  const state = { aborted: false };
+  const mock = new MockLanguageModelV3({
+    doStream: async ({ abortSignal }) => ({
+      stream: new ReadableStream<LanguageModelV3StreamPart>({
+        start(controller) {
+          controller.enqueue({ type: 'stream-start', warnings: [] });
+          abortSignal?.addEventListener('abort', () => {
+            state.aborted = true;
+            controller.error(abortSignal.reason);
+          });
+        },
+      }),
+    }),
+  });
+  return { mock, state };
+}
+
+function runner(
+  languageModels: Record<string, LanguageModelV3 | Error>,
+  overrides: Partial<ModelRunnerOptions> = {},
+) {
+  const audit = createInMemoryAuditLog();
+  const models = Object.keys(languageModels).map((id) => model(id));
+  const instance = createModelRunner({
+    models,
+    policy: { openOnly: false, allowPrivate: [] },
+    audit,
+    clock: systemClock,
+    timeoutMs: 5_000,
+    createModel: (configured) => {
+      const found = languageModels[configured.id];
+      if (!found || found instanceof Error) throw found ?? new Error('unknown model');
+      return found;
+    },
+    ...overrides,
+  });
+  return { runner: instance, audit };
+}
+
+async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {
+  const seen: ModelEvent[] = [];
+  for await (const event of events) seen.push(event);
+  return seen;
+}
+
+const call = {
+  userId: 'user-1',
+  actor: 'cli',
+  task: 'ask',
+  sensitivity: 'personal',
+  dataClasses: ['transcript'],
+  prompt: PROMPT,
+} as const;
+
+describe('model runner: fallback', () => {
+  it('falls back to the next model when the first answers 429', async () => {
+    const { runner: models } = runner({
+      'openai:gpt-4o-mini': failing(429, 'Rate limit reached for gpt-4o-mini', { 'retry-after': '20' }),
+      'anthropic:claude-haiku-4-5': answering(['Ana ', 'moved it ', 'to Friday.']),
+    });
+    const events = await collect(models.stream(call));
+    expect(events.map((event) => event.type)).toEqual([
+      'model-chosen',
+      'fallback',
+      'model-chosen',
+      'text-delta',
+      'text-delta',
+      'text-delta',
+      'finish',
+    ]);
+    expect(events[1]).toEqual({
+      type: 'fallback',
+      from: 'openai:gpt-4o-mini',
+      error: 'HTTP 429: Rate limit reached for gpt-4o-mini (retry after 20 s)',
+    });
+    const text = events.flatMap((event) => (event.type === 'text-delta' ? [event.text] : [])).join('');
+    expect(text).toBe('Ana moved it to Friday.');
+    expect(events.at(-1)).toMatchObject({
+      type: 'finish',
+      model: 'anthropic:claude-haiku-4-5',
+      usage: { inputTokens: 12, outputTokens: 3 },
+      fallbacks: [{ model: 'openai:gpt-4o-mini' }],
+    });
+  });
+
+  it('falls back on a 500', async () => {
+    const { runner: models } = runner({
+      'a:first': failing(500, 'The server had an error while processing your request.'),
+      'b:second': answering(['ok']),
+    });
+    const events = await collect(models.stream(call));
+    expect(events.at(-1)).toMatchObject({ type: 'finish', model: 'b:second' });
+    expect(events[1]).toMatchObject({
+      type: 'fallback',
+      from: 'a:first',
+      error: expect.stringMatching(/^HTTP 500/),
+    });
+  });
+
+  it('aborts a model that sends no first token in time, and reports the time to first token after the fallback', async () => {
+    const slow = stalling();
+    const { runner: models } = runner(
+      { 'a:slow': slow.mock, 'b:fast': answering(['quick'], { initialDelayInMs: 20 }) },
+      { timeoutMs: 150 },
+    );
+    const started = performance.now();
+    const events = await collect(models.stream(call));
+    const elapsed = performance.now() - started;
+    expect(slow.state.aborted).toBe(true);
+    expect(events[1]).toEqual({ type: 'fallback', from: 'a:slow', error: 'no first token within 150 ms' });
+    const finish = events.at(-1);
+    if (finish?.type !== 'finish') throw new Error('no finish event');
+    // The first token came after the 150 ms timeout plus the second model's 20 ms, measured from the call's start.
+    expect(finish.timeToFirstTokenMs).toBeGreaterThanOrEqual(165);
+    expect(finish.timeToFirstTokenMs).toBeLessThanOrEqual(elapsed + 1);
+    expect(finish.fallbacks).toEqual([{ model: 'a:slow', error: 'no first token within 150 ms' }]);
+  });
+
+  it('falls back when a model cannot be built (a missing key)', async () => {
+    const { runner: models, audit } = runner({
+      'openai:gpt-4o': new FamiliarError(
+        'model_unavailable',
+        'provider "openai" has no API key: set OPENAI_API_KEY',
+      ),
+      'b:second': answering(['fine']),
+    });
+    const events = await collect(models.stream(call));
+    expect(events[1]).toMatchObject({ type: 'fallback', error: expect.stringContaining('OPENAI_API_KEY') });
+    expect(audit.events).toHaveLength(1);
+  });
+
+  it('does not fall back once text has started: the call fails', async () => {
+    const broken = new MockLanguageModelV3({
+      doStream: async () => ({
+        stream: simulateReadableStream<LanguageModelV3StreamPart>({
+          chunks: [
+            { type: 'stream-start', warnings: [] },
+            { type: 'text-start', id: 't' },
+            { type: 'text-delta', id: 't', delta: 'Ana said' },
+            { type: 'error', error: new Error('connection reset') },
+          ],
+          initialDelayInMs: null,
+          chunkDelayInMs: null,
+        }),
+      }),
+    });
+    const second = answering(['never']);
+    const { runner: models, audit } = runner({ 'a:broken': broken, 'b:second': second });
+    const seen: ModelEvent[] = [];
+    await expect(async () => {
+      for await (const event of models.stream(call)) seen.push(event);
+    }).rejects.toThrow(/a:broken failed mid-answer/);
+    expect(seen.map((event) => event.type)).toEqual(['model-chosen', 'text-delta']);
+    expect(second.doStreamCalls).toHaveLength(0);
+    expect(audit.events[0]?.details).toMatchObject({ outcome: 'failed', model: null });
+  });
+
+  it('does not fall back on a bad request (400)', async () => {
+    const second = answering(['never']);
+    const { runner: models } = runner({
+      'a:first': failing(400, 'Invalid value for messages'),
+      'b:second': second,
+    });
+    await expect(collect(models.stream(call))).rejects.toMatchObject({
+      code: 'model_unavailable',
+      message: expect.stringContaining('a:first refused the request: HTTP 400'),
+    });
+    expect(second.doStreamCalls).toHaveLength(0);
+  });
+
+  it('throws model_unavailable with every reason when all models fail', async () => {
+    const { runner: models, audit } = runner({
+      'a:first': failing(429, 'Rate limit reached'),
+      'b:second': failing(503, 'Service Unavailable'),
+    });
+    const failure = collect(models.stream(call));
+    await expect(failure).rejects.toBeInstanceOf(FamiliarError);
+    await expect(failure).rejects.toMatchObject({
+      code: 'model_unavailable',
+      retryable: true,
+      message:
+        'no model could answer: a:first: HTTP 429: Rate limit reached; b:second: HTTP 503: Service Unavailable',
+    });
+    expect(audit.events[0]?.details).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('throws model_unavailable with the router reason when no model may take the call', async () => {
+    const { runner: models, audit } = runner({ 'openai:gpt-4o': answering(['x']) });
+    await expect(collect(models.stream({ ...call, sensitivity: 'private' }))).rejects.toMatchObject({
+      code: 'model_unavailable',
+      message: expect.stringContaining('private data stays on this machine'),
+    });
+    expect(audit.events).toHaveLength(0);
+  });
+});
+
+describe('model runner: cancelling', () => {
+  it("stops at the caller's abort without trying another model", async () => {
+    const slow = stalling();
+    const second = answering(['never']);
+    const { runner: models, audit } = runner({ 'a:slow': slow.mock, 'b:second': second });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('the person closed the app')), 30);
+    await expect(collect(models.stream({ ...call, signal: controller.signal }))).rejects.toThrow(
+      'the person closed the app',
+    );
+    expect(slow.state.aborted).toBe(true);
+    expect(second.doStreamCalls).toHaveLength(0);
+    expect(audit.events.map((event) => event.details?.outcome)).toEqual(['cancelled']);
+  });
+});
+
+describe('model runner: audit', () => {
+  it('records one event per call, with the model and the fallbacks but never the prompt', async () => {
+    const { runner: models, audit } = runner({
+      'a:first': failing(429, 'Rate limit reached'),
+      'b:second': answering(['The dentist ', 'is on Friday.']),
+    });
+    await collect(models.stream({ ...call, system: 'You are Familiar.' }));
+    await collect(
+      models.stream({ ...call, messages: [{ role: 'user', content: PROMPT }], prompt: undefined }),
+    );
+    expect(audit.events).toHaveLength(2);
+    expect(audit.events[0]).toMatchObject({
+      userId: 'user-1',
+      actor: 'cli',
+      action: 'model.call',
+      target: 'b:second',
+      details: {
+        model: 'b:second',
+        runsOn: 'cloud',
+        task: 'ask',
+        sensitivity: 'personal',
+        dataClasses: ['transcript'],
+        fallbacks: [{ model: 'a:first', error: 'HTTP 429: Rate limit reached' }],
+        outcome: 'ok',
+      },
+    });
+    const recorded = JSON.stringify(audit.events);
+    expect(recorded).not.toContain('dentist');
+    expect(recorded).not.toContain('You are Familiar');
+  });
+
+  it('records a call the caller stopped reading as cancelled', async () => {
+    const { runner: models, audit } = runner({ 'a:first': answering(['one', 'two', 'three']) });
+    for await (const event of models.stream(call)) {
+      if (event.type === 'text-delta') break;
+    }
+    expect(audit.events.map((event) => event.details?.outcome)).toEqual(['cancelled']);
+  });
+});
+
+describe('model runner: json', () => {
+  const Schema = z.object({ people: z.array(z.string()), when: z.string() });
+
+  it('returns the schema-valid answer, falling back past an answer that does not match', async () => {
+    const wrong = answering(['{"people": "Ana"']);
+    const right = answering(['{"people": ["Ana"], ', '"when": "Friday"}']);
+    const { runner: models, audit } = runner({ 'a:wrong': wrong, 'b:right': right });
+    const result = await models.json({ ...call, task: 'extract', schema: Schema });
+    expect(result).toMatchObject({
+      value: { people: ['Ana'], when: 'Friday' },
+      model: 'b:right',
+      fallbacks: [{ model: 'a:wrong', error: expect.stringMatching(/^the answer was not JSON/) }],
+    });
+    expect(right.doStreamCalls[0]?.responseFormat).toMatchObject({
+      type: 'json',
+      schema: { type: 'object' },
+    });
+    expect(audit.events[0]?.details).toMatchObject({ task: 'extract', outcome: 'ok' });
+  });
+
+  it('treats valid JSON of the wrong shape as a failure', async () => {
+    const { runner: models } = runner({ 'a:only': answering(['{"people": [1], "when": "Friday"}']) });
+    await expect(models.json({ ...call, task: 'extract', schema: Schema })).rejects.toMatchObject({
+      code: 'model_unavailable',
+      message: expect.stringContaining('the answer did not match the schema (people.0:'),
+    });
+  });
+});
