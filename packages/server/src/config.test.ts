@@ -48,3 +48,33 @@ describe('caption configuration', () => {
     expect(documented.get('FAMILIAR_CAPTION_MODEL')).toContain('required');
   });
 });
+
+describe('memory configuration', () => {
+  it('reads per-modality retention in days and refuses what is not modality=days', () => {
+    expect(loadConfig({ ...HOME }).retention).toEqual({});
+    expect(loadConfig({ ...HOME, FAMILIAR_RETENTION: 'frame=90, location=30d' }).retention).toEqual({
+      frame: 90,
+      location: 30,
+    });
+    expect(() => loadConfig({ ...HOME, FAMILIAR_RETENTION: 'photos=90' })).toThrow('is not modality=days');
+    expect(() => loadConfig({ ...HOME, FAMILIAR_RETENTION: 'frame=0' })).toThrow('is not modality=days');
+  });
+
+  it('configures an embedder only with what it needs, saying which variable is missing', () => {
+    expect(loadConfig({ ...HOME }).embedder).toEqual({ kind: 'off' });
+    expect(
+      loadConfig({ ...HOME, FAMILIAR_EMBEDDER: 'ollama', FAMILIAR_EMBED_MODEL: 'nomic-embed-text' }).embedder,
+    ).toEqual({
+      kind: 'ollama',
+      url: 'http://127.0.0.1:11434',
+      model: 'nomic-embed-text',
+    });
+    expect(() =>
+      loadConfig({ ...HOME, FAMILIAR_EMBEDDER: 'openai-compatible', FAMILIAR_EMBED_MODEL: 'x' }),
+    ).toThrow('needs FAMILIAR_EMBED_URL');
+    expect(() => loadConfig({ ...HOME, FAMILIAR_EMBEDDER: 'gguf' })).toThrow('needs FAMILIAR_EMBED_GGUF');
+    expect(() => loadConfig({ ...HOME, FAMILIAR_EMBEDDER: 'bert' })).toThrow(
+      'must be off, openai-compatible',
+    );
+  });
+});

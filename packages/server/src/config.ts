@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type Modality, ModalitySchema } from '@familiar/protocol';
 import { z } from 'zod';
 import { ValidationError } from './kernel/index.ts';
 
@@ -75,6 +76,28 @@ const EnvSchema = z.object({
   FAMILIAR_EMBED_MODEL: z.string().trim().min(1).optional(),
   FAMILIAR_EMBED_API_KEY: z.string().min(1).optional(),
   FAMILIAR_EMBED_GGUF: z.string().min(1).optional(),
+  FAMILIAR_RETENTION: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const policy: Partial<Record<Modality, number>> = {};
+      for (const part of (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)) {
+        const match = /^([a-z]+)\s*=\s*(\d+(?:\.\d+)?)\s*d?$/i.exec(part);
+        const modality = ModalitySchema.safeParse(match?.[1]?.toLowerCase());
+        if (!match || !modality.success || Number(match[2]) <= 0) {
+          context.addIssue({
+            code: 'custom',
+            message: `"${part}" is not modality=days (modalities: ${ModalitySchema.options.join(', ')}), e.g. frame=90,location=30`,
+          });
+          return z.NEVER;
+        }
+        policy[modality.data] = Number(match[2]);
+      }
+      return policy;
+    }),
   FAMILIAR_MEMORY_INTERVAL_MS: z.coerce
     .number({ message: 'must be a number of milliseconds' })
     .int()
@@ -124,6 +147,8 @@ export interface Config {
   };
   /** The embedding model for vector search (off unless configured). */
   embedder: EmbedderConfig;
+  /** Days each modality's observations are kept (what was derived only from them goes too); absent: forever. */
+  retention: Partial<Record<Modality, number>>;
   /** How often the server brings memory (facts, episodes, vectors) up to date with new observations. */
   memoryIntervalMs: number;
 }
@@ -199,6 +224,11 @@ export const CONFIG_VARIABLES = [
   ['FAMILIAR_EMBED_API_KEY', '-', 'API key for FAMILIAR_EMBED_URL (never logged)'],
   ['FAMILIAR_EMBED_GGUF', '-', 'path of a GGUF embedding model for FAMILIAR_EMBEDDER=gguf'],
   [
+    'FAMILIAR_RETENTION',
+    '-',
+    'days to keep observations per modality, e.g. frame=90,location=30 (facts and episodes only they supported go too); unset: forever',
+  ],
+  [
     'FAMILIAR_MEMORY_INTERVAL_MS',
     '2000',
     'how often the server turns new observations into facts, episodes and vectors',
@@ -236,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     embedder: embedderConfig(values),
     memoryIntervalMs: values.FAMILIAR_MEMORY_INTERVAL_MS,
+    retention: values.FAMILIAR_RETENTION,
     home: resolve(values.FAMILIAR_HOME ?? join(homedir(), '.familiar')),
     port: values.FAMILIAR_PORT,
     host: values.FAMILIAR_HOST,

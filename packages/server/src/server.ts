@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Modality } from '@familiar/protocol';
 import { serve } from '@hono/node-server';
 import { type Familiar, openFamiliar } from './app.ts';
 import type { Config } from './config.ts';
@@ -130,14 +131,39 @@ export async function startServer(
   };
 }
 
-/** Deletes raw audio past its retention now and every hour; transcripts stay. */
+/**
+ * Retention, now and every hour: raw audio past FAMILIAR_AUDIO_RETENTION_DAYS (transcripts stay), and observations of
+ * each modality past FAMILIAR_RETENTION (with what memory derived only from them).
+ */
 function startRetention(familiar: Familiar, logger: Logger): NodeJS.Timeout {
   const days = familiar.config.audioRetentionDays;
   const run = async () => {
-    if (days === null) return;
-    const userIds = (await familiar.accounts.listUsers()).map((user) => user.id);
-    const expired = await familiar.timeline.expireMedia(userIds, 'audio', days);
-    if (expired > 0) logger.info({ expired, days }, 'raw audio past its retention deleted; transcripts kept');
+    const users = await familiar.accounts.listUsers();
+    if (days !== null) {
+      const expired = await familiar.timeline.expireMedia(
+        users.map((user) => user.id),
+        'audio',
+        days,
+      );
+      if (expired > 0)
+        logger.info({ expired, days }, 'raw audio past its retention deleted; transcripts kept');
+    }
+    for (const [modality, keepDays] of Object.entries(familiar.config.retention) as Array<
+      [Modality, number]
+    >) {
+      const beforeMs = familiar.clock.now() - keepDays * 86_400_000;
+      for (const user of users) {
+        const result = await familiar.timeline.forget(
+          { userId: user.id, deviceId: null, label: 'retention' },
+          { kind: 'expired', modality, beforeMs },
+        );
+        if (result.observations > 0)
+          logger.info(
+            { user: user.name, modality, days: keepDays, ...result },
+            'observations past their retention forgotten',
+          );
+      }
+    }
   };
   run().catch((error) => logger.error({ err: error }, 'audio retention failed'));
   const timer = setInterval(() => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Familiar, openFamiliar } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -6,6 +7,7 @@ import { createSilentLogger, createUlidGenerator } from '../src/kernel/index.ts'
 import type { Actor } from '../src/memory/index.ts';
 import { jsonRequest } from './support/observations.ts';
 import { tempHome } from './support/processes.ts';
+import { writeTinyGguf } from './support/tiny-gguf.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: bodies are asserted field by field, like a client would read them
 type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
@@ -198,5 +200,49 @@ describe('memory', () => {
     expect(await deleted.json()).toMatchObject({ deleted: { episodes: 1, observations: 2 } });
     expect(await familiar.timeline.count(user.id)).toBe(0);
     expect(await familiar.memory.listFacts(actor, { status: 'all' })).toEqual([]);
+  });
+
+  it('re-embeds every observation when the embedding model changes (hashing, then an in-process GGUF)', async () => {
+    const home = tempHome();
+    const open = (env: Record<string, string>) => {
+      const familiar = openFamiliar(loadConfig({ FAMILIAR_HOME: home, ...env }), {
+        logger: createSilentLogger(),
+        clock: { now: () => NOW },
+      });
+      opened.push(familiar);
+      return familiar;
+    };
+    const first = open({ FAMILIAR_EMBEDDER: 'hashing' });
+    const user = await first.accounts.addUser({ name: 'ada', timezone: 'UTC' });
+    const actor = { userId: user.id, deviceId: null, label: 'test' };
+    await first.timeline.ingest(
+      actor,
+      ['Picked up the dry cleaning.', 'Booked the vet for Friday.', 'Pasta with pesto for dinner.'].map(
+        (text, i) => ({
+          id: newId(),
+          modality: 'note' as const,
+          capturedAt: new Date(NOW - (3 - i) * HOUR).toISOString(),
+          text,
+        }),
+      ),
+    );
+    const hashed = await first.understanding.catchUp({ id: user.id, timezone: user.timezone });
+    expect(hashed).toMatchObject({ embedded: 3, embeddingsPending: 0 });
+    const asked = await first.ask.ask({ userId: user.id, label: 'test', timezone: 'UTC' }, 'vet appointment');
+    expect(asked.citations[0]?.text).toBe('Booked the vet for Friday.');
+    expect((await first.retriever.retrieve({ id: user.id, timezone: 'UTC' }, 'vet')).paths).toEqual([
+      'lexical',
+      'vector',
+    ]);
+    await first.close();
+    opened.splice(opened.indexOf(first), 1);
+
+    const model = join(home, 'tiny-embedding.gguf');
+    writeTinyGguf(model);
+    const second = open({ FAMILIAR_EMBEDDER: 'gguf', FAMILIAR_EMBED_GGUF: model });
+    expect((await second.status()).memory.embeddings).toBe('llama-cpp:tiny-embedding (in-process)');
+    const again = await second.understanding.catchUp({ id: user.id, timezone: user.timezone });
+    expect(again).toMatchObject({ observations: 0, embedded: 3, embeddingsPending: 0 });
+    expect((await second.understanding.catchUp({ id: user.id, timezone: user.timezone })).embedded).toBe(0);
   });
 });

@@ -200,6 +200,11 @@ export function createInMemoryTimelineStore(): TimelineStore {
         for (const { observation } of data.observations.values()) {
           if (ids.has(observation.id)) doomed.push(observation);
         }
+      } else if (selector.kind === 'expired') {
+        for (const { observation } of data.observations.values()) {
+          if (observation.modality === selector.modality && observation.capturedAt < selector.beforeMs)
+            doomed.push(observation);
+        }
       } else {
         for (const capture of data.captures.values()) {
           if (capture.capturedAt >= selector.fromMs && capture.capturedAt < selector.toMs)

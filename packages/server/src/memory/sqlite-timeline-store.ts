@@ -452,6 +452,13 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
       const ids = JSON.stringify(selector.ids.map((id) => id.toUpperCase()));
       rows = statements.observationsById.all(userId, ids);
       capturesToDelete = statements.capturesById.all(userId, ids).map((row) => row.id);
+    } else if (selector.kind === 'expired') {
+      rows = db
+        .prepare<[string, string, number], { seq: number; capture_id: string | null }>(
+          'SELECT seq, capture_id FROM observations WHERE user_id = ? AND modality = ? AND captured_at < ?',
+        )
+        .all(userId, selector.modality, selector.beforeMs);
+      capturesToDelete = [];
     } else {
       rows = statements.observationsInRange.all(userId, selector.fromMs, selector.toMs);
       capturesToDelete = statements.capturesInRange

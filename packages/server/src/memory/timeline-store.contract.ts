@@ -81,6 +81,19 @@ export function describeTimelineStoreContract(name: string, makeStore: TimelineS
       expect(hits.map((hit) => hit.observation.id)).not.toContain(other.id);
     });
 
+    it('expires one modality before a time, keeping the rest', async () => {
+      const store = await makeStore();
+      const oldFrame = { ...note('a frame caption'), modality: 'frame' as const, capturedAt: 1_000 };
+      const newFrame = { ...note('another frame caption'), modality: 'frame' as const, capturedAt: 9_000 };
+      const oldNote = { ...note('an old note'), capturedAt: 1_000 };
+      await store.insertObservations('alice', [oldFrame, newFrame, oldNote]);
+      const result = await store.forget('alice', { kind: 'expired', modality: 'frame', beforeMs: 5_000 });
+      expect(result.observations).toBe(1);
+      expect(await store.getObservation('alice', oldFrame.id)).toBeNull();
+      expect(await store.getObservation('alice', newFrame.id)).not.toBeNull();
+      expect(await store.getObservation('alice', oldNote.id)).not.toBeNull();
+    });
+
     it('searches within a time range', async () => {
       const store = await makeStore();
       const early = { ...note('picnic by the river'), capturedAt: 1_000 };

@@ -102,6 +102,8 @@ export interface BlobRecord {
 export type ForgetSelector =
   | { kind: 'ids'; ids: string[] }
   | { kind: 'range'; fromMs: number; toMs: number }
+  /** Retention: the observations of one modality captured before `beforeMs` (their captures go once unused). */
+  | { kind: 'expired'; modality: Modality; beforeMs: number }
   | { kind: 'everything' };
 
 /** What a forget removed; `unreferencedBlobs` are the blob hashes no capture uses any more (delete their files). */
