@@ -35,7 +35,15 @@ import {
   createUnderstanding,
   type Embedder,
 } from './memory/index.ts';
-import { createLlamaCppEmbedder } from './models/index.ts';
+import {
+  configuredModels,
+  createLlamaCppEmbedder,
+  createModelFactory,
+  createModelRunner,
+  describeModels,
+  loadCatalog,
+  type RouteRequest,
+} from './models/index.ts';
 import {
   createAudioEngines,
   createAudioPerception,
@@ -119,6 +127,36 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const audit = createSqliteAuditLog(auditDb);
   const jobs = createSqliteJobQueue(db, { clock, newId });
   const accounts = createAccounts({ store: createSqliteAccountStore(db), clock, newId });
+  // Models: the catalog (with the person's own entries), what familiar.config.json configures, and one runner that
+  // routes every call by sensitivity, falls back on failures and audits where data went.
+  const catalog = loadCatalog({ extra: config.models?.catalog ?? [] });
+  const configured = config.models ? configuredModels(config.models, catalog) : [];
+  const runner = createModelRunner({
+    models: configured,
+    policy: {
+      openOnly: config.models?.openOnly ?? false,
+      allowPrivate: config.models?.allowPrivate ?? [],
+      ...(config.models?.budgetUsd === undefined ? {} : { budgetUsd: config.models.budgetUsd }),
+    },
+    audit,
+    clock,
+    createModel: createModelFactory(config.models ?? { providers: [] }, { env: process.env }),
+    ...(config.models ? { timeoutMs: config.models.timeoutMs } : {}),
+  });
+  const models = {
+    runner,
+    configured,
+    /** The catalog as `familiar models` shows it, with which entries this installation has configured. */
+    describe() {
+      const used = new Set(configured.flatMap((model) => (model.entry ? [model.entry.id] : [])));
+      return describeModels(catalog, (entry) => used.has(entry.id));
+    },
+    /** The router's decision for a kind of call, without making it. */
+    route(request: RouteRequest) {
+      const { choice, reason, candidates } = runner.route(request);
+      return { choice, reason, candidates };
+    },
+  };
   const facts = createSqliteFactStore(db);
   const episodes = createSqliteEpisodeStore(db);
   const embedder = createEmbedder(config.embedder);
@@ -215,6 +253,8 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     accounts,
     timeline,
     ask,
+    /** Language models: the catalog, the configured ones, the router and the runner. */
+    models,
     /** Facts, episodes and people: reading and correcting what memory holds. */
     memory,
     /** Turns new observations into facts, episodes and vectors (the server runs it on a timer; the CLI on demand). */
@@ -267,6 +307,11 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
             config.audioRetentionDays === null ? 'forever' : `${config.audioRetentionDays} days`,
         },
         memory: { embeddings: describeEmbedder(config.embedder, embedder) },
+        models: {
+          configFile: config.configFile,
+          configured: configured.map((model) => ({ id: model.id, runsOn: model.runsOn })),
+          ask: runner.route({ task: 'ask', sensitivity: 'private' }).choice,
+        },
         vision: {
           textReading: textReader.name,
           objectsAndFaces: frameTagger.name,
@@ -277,7 +322,12 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     },
     /** Stops the engine threads (OCR, vision) and closes the database. */
     async close() {
-      await Promise.allSettled([textReader.close(), frameTagger.close(), embedder?.close?.()]);
+      await Promise.allSettled([
+        textReader.close(),
+        frameTagger.close(),
+        embedder?.close?.(),
+        runner.close(),
+      ]);
       auditDb.close();
       db.close();
     },

@@ -1,8 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Modality, ModalitySchema } from '@familiar/protocol';
 import { z } from 'zod';
 import { ValidationError } from './kernel/index.ts';
+import { type ModelsConfig, parseModelsConfig } from './models/index.ts';
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
@@ -147,6 +149,10 @@ export interface Config {
   };
   /** The embedding model for vector search (off unless configured). */
   embedder: EmbedderConfig;
+  /** The language models Familiar may call (familiar.config.json → models); null when none is configured. */
+  models: ModelsConfig | null;
+  /** The settings file that was read, or null when FAMILIAR_HOME has none. */
+  configFile: string | null;
   /** Days each modality's observations are kept (what was derived only from them goes too); absent: forever. */
   retention: Partial<Record<Modality, number>>;
   /** How often the server brings memory (facts, episodes, vectors) up to date with new observations. */
@@ -263,11 +269,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'invalid configuration: FAMILIAR_CAPTION_MODEL and FAMILIAR_CAPTION_API_KEY need FAMILIAR_CAPTION_URL, the base URL of the vision API (e.g. http://127.0.0.1:11434/v1)',
     );
   }
+  const home = resolve(values.FAMILIAR_HOME ?? join(homedir(), '.familiar'));
+  const file = readConfigFile(home);
   return {
+    models: file?.models ?? null,
+    configFile: file ? join(home, CONFIG_FILE) : null,
     embedder: embedderConfig(values),
     memoryIntervalMs: values.FAMILIAR_MEMORY_INTERVAL_MS,
     retention: values.FAMILIAR_RETENTION,
-    home: resolve(values.FAMILIAR_HOME ?? join(homedir(), '.familiar')),
+    home,
     port: values.FAMILIAR_PORT,
     host: values.FAMILIAR_HOST,
     bodyLimit: values.FAMILIAR_BODY_LIMIT,
@@ -336,4 +346,35 @@ function embedderConfig(values: z.infer<typeof EnvSchema>): EmbedderConfig {
     model: values.FAMILIAR_EMBED_MODEL,
     ...(values.FAMILIAR_EMBED_API_KEY ? { apiKey: values.FAMILIAR_EMBED_API_KEY } : {}),
   };
+}
+
+/** The settings file in FAMILIAR_HOME (secrets never go in it: providers name the environment variable). */
+export const CONFIG_FILE = 'familiar.config.json';
+
+const ConfigFileSchema = z.strictObject(
+  { models: z.unknown().optional() },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown setting ${issue.keys.join(', ')}: the file holds "models"`
+        : undefined,
+  },
+);
+
+/** Reads familiar.config.json when there is one; a malformed file is an error that says where, never ignored. */
+function readConfigFile(home: string): { models: ModelsConfig | null } | null {
+  const path = join(home, CONFIG_FILE);
+  if (!existsSync(path)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new ValidationError(`invalid ${path}: not valid JSON (${(cause as Error).message})`);
+  }
+  const parsed = ConfigFileSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new ValidationError(
+      `invalid ${path}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`,
+    );
+  return { models: parsed.data.models === undefined ? null : parseModelsConfig(parsed.data.models) };
 }

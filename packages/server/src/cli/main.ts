@@ -19,6 +19,7 @@ import { startServer } from '../server.ts';
 import { registerBenchCommand } from './bench-command.ts';
 import { registerFaceCommands } from './faces-command.ts';
 import { registerMemoryCommands } from './memory-commands.ts';
+import { registerModelsCommands } from './models-command.ts';
 import { createOutput, formatBytes, type Output, table } from './output.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { parseTimeArgument } from './time-arguments.ts';
@@ -378,6 +379,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
   registerFaceCommands(people, { withFamiliar });
   registerMemoryCommands(program, people, { withFamiliar });
   registerBenchCommand(program, { outputFor, env });
+  registerModelsCommands(program, { withFamiliar });
 
   const privacy = program
     .command('privacy')
