@@ -52,6 +52,8 @@ export const CitationSchema = z.object({
   text: z.string(),
   modality: ModalitySchema,
   mediaUrl: z.string().optional(),
+  /** The number the answer's text uses for this moment, as `[ref]` (its place among the retrieved moments). */
+  ref: z.number().int().positive().optional(),
 });
 export type Citation = z.infer<typeof CitationSchema>;
 
@@ -67,7 +69,10 @@ export const EpisodeSummarySchema = z.object({
 });
 export type EpisodeSummary = z.infer<typeof EpisodeSummarySchema>;
 
-/** `POST /v1/ask` answer; `model` is null when no language model is configured and the answer is extractive. */
+/**
+ * `POST /v1/ask` answer. `model` is the id of the model that wrote it (`<provider>:<name>`), or null when the answer
+ * is extractive (no model configured, or none could answer; the text then says why).
+ */
 export const AskResponseSchema = z.object({
   answer: z.string(),
   citations: z.array(CitationSchema),
@@ -81,6 +86,27 @@ export const AskResponseSchema = z.object({
     .default(null),
 });
 export type AskResponse = z.infer<typeof AskResponseSchema>;
+
+/** What retrieval found, sent before the answer's text: every moment numbered as the answer will cite it. */
+export const AskRetrievedSchema = z.object({
+  citations: z.array(CitationSchema),
+  episodes: z.array(EpisodeSummarySchema),
+  time: AskResponseSchema.shape.time,
+});
+export type AskRetrieved = z.infer<typeof AskRetrievedSchema>;
+
+/**
+ * One Server-Sent Event of `POST /v1/ask` with `Accept: text/event-stream`: `event` is the SSE event name and `data`
+ * its JSON. Order: `retrieved`, zero or more `delta` (the answer's text in pieces), then `done` (the whole answer,
+ * as the JSON response would be) or `error`.
+ */
+export const AskStreamEventSchema = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('retrieved'), data: AskRetrievedSchema }),
+  z.object({ event: z.literal('delta'), data: z.object({ text: z.string() }) }),
+  z.object({ event: z.literal('done'), data: AskResponseSchema }),
+  z.object({ event: z.literal('error'), data: z.object({ code: z.string(), message: z.string() }) }),
+]);
+export type AskStreamEvent = z.infer<typeof AskStreamEventSchema>;
 
 /** `POST /v1/captures` answer and `GET /v1/captures/:id` shape adds a signed media link. */
 export const CaptureCreatedResponseSchema = z.object({
@@ -109,6 +135,8 @@ export const FactSchema = z.object({
   subject: z.string(),
   predicate: z.string(),
   object: z.string(),
+  /** Facts with the same slot and another object contradict (the newer supersedes); null for many-valued facts. */
+  slot: z.string().nullable(),
   statement: z.string(),
   validFrom: TimestampSchema.nullable(),
   validTo: TimestampSchema.nullable(),

@@ -205,12 +205,16 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
     body: z.string(),
     at: z.string(),
   }),
+  /** A piece of the answer to the `ask` with this id, in order; the `answer` message that follows holds it all. */
+  z.object({ type: z.literal('answer-delta'), id: z.string(), text: z.string() }),
   z.object({ type: z.literal('answer'), id: z.string(), ...AskResponseSchema.shape }),
   z.object({
     type: z.literal('error'),
     code: z.string(),
     message: z.string(),
     details: z.unknown().optional(),
+    /** The `ask` this error ends, when it is about one (that ask gets no `answer`). */
+    id: z.string().optional(),
     /** True when the server closes the socket after this error. */
     fatal: z.boolean(),
   }),

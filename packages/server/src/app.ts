@@ -185,7 +185,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     derived: understanding,
   });
   const retriever = createRetriever({ store: timelineStore, episodes, vectors, embedder, clock });
-  const ask = createAsk({ retriever, audit, clock });
+  const ask = createAsk({ retriever, audit, clock, runner });
   const memory = createMemoryService({ facts, episodes, people, timeline, audit, clock, newId });
   const privacy = createPrivacy({ store: createSqliteCaptureStateStore(db), timeline, clock, newId });
   const notifier = createNotifier({ store: createSqliteNotificationStore(db), clock, newId });
@@ -237,7 +237,17 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     clock,
     logger,
   });
-  const archive = createArchive({ accounts, timeline, people, audit, clock, newId });
+  const archive = createArchive({
+    accounts,
+    timeline,
+    people,
+    facts,
+    episodes,
+    understanding,
+    audit,
+    clock,
+    newId,
+  });
   const fileIngest = createFileIngest({ timeline });
   const mediaLinks = createMediaLinks({
     secret: loadSecret(config.home),

@@ -245,4 +245,58 @@ describe('memory', () => {
     expect(again).toMatchObject({ observations: 0, embedded: 3, embeddingsPending: 0 });
     expect((await second.understanding.catchUp({ id: user.id, timezone: user.timezone })).embedded).toBe(0);
   });
+
+  it('exports what the person told memory (corrections, episode titles, relationships) and imports it back', async () => {
+    const { familiar, user, actor, note, catchUp } = await setup();
+    const now = Date.now();
+    await familiar.people.add({
+      id: newId(),
+      userId: user.id,
+      name: 'Rita',
+      aliases: [],
+      optedOut: false,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await note('I live in Lisbon.', NOW - 3 * HOUR);
+    await note('Rita is my friend.', NOW - 3 * HOUR + 60_000);
+    await catchUp();
+    const lives = (await familiar.memory.listFacts(actor, { kind: 'place' }))[0]!;
+    await familiar.memory.correctFact(actor, lives.id, { object: 'Porto' });
+    const [episode] = await familiar.memory.listEpisodes(actor);
+    await familiar.memory.editEpisode(actor, episode!.id, { title: 'Moving day' });
+    const rita = await familiar.memory.findPerson(actor, 'Rita');
+    await familiar.memory.editPerson(actor, rita.id, {
+      importantDates: [{ label: 'birthday', date: '--06-02' }],
+    });
+    const dir = join(tempHome(), 'export');
+    const counts = await familiar.archive.exportDirectory(user, dir);
+    expect(counts).toMatchObject({ observations: 2, people: 1, facts: 1, episodes: 1 });
+
+    const other = openFamiliar(loadConfig({ FAMILIAR_HOME: tempHome() }), {
+      logger: createSilentLogger(),
+      clock: { now: () => NOW },
+    });
+    opened.push(other);
+    const imported = await other.archive.importDirectory(dir);
+    expect(imported).toMatchObject({ observations: 2, people: 1, facts: 1, episodes: 1 });
+    const owner = (await other.accounts.listUsers())[0]!;
+    const otherActor = { userId: owner.id, deviceId: null, label: 'test' };
+    const places = await other.memory.listFacts(otherActor, { kind: 'place', status: 'all' });
+    expect(places.find((fact) => fact.status === 'active')).toMatchObject({
+      object: 'Porto',
+      origin: 'person',
+    });
+    expect(places.find((fact) => fact.object === 'Lisbon')).toMatchObject({ status: 'superseded' });
+    expect((await other.memory.listEpisodes(otherActor))[0]).toMatchObject({
+      title: 'Moving day',
+      edited: true,
+    });
+    const restored = await other.memory.findPerson(otherActor, 'Rita');
+    expect(restored).toMatchObject({
+      relationship: 'friend',
+      importantDates: [{ label: 'birthday', date: '--06-02' }],
+    });
+    expect(await other.archive.importDirectory(dir)).toMatchObject({ inserted: 0, facts: 0 });
+  });
 });

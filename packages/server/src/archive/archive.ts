@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CaptureSchema, ObservationSchema, PROTOCOL_VERSION } from '@familiar/protocol';
+import {
+  CaptureSchema,
+  EpisodeSummarySchema,
+  FactSchema,
+  ObservationSchema,
+  PROTOCOL_VERSION,
+} from '@familiar/protocol';
 import { z } from 'zod';
 import type { Accounts, User } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
@@ -15,13 +21,19 @@ import {
   ValidationError,
 } from '../kernel/index.ts';
 import {
+  type EpisodeStore,
+  FactKindSchema,
+  type FactStore,
   type NewObservation,
   type NewPerson,
   type PeopleStore,
   presentCapture,
+  presentEpisode,
+  presentFact,
   presentObservation,
   type StoredCapture,
   type Timeline,
+  type Understanding,
 } from '../memory/index.ts';
 
 /** The manifest at the top of an export directory. */
@@ -36,6 +48,9 @@ export const ManifestSchema = z.object({
     captures: z.number().int(),
     blobs: z.number().int(),
     people: z.number().int(),
+    /** The person's own corrections of facts, and episodes they titled (absent in older exports). */
+    facts: z.number().int().optional(),
+    episodes: z.number().int().optional(),
   }),
 });
 
@@ -43,22 +58,31 @@ const PersonLineSchema = z.object({
   name: z.string().min(1),
   aliases: z.array(z.string()),
   optedOut: z.boolean(),
+  relationship: z.string().nullable().optional(),
+  importantDates: z.array(z.object({ label: z.string(), date: z.string() })).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
 const PAGE = 1000;
 
-/** Exports and imports a user's whole timeline: observations, captures with their media, and people. */
+/**
+ * Exports and imports a user's whole timeline: observations, captures with their media, people, and what the person
+ * told memory themselves (fact corrections, episode titles). Facts and episodes memory derived are not exported:
+ * the importing side derives them again from the observations.
+ */
 export function createArchive(deps: {
   accounts: Accounts;
   timeline: Timeline;
   people: PeopleStore;
+  facts: FactStore;
+  episodes: EpisodeStore;
+  understanding: Pick<Understanding, 'catchUp'>;
   audit: AuditLog;
   clock: Clock;
   newId: IdGenerator;
 }) {
-  const { accounts, timeline, people, audit, clock, newId } = deps;
+  const { accounts, timeline, people, facts, episodes, understanding, audit, clock, newId } = deps;
   const actorFor = (user: User) => ({ userId: user.id, deviceId: null, label: 'cli' });
   const record = (user: User, action: 'export' | 'import', details: Record<string, unknown>) =>
     audit.record({ userId: user.id, at: clock.now(), actor: 'cli', action, target: null, details });
@@ -125,15 +149,29 @@ export function createArchive(deps: {
         persons
           .map(
             (p) =>
-              `${JSON.stringify({ name: p.name, aliases: p.aliases, optedOut: p.optedOut, createdAt: new Date(p.createdAt).toISOString(), updatedAt: new Date(p.updatedAt).toISOString() })}\n`,
+              `${JSON.stringify({ name: p.name, aliases: p.aliases, optedOut: p.optedOut, relationship: p.relationship, importantDates: p.importantDates, createdAt: new Date(p.createdAt).toISOString(), updatedAt: new Date(p.updatedAt).toISOString() })}\n`,
           )
           .join(''),
+      );
+      const corrections = (await facts.list(user.id, { status: 'all', limit: 1_000_000 })).filter(
+        (fact) => fact.origin === 'person',
+      );
+      writeFileSync(
+        join(out, 'facts.jsonl'),
+        corrections.map((fact) => `${JSON.stringify(presentFact(fact))}\n`).join(''),
+      );
+      const titled = (await episodes.list(user.id, { limit: 1_000_000 })).filter((episode) => episode.edited);
+      writeFileSync(
+        join(out, 'episodes.jsonl'),
+        titled.map((episode) => `${JSON.stringify(presentEpisode(episode))}\n`).join(''),
       );
       const counts = {
         observations: observationLines.length,
         captures: captures.length,
         blobs: hashes.size,
         people: persons.length,
+        facts: corrections.length,
+        episodes: titled.length,
       };
       const manifest: z.infer<typeof ManifestSchema> = {
         format: 'familiar-export',
@@ -184,6 +222,8 @@ export function createArchive(deps: {
       const observations = await readLines('observations.jsonl', ObservationSchema);
       const captures = await readLines('captures.jsonl', CaptureSchema);
       const persons = await readLines('people.jsonl', PersonLineSchema);
+      const corrections = await readLines('facts.jsonl', FactSchema);
+      const titled = await readLines('episodes.jsonl', EpisodeSummarySchema);
       const blobs = new Map<string, Uint8Array>();
       for (const capture of captures) {
         if (blobs.has(capture.sha256)) continue;
@@ -256,11 +296,69 @@ export function createArchive(deps: {
           name: person.name,
           aliases: person.aliases,
           optedOut: person.optedOut,
+          relationship: person.relationship ?? null,
+          importantDates: person.importantDates ?? [],
           createdAt: fromIso(person.createdAt),
           updatedAt: fromIso(person.updatedAt),
         };
         await people.add(restored);
         peopleAdded += 1;
+      }
+      // The person's corrections go in before memory derives facts again, so a re-extracted fact they corrected is
+      // stored already superseded by their correction (same slot, older).
+      const known = new Set(
+        (await facts.list(user.id, { status: 'all', limit: 1_000_000 }))
+          .filter((fact) => fact.origin === 'person')
+          .map((fact) => `${fact.slot}\u0000${fact.object}\u0000${fact.observedAt}`),
+      );
+      let factsRestored = 0;
+      for (const fact of [...corrections].sort((a, b) => fromIso(a.observedAt) - fromIso(b.observedAt))) {
+        const observedAt = fromIso(fact.observedAt);
+        const slot = fact.slot;
+        if (known.has(`${slot}\u0000${fact.object}\u0000${observedAt}`)) continue;
+        await facts.record(
+          user.id,
+          {
+            id: newId(),
+            kind: FactKindSchema.parse(fact.kind),
+            subject: fact.subject,
+            predicate: fact.predicate,
+            object: fact.object,
+            slot,
+            statement: fact.statement,
+            validFrom: fact.validFrom === null ? null : fromIso(fact.validFrom),
+            validTo: fact.validTo === null ? null : fromIso(fact.validTo),
+            observedAt,
+            trust: 'authored',
+            confidence: fact.confidence,
+            origin: 'person',
+            personId: null,
+            createdAt: clock.now(),
+          },
+          [],
+        );
+        factsRestored += 1;
+      }
+      await understanding.catchUp({ id: user.id, timezone: user.timezone });
+      let episodesTitled = 0;
+      for (const wanted of titled) {
+        const from = fromIso(wanted.startedAt);
+        const to = fromIso(wanted.endedAt);
+        const overlapping = await episodes.list(user.id, { fromMs: from, toMs: to + 1 });
+        const best = overlapping
+          .map((episode) => ({
+            episode,
+            overlap: Math.min(episode.endedAt, to) - Math.max(episode.startedAt, from),
+          }))
+          .sort((a, b) => b.overlap - a.overlap)[0];
+        if (!best) continue;
+        await episodes.update(
+          user.id,
+          best.episode.id,
+          { title: wanted.title, summary: wanted.summary },
+          clock.now(),
+        );
+        episodesTitled += 1;
       }
       const result = {
         user: user.name,
@@ -268,6 +366,8 @@ export function createArchive(deps: {
         inserted,
         captures: captures.length,
         people: peopleAdded,
+        facts: factsRestored,
+        episodes: episodesTitled,
       };
       await record(user, 'import', { ...result, from: dir });
       return result;

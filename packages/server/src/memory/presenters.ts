@@ -65,6 +65,7 @@ export function presentFact(fact: Fact): FactWire {
     subject: fact.subject,
     predicate: fact.predicate,
     object: fact.object,
+    slot: fact.slot,
     statement: fact.statement,
     validFrom: isoOrNull(fact.validFrom),
     validTo: isoOrNull(fact.validTo),
