@@ -188,7 +188,9 @@ export function createRetriever(deps: {
             add(
               hit.seq,
               options.vectorWeight *
-                (options.fusion === 'rrf' ? 1 / (options.rrfK + rank + 1) : Math.max(0, hit.similarity) / best),
+                (options.fusion === 'rrf'
+                  ? 1 / (options.rrfK + rank + 1)
+                  : Math.max(0, hit.similarity) / best),
               'vector',
               null,
             );

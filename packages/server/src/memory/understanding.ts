@@ -58,6 +58,13 @@ export function createUnderstanding(deps: {
   newId: IdGenerator;
   logger: Logger;
   segmentOptions?: SegmentOptions;
+  /** Titles and summarises episodes (a model when one is configured); default: extractive. */
+  describer?: {
+    describe(
+      observations: ReadonlyArray<Parameters<typeof describeEpisode>[0][number]>,
+      options: { timezone: string; userId: string },
+    ): Promise<{ title: string; summary: string }>;
+  };
 }) {
   const { store, facts, episodes, people, cursors, extractor, indexer, clock, newId, logger } = deps;
   const gapMs = deps.segmentOptions?.gapMs ?? 30 * 60_000;
@@ -89,6 +96,7 @@ export function createUnderstanding(deps: {
           capturedAt: observation.capturedAt,
           timezone: user.timezone,
           speaker: speakerOf(observation),
+          userId: user.id,
         });
         for (const fact of extracted) {
           const about =
@@ -213,15 +221,24 @@ export function createUnderstanding(deps: {
     const byId = new Map(items.map((item) => [item.id, item]));
     const now = clock.now();
     const taken = new Set<string>();
-    const next: NewEpisode[] = segmentEpisodes(items, deps.segmentOptions).map((segment) => {
+    const next: NewEpisode[] = [];
+    for (const segment of segmentEpisodes(items, deps.segmentOptions)) {
       const members = segment.observationIds.flatMap((id) => byId.get(id) ?? []);
       const previous = bestOverlap(before, segment, taken);
       if (previous) taken.add(previous.id);
+      // A kept edit, or an unchanged episode, keeps its words: a model is asked only about what changed.
+      const unchanged =
+        previous !== null &&
+        previous.startedAt === segment.startedAt &&
+        previous.endedAt === segment.endedAt &&
+        previous.observationCount === segment.observationIds.length;
       const described =
-        previous?.edited === true
+        previous && (previous.edited || unchanged)
           ? { title: previous.title, summary: previous.summary }
-          : describeEpisode(members, { timezone: user.timezone });
-      return {
+          : deps.describer
+            ? await deps.describer.describe(members, { timezone: user.timezone, userId: user.id })
+            : describeEpisode(members, { timezone: user.timezone });
+      next.push({
         id: previous?.id ?? newId(),
         startedAt: segment.startedAt,
         endedAt: segment.endedAt,
@@ -230,8 +247,8 @@ export function createUnderstanding(deps: {
         edited: previous?.edited ?? false,
         createdAt: previous?.createdAt ?? now,
         observationIds: segment.observationIds,
-      };
-    });
+      });
+    }
     await episodes.replaceWindow(user.id, { fromMs, toMs }, next);
     return next.length;
   }

@@ -1,5 +1,6 @@
 export * from './describe-episode.ts';
 export * from './locomo-format.ts';
+export * from './model-episode-describer.ts';
 export * from './segment-episodes.ts';
 export * from './time-in-question.ts';
 

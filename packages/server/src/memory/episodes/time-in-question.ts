@@ -1,4 +1,13 @@
-import * as chrono from 'chrono-node';
+import { createRequire } from 'node:module';
+import type * as Chrono from 'chrono-node';
+
+/** chrono-node, loaded on first use (about 0.1 s) so commands that never read dates do not pay for it. */
+let chronoModule: typeof Chrono | undefined;
+function chronoNode(): typeof Chrono {
+  chronoModule ??= createRequire(import.meta.url)('chrono-node') as typeof Chrono;
+  return chronoModule;
+}
+
 import { isValidTimeZone, ValidationError } from '../../kernel/index.ts';
 import { isStopword } from './episode-words.ts';
 import {
@@ -444,6 +453,7 @@ function chronoCandidates(question: string, context: Context): Candidate[] {
   // chrono reads wall-clock components in the process zone; hand it today's date in the user's zone at noon so
   // relative readings land on the right day whatever the process zone is. Only certain components are used.
   const reference = new Date(context.today.year, context.today.month - 1, context.today.day, 12);
+  const chrono = chronoNode();
   const results = [...chrono.casual.parse(question, reference), ...chrono.strict.parse(question, reference)];
   const candidates: Candidate[] = [];
   for (const result of results) {

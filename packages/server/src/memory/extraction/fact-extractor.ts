@@ -10,6 +10,7 @@ export const ExtractionContextSchema = z.object({
   timezone: z.string().refine(isValidTimeZone, 'an IANA time zone such as Europe/Lisbon'),
   speaker: z.string().min(1).nullable().describe("The speaker's name when known; null means the wearer."),
   selfName: z.string().min(1).optional().describe("The wearer's own name, so it maps to 'self'."),
+  userId: z.string().min(1).optional().describe('Whose memory this is, for extractors that call a model.'),
 });
 
 /** When and by whom a piece of text was said; first-person facts are about `speaker ?? 'self'`. */

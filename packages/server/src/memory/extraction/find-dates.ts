@@ -1,4 +1,12 @@
-import * as chrono from 'chrono-node';
+import { createRequire } from 'node:module';
+import type * as Chrono from 'chrono-node';
+
+/** chrono-node, loaded on first use (about 0.1 s) so commands that never read dates do not pay for it. */
+let chronoModule: typeof Chrono | undefined;
+function chronoNode(): typeof Chrono {
+  chronoModule ??= createRequire(import.meta.url)('chrono-node') as typeof Chrono;
+  return chronoModule;
+}
 
 /** A date or time expression found in text, resolved in the speaker's time zone. */
 export interface FoundDate {
@@ -79,12 +87,12 @@ export function formatLocalDate(ms: number, timeZone: string, withTime: boolean)
 const ORDINAL_DAY =
   /\b(?:on\s+)?the\s+([0-3]?\d)(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))/i;
 
-let parser: chrono.Chrono | undefined;
+let parser: Chrono.Chrono | undefined;
 
 /** chrono's casual English parser plus "on the 12th" (the next such day of a month). */
-function dateParser(): chrono.Chrono {
+function dateParser(): Chrono.Chrono {
   if (parser) return parser;
-  const custom = chrono.casual.clone();
+  const custom = chronoNode().casual.clone();
   custom.parsers.push({
     pattern: () => ORDINAL_DAY,
     extract: (context, match) => {

@@ -23,3 +23,12 @@ export {
   type RuleFactExtractorOptions,
 } from './fact-extractor.ts';
 export { type FoundDate, findDates, formatLocalDate, localDay, zonedTimeToEpoch } from './find-dates.ts';
+export {
+  createModelFactExtractor,
+  defuseDelimiters,
+  type ModelExtractionContext,
+  ModelFactAnswerSchema,
+  type ModelFactExtractor,
+  type ModelFactExtractorStats,
+  type StructuredModel,
+} from './model-fact-extractor.ts';

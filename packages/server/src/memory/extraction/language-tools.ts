@@ -1,15 +1,30 @@
-import nlp from 'compromise';
-import model from 'wink-eng-lite-web-model';
-import winkNLP from 'wink-nlp';
+import { createRequire } from 'node:module';
+import type Compromise from 'compromise';
+import type WinkModel from 'wink-eng-lite-web-model';
+import type WinkNlp from 'wink-nlp';
 
-type Wink = ReturnType<typeof winkNLP>;
+// The NLP libraries load on first use (compromise alone takes about 0.5 s), so commands that never extract facts
+// do not pay for them; `require` keeps the first use synchronous.
+const load = createRequire(import.meta.url);
+
+type Wink = ReturnType<typeof WinkNlp>;
 
 let wink: Wink | undefined;
+let compromise: typeof Compromise | undefined;
 
 /** wink-nlp with its English model, loaded once on first use (about 70 ms). */
 function winkEngine(): Wink {
-  wink ??= winkNLP(model);
+  if (!wink) {
+    const winkNLP = load('wink-nlp') as typeof WinkNlp;
+    wink = winkNLP(load('wink-eng-lite-web-model') as typeof WinkModel);
+  }
   return wink;
+}
+
+/** compromise, loaded once on first use. */
+function nlp(text: string): ReturnType<typeof Compromise> {
+  compromise ??= load('compromise') as typeof Compromise;
+  return compromise(text);
 }
 
 /** What the NLP libraries say about the words of one sentence. */
