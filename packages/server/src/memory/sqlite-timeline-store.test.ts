@@ -73,3 +73,55 @@ describe('SQLite search', () => {
     expect(hits).toHaveLength(2);
   });
 });
+
+describe('SQLite search on a large index', () => {
+  const note = (
+    i: number,
+    text: string,
+    capturedAt = Date.parse('2026-11-02T09:00:00Z') + i * 60_000,
+  ): NewObservation => ({
+    id: `01JE${String(i).padStart(22, '0')}`,
+    deviceId: null,
+    modality: 'note',
+    capturedAt,
+    receivedAt: capturedAt,
+    text,
+    captureId: null,
+    provenance: null,
+    trust: 'authored',
+  });
+
+  it('leaves out a very common term when the question has a rarer one, and keeps it when it is alone', async () => {
+    const store = createSqliteTimelineStore(databaseWithUsers('alice'), { commonTermMinRows: 10 });
+    await store.insertObservations('alice', [
+      ...Array.from({ length: 40 }, (_, i) => note(i, `meeting number ${i} about nothing`)),
+      note(40, 'meeting about the lighthouse restoration'),
+      note(41, 'the lighthouse keeper waved'),
+    ]);
+    const both = await store.searchObservations('alice', ['meeting', 'lighthouse'], 10);
+    expect(both.map((hit) => hit.observation.text).sort()).toEqual([
+      'meeting about the lighthouse restoration',
+      'the lighthouse keeper waved',
+    ]);
+    expect((await store.searchObservations('alice', ['meeting'], 50)).length).toBe(41);
+  });
+
+  it('searches a time range by the write positions it holds, never outside it', async () => {
+    const store = createSqliteTimelineStore(databaseWithUsers('alice', 'bob'));
+    const day = 86_400_000;
+    const start = Date.parse('2026-11-02T00:00:00Z');
+    await store.insertObservations('alice', [note(1, 'picnic in the park', start + day)]);
+    await store.insertObservations('bob', [note(2, 'picnic with bob', start + day)]);
+    // An import of older data after newer data: write order and time order differ.
+    await store.insertObservations('alice', [
+      note(3, 'picnic long ago', start - 30 * day),
+      note(4, 'picnic again', start + 2 * day),
+    ]);
+    const hits = await store.searchObservations('alice', ['picnic'], 10, {
+      fromMs: start,
+      toMs: start + 3 * day,
+    });
+    expect(hits.map((hit) => hit.observation.text).sort()).toEqual(['picnic again', 'picnic in the park']);
+    expect(await store.searchObservations('alice', ['picnic'], 10, { fromMs: start + 10 * day })).toEqual([]);
+  });
+});

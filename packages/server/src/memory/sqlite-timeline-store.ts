@@ -116,11 +116,20 @@ function ftsQuery(terms: readonly string[]): string {
   return terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
 }
 
+/** A term in more than this share of all indexed rows is left out of a search that has rarer terms. */
+const COMMON_TERM_SHARE = 0.05;
+/** Below this many rows every term is kept (scoring them all is cheap). */
+const COMMON_TERM_MIN_ROWS = 50_000;
+
 /** How many index hits per wanted hit the fast search path ranks before it falls back to filtering by user. */
 const SEARCH_WINDOW_FACTOR = 2;
 
 /** The SQLite timeline: rows, FTS5 index (kept in step by triggers, in the same transaction) and blob references. */
-export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
+export function createSqliteTimelineStore(
+  db: SqliteDatabase,
+  options: { commonTermShare?: number; commonTermMinRows?: number } = {},
+): TimelineStore {
+  const { commonTermShare = COMMON_TERM_SHARE, commonTermMinRows = COMMON_TERM_MIN_ROWS } = options;
   const statements = {
     contentHashOf: db.prepare<[string, string], { content_hash: string }>(
       'SELECT content_hash FROM observations WHERE user_id = ? AND id = ?',
@@ -144,15 +153,25 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
        WHERE observations_fts MATCH ? AND o.user_id = ?
        ORDER BY bm25(observations_fts) LIMIT ?`,
     ),
+    // A time-filtered search bounds the index walk by the write positions the range holds (an index-only lookup),
+    // so FTS5 scores only rows in that stretch; joining on time instead made SQLite run MATCH once per row.
+    seqRange: db.prepare<[string, number, number], { lo: number | null; hi: number | null }>(
+      'SELECT min(seq) AS lo, max(seq) AS hi FROM observations WHERE user_id = ? AND captured_at >= ? AND captured_at < ?',
+    ),
     searchInRange: db.prepare<
-      [string, string, number, number, number],
+      [string, number, number, string, number, number, number],
       ObservationRow & { score: number; seq: number }
     >(
       `SELECT o.seq, ${OBSERVATION_COLUMNS}, -bm25(observations_fts) AS score
-       FROM observations_fts JOIN observations o ON o.seq = observations_fts.rowid
-       WHERE observations_fts MATCH ? AND o.user_id = ? AND o.captured_at >= ? AND o.captured_at < ?
+       FROM observations_fts CROSS JOIN observations o ON o.seq = observations_fts.rowid
+       WHERE observations_fts MATCH ? AND observations_fts.rowid BETWEEN ? AND ?
+         AND o.user_id = ? AND o.captured_at >= ? AND o.captured_at < ?
        ORDER BY bm25(observations_fts) LIMIT ?`,
     ),
+    termDocuments: db.prepare<[string], { n: number }>(
+      'SELECT count(*) AS n FROM observations_fts WHERE observations_fts MATCH ?',
+    ),
+    lastSeq: db.prepare<[], { n: number | null }>('SELECT max(seq) AS n FROM observations'),
     readSince: db.prepare<[string, number, number], ObservationRow & { seq: number }>(
       `SELECT o.seq, ${OBSERVATION_COLUMNS} FROM observations o WHERE o.user_id = ? AND o.seq > ? ORDER BY o.seq LIMIT ?`,
     ),
@@ -425,6 +444,30 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     }));
   }
 
+  /**
+   * How many indexed rows hold each term, cached: recounted once the index has grown by a tenth. BM25 scores every
+   * row that matches any term, so a question with one very common word ("meet", "time") would score a large share
+   * of the index; when it also has rarer words, the common one is left out (it changes the top 10 little and keeps
+   * p95 low at a million observations; see docs/benchmarks.md).
+   */
+  const documentCounts = new Map<string, { documents: number; atRows: number }>();
+  function selectiveTerms(terms: readonly string[]): readonly string[] {
+    if (terms.length < 2) return terms;
+    const rows = statements.lastSeq.get()?.n ?? 0;
+    if (rows < commonTermMinRows) return terms;
+    const share = terms.map((term) => {
+      let cached = documentCounts.get(term);
+      if (!cached || rows > cached.atRows * 1.1) {
+        cached = { documents: statements.termDocuments.get(ftsQuery([term]))?.n ?? 0, atRows: rows };
+        if (documentCounts.size > 10_000) documentCounts.clear();
+        documentCounts.set(term, cached);
+      }
+      return { term, share: cached.documents / rows };
+    });
+    const selective = share.filter((entry) => entry.share <= commonTermShare).map((entry) => entry.term);
+    return selective.length > 0 ? selective : terms;
+  }
+
   /** Deletes a capture and drops its blob reference; returns the blob hash when nothing references it any more. */
   function deleteCaptureRow(userId: string, captureId: string): string | null {
     const deleted = statements.deleteCapture.get(userId, captureId);
@@ -561,16 +604,14 @@ export function createSqliteTimelineStore(db: SqliteDatabase): TimelineStore {
     },
     async searchObservations(userId, terms, limit, filter: SearchFilter = {}): Promise<SearchHit[]> {
       if (terms.length === 0 || limit < 1) return [];
-      if (filter.fromMs === undefined && filter.toMs === undefined)
-        return searchRanked(userId, ftsQuery(terms), limit);
+      const match = ftsQuery(selectiveTerms(terms));
+      if (filter.fromMs === undefined && filter.toMs === undefined) return searchRanked(userId, match, limit);
+      const fromMs = filter.fromMs ?? Number.MIN_SAFE_INTEGER;
+      const toMs = filter.toMs ?? Number.MAX_SAFE_INTEGER;
+      const range = statements.seqRange.get(userId, fromMs, toMs);
+      if (!range || range.lo === null || range.hi === null) return [];
       return statements.searchInRange
-        .all(
-          ftsQuery(terms),
-          userId,
-          filter.fromMs ?? Number.MIN_SAFE_INTEGER,
-          filter.toMs ?? Number.MAX_SAFE_INTEGER,
-          limit,
-        )
+        .all(match, range.lo, range.hi, userId, fromMs, toMs, limit)
         .map((row) => ({ observation: toObservation(row), score: row.score, seq: row.seq }));
     },
     async readSince(userId, afterSeq, limit): Promise<SequencedObservation[]> {
