@@ -422,6 +422,40 @@ describe('createDeviceClient', () => {
     });
   });
 
+  it('passes answer-delta pieces to onDelta, and rejects an ask the server ends with an error', async () => {
+    const { server, client } = await connected();
+    const pieces: string[] = [];
+    const answering = client.ask('when is the deadline?', { onDelta: (text) => pieces.push(text) });
+    const [asked] = server.latest.messagesOf('ask');
+    server.latest.reply({ type: 'answer-delta', id: asked!.id, text: 'Friday ' });
+    server.latest.reply({ type: 'answer-delta', id: 'someone-else', text: 'ignored' });
+    server.latest.reply({ type: 'answer-delta', id: asked!.id, text: '[1].' });
+    server.latest.reply({
+      type: 'answer',
+      id: asked!.id,
+      answer: 'Friday [1].',
+      citations: [],
+      model: 'local:m',
+      episodes: [],
+      time: null,
+    });
+    await expect(answering).resolves.toMatchObject({ answer: 'Friday [1].', model: 'local:m' });
+    expect(pieces).toEqual(['Friday ', '[1].']);
+
+    const errors = record(client, 'error');
+    const failing = client.ask('and then?');
+    const [, second] = server.latest.messagesOf('ask');
+    server.latest.reply({
+      type: 'error',
+      id: second!.id,
+      code: 'too_many_asks',
+      message: 'at most 4 questions at a time',
+      fatal: false,
+    });
+    await expect(failing).rejects.toMatchObject({ code: 'too_many_asks' });
+    expect(errors).toEqual([]);
+  });
+
   it('reports a malformed server message as an error event and carries on', async () => {
     const { server, client } = await connected();
     const errors = record(client, 'error');

@@ -132,8 +132,14 @@ export interface DeviceClient {
   pause(): Promise<void>;
   /** Resumes capture on all of the user's devices; resolves once the request is sent. */
   resumeCapture(): Promise<void>;
-  /** Asks about the timeline and resolves with the answer. */
-  ask(question: string, options?: { timeoutMs?: number }): Promise<AskResponse>;
+  /**
+   * Asks about the timeline and resolves with the whole answer; `onDelta` gets each piece of its text as the server
+   * writes it (a model's answer streams; an extractive one comes in one piece). `timeoutMs` bounds the whole answer.
+   */
+  ask(
+    question: string,
+    options?: { timeoutMs?: number; onDelta?: (text: string) => void },
+  ): Promise<AskResponse>;
   /** Resolves when every queued message is acknowledged; rejects on timeout or when the client fails. */
   flush(timeoutMs?: number): Promise<void>;
   /** Closes the connection; messages not yet acknowledged are rejected with `closed`. */
@@ -249,7 +255,11 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
   const controlQueue: Array<{ message: ClientMessage; sent(): void }> = [];
   const asks = new Map<
     string,
-    Waiter<AskResponse> & { sent: boolean; timer: ReturnType<typeof setTimeout> }
+    Waiter<AskResponse> & {
+      sent: boolean;
+      timer: ReturnType<typeof setTimeout>;
+      onDelta: ((text: string) => void) | undefined;
+    }
   >();
   const counters = { sent: 0, acked: 0, duplicates: 0, discarded: 0, rejected: 0, resent: 0, reconnects: 0 };
 
@@ -409,6 +419,18 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       case 'notification':
         emit('notification', message);
         return;
+      case 'answer-delta': {
+        const onDelta = asks.get(message.id)?.onDelta;
+        if (!onDelta) return;
+        try {
+          onDelta(message.text);
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+        return;
+      }
       case 'answer': {
         const waiter = asks.get(message.id);
         if (!waiter) return;
@@ -420,6 +442,13 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       }
       case 'error': {
         const error = new DeviceStreamError(message.code, message.message, { retryable: !message.fatal });
+        const asked = message.id === undefined ? undefined : asks.get(message.id);
+        if (asked && message.id !== undefined) {
+          asks.delete(message.id);
+          clearTimeout(asked.timer);
+          asked.reject(error);
+          return;
+        }
         if (message.fatal) lastServerError = error;
         emit('error', error);
         return;
@@ -762,7 +791,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       return control({ type: 'resume-capture' });
     },
 
-    ask(question, { timeoutMs = 60_000 } = {}) {
+    ask(question, { timeoutMs = 60_000, onDelta } = {}) {
       const refused = refusal();
       if (refused) return Promise.reject(refused);
       const trimmed = question.trim();
@@ -775,7 +804,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
           asks.delete(id);
           reject(new DeviceStreamError('timeout', `no answer within ${timeoutMs} ms`, { retryable: true }));
         }, timeoutMs);
-        const waiter = { resolve, reject, sent: false, timer };
+        const waiter = { resolve, reject, sent: false, timer, onDelta };
         asks.set(id, waiter);
         const message: ClientMessage = { type: 'ask', id, question: trimmed };
         if (state === 'open' && sendNow(message)) waiter.sent = true;

@@ -21,6 +21,8 @@ import {
   createEmbeddingIndexer,
   createHashingEmbedder,
   createMemoryService,
+  createModelEpisodeDescriber,
+  createModelFactExtractor,
   createOllamaEmbedder,
   createOpenAiCompatibleEmbedder,
   createRetriever,
@@ -167,7 +169,10 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     episodes,
     people,
     cursors: createSqliteMemoryCursors(db),
-    extractor: createRuleFactExtractor(),
+    // With a model routable for private extraction, facts and episode titles come from it (validated by Zod);
+    // otherwise, and whenever it fails, from the offline rules.
+    extractor: createModelFactExtractor({ runner, fallback: createRuleFactExtractor() }),
+    describer: createModelEpisodeDescriber({ runner }),
     indexer: embedder ? createEmbeddingIndexer({ index: vectors, embedder, logger }) : null,
     clock,
     newId,

@@ -270,6 +270,7 @@ describe('HTTP API', () => {
       capturedAt: '2026-11-02T09:00:00.000Z',
       text: deadline.text,
       modality: 'note',
+      ref: 1,
     });
     expect(body.answer).toContain('No language model is configured');
     expect((await call('/v1/ask', jsonRequest(ada, { question: '   ' }))).status).toBe(422);

@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import type { User } from '../accounts/index.ts';
 import { type Familiar, openFamiliar } from '../app.ts';
-import { presentAnswer } from '../assistant/index.ts';
+import { type Answer, presentAnswer } from '../assistant/index.ts';
 import { CONFIG_VARIABLES, type Config, loadConfig } from '../config.ts';
 import { type Job, type JobHandler, startWorker } from '../jobs/index.ts';
 import {
@@ -111,6 +111,12 @@ async function perceiveNow(
     utterances,
     frames,
   };
+}
+
+/** A moment's text on one line, shortened for a terminal. */
+function oneLine(text: string, max = 200): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
 /** Builds the `familiar` command tree; `run` executes it (exported for in-process tests). */
@@ -631,19 +637,44 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           throw new ValidationError('ask a question, e.g. familiar ask "where did I leave the keys?"');
         // Memory catches up first, so what was just ingested is found (a running server does this on a timer).
         await familiar.understanding.catchUp({ id: owner.id, timezone: owner.timezone });
-        const result = await familiar.ask.ask(
+        let result: Answer | null = null;
+        let streamed = '';
+        for await (const event of familiar.ask.stream(
           { userId: owner.id, label: 'cli', timezone: owner.timezone },
           question,
           { limit },
-        );
-        const wire = presentAnswer(result, () => '');
+        )) {
+          if (event.type === 'delta') {
+            out.write(event.text);
+            streamed += event.text;
+          } else if (event.type === 'done') result = event.answer;
+        }
+        if (!result) throw new FamiliarError('internal', 'the ask ended without an answer');
+        const answer = result;
+        if (!out.json && streamed && !streamed.endsWith('\n')) out.write('\n');
+        const wire = presentAnswer(answer, () => '');
+        const refs = new Map(wire.citations.map((citation) => [citation.id, citation.ref]));
         out.result(
           {
             ...wire,
             citations: wire.citations.map(({ mediaUrl: _mediaUrl, ...citation }) => citation),
           },
-          result.answer,
+          // The text was printed as it streamed; an extractive answer already quotes its moments.
+          answer.model === null || answer.citations.length === 0
+            ? ''
+            : [
+                '',
+                'Cited:',
+                ...answer.citations.map(
+                  (observation) =>
+                    `[${refs.get(observation.id) ?? '?'}] ${formatMoment(observation.capturedAt, owner.timezone)} (${observation.modality}): "${oneLine(observation.text)}"`,
+                ),
+              ].join('\n'),
         );
+        if (!out.json && answer.model)
+          out.info(
+            `Answered by ${answer.model}${answer.timeToFirstTokenMs === null ? '' : ` (first words after ${answer.timeToFirstTokenMs} ms)`}.`,
+          );
       }),
     );
 

@@ -5,6 +5,8 @@ export interface Output {
   result(data: unknown, human: string | (() => string)): void;
   /** A note for people, on stderr, never on stdout. */
   info(message: string): void;
+  /** Writes part of a human result as it is made (text as a model writes it); nothing with --json. */
+  write(text: string): void;
 }
 
 /** The output of a real terminal session. */
@@ -23,6 +25,9 @@ export function createOutput(
     },
     info(message) {
       streams.stderr.write(`${message}\n`);
+    },
+    write(text) {
+      if (!json) streams.stdout.write(text);
     },
   };
 }

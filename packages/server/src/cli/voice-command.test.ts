@@ -38,6 +38,7 @@ function cli(env: NodeJS.ProcessEnv) {
         data = value;
       },
       info: (message) => notes.push(message),
+      write: () => {},
     });
     const errors: string[] = [];
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text) => {

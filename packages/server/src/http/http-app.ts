@@ -10,8 +10,9 @@ import {
 } from '@familiar/protocol';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
 import type { Accounts } from '../accounts/index.ts';
-import { type Ask, presentAnswer } from '../assistant/index.ts';
+import { type Ask, presentAnswer, presentRetrieved } from '../assistant/index.ts';
 import {
   type Clock,
   describeIssues,
@@ -43,6 +44,13 @@ export interface HttpDependencies {
   logger: Logger;
   clock: Clock;
   config: { bodyLimit: number };
+}
+
+/** True when the client asked for Server-Sent Events (`Accept: text/event-stream`). */
+function wantsEventStream(accept: string | undefined): boolean {
+  return (accept ?? '')
+    .split(',')
+    .some((type) => type.split(';')[0]?.trim().toLowerCase() === 'text/event-stream');
 }
 
 /** SQLite failures that are about the machine (disk full, locked, I/O), not the request. */
@@ -282,12 +290,53 @@ export function createHttpApp(deps: HttpDependencies) {
   app.post('/v1/ask', async (c) => {
     const body = await readJson(c, AskRequestSchema);
     const principal = c.get('principal');
-    const result = await ask.ask(
-      { userId: principal.user.id, label: actorOf(principal).label, timezone: principal.user.timezone },
-      body.question,
-      body.limit === undefined ? {} : { limit: body.limit },
-    );
-    return c.json(presentAnswer(result, (captureId) => mediaLinks.urlFor(principal.user.id, captureId).url));
+    const actor = {
+      userId: principal.user.id,
+      label: actorOf(principal).label,
+      timezone: principal.user.timezone,
+    };
+    const linkFor = (captureId: string) => mediaLinks.urlFor(principal.user.id, captureId).url;
+    const options = body.limit === undefined ? {} : { limit: body.limit };
+    if (!wantsEventStream(c.req.header('accept'))) {
+      return c.json(presentAnswer(await ask.ask(actor, body.question, options), linkFor));
+    }
+    // Server-Sent Events. Retrieval runs before the response starts, so its failures get their usual status.
+    const stopped = new AbortController();
+    const events = ask.stream(actor, body.question, { ...options, signal: stopped.signal });
+    const first = await events.next();
+    return streamSSE(c, async (sse) => {
+      sse.onAbort(() => stopped.abort(new Error('the client went away')));
+      try {
+        for (let next = first; !next.done; next = await events.next()) {
+          const event = next.value;
+          if (sse.aborted) break;
+          if (event.type === 'retrieved') {
+            await sse.writeSSE({
+              event: 'retrieved',
+              data: JSON.stringify(presentRetrieved(event, linkFor)),
+            });
+          } else if (event.type === 'delta') {
+            await sse.writeSSE({ event: 'delta', data: JSON.stringify({ text: event.text }) });
+          } else {
+            await sse.writeSSE({ event: 'done', data: JSON.stringify(presentAnswer(event.answer, linkFor)) });
+          }
+        }
+      } catch (error) {
+        if (sse.aborted) return;
+        const known = error instanceof FamiliarError;
+        if (!known || ERROR_STATUS[error.code] >= 500) logger.error({ err: error }, 'streamed ask failed');
+        await sse.writeSSE({
+          event: 'error',
+          data: JSON.stringify(
+            known
+              ? { code: error.code, message: error.message }
+              : { code: 'internal', message: 'something went wrong on the server; it has been logged' },
+          ),
+        });
+      } finally {
+        await events.return(undefined);
+      }
+    });
   });
 
   registerMemoryRoutes(app, deps.memory);

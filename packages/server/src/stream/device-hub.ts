@@ -39,6 +39,9 @@ export interface HubOptions {
   pollMs: number;
 }
 
+/** How many questions one connection may have waiting for an answer at once. */
+const MAX_ASKS_PER_CONNECTION = 4;
+
 const DEFAULT_OPTIONS: HubOptions = {
   helloTimeoutMs: 10_000,
   maxInFlight: 64,
@@ -100,6 +103,8 @@ export function createDeviceHub(deps: {
   const devices = new Map<string, DeviceState>();
   const sockets = new Set<WebSocket>();
   const pausedUsers = new Map<string, boolean>();
+  /** Answers being written, so that closing waits for their audit records. */
+  const asking = new Set<Promise<void>>();
   let lastStatePoll = clock.now();
   let polling = false;
 
@@ -193,6 +198,8 @@ export function createDeviceHub(deps: {
       counts: { stored: 0, duplicates: 0, discarded: 0, rejected: 0, bytes: 0 },
       alive: true,
       processing: Promise.resolve(),
+      /** Asks being answered on this connection; aborted when it closes. */
+      asks: new Set<AbortController>(),
     };
 
     const send = (message: ServerMessage) => {
@@ -486,17 +493,57 @@ export function createDeviceHub(deps: {
           return;
         }
         case 'ask': {
-          const result = await ask.ask(
-            { userId: actor.userId, label: actor.label, timezone: principal.user.timezone },
-            message.question,
-          );
-          send({
-            type: 'answer',
-            id: message.id,
-            ...presentAnswer(result, (captureId) => mediaLinks.urlFor(actor.userId, captureId).url),
+          if (state.asks.size >= MAX_ASKS_PER_CONNECTION) {
+            send({
+              type: 'error',
+              code: 'too_many_asks',
+              message: `at most ${MAX_ASKS_PER_CONNECTION} questions at a time: wait for an answer, then ask again`,
+              fatal: false,
+              id: message.id,
+            });
+            return;
+          }
+          // Answered beside the message queue: a model answer takes seconds, and media must keep flowing meanwhile.
+          const stop = new AbortController();
+          state.asks.add(stop);
+          const answering = answer(message.id, message.question, stop.signal).finally(() => {
+            state.asks.delete(stop);
+            asking.delete(answering);
           });
+          asking.add(answering);
           return;
         }
+      }
+    }
+
+    /** Streams one answer to the device: `answer-delta` messages as the text is written, then `answer`. */
+    async function answer(id: string, question: string, signal: AbortSignal): Promise<void> {
+      const principal = state.principal!;
+      const actor = { userId: principal.user.id, label: `device:${principal.device!.id}` };
+      const linkFor = (captureId: string) => mediaLinks.urlFor(actor.userId, captureId).url;
+      try {
+        const events = ask.stream(
+          { userId: actor.userId, label: actor.label, timezone: principal.user.timezone },
+          question,
+          { signal },
+        );
+        for await (const event of events) {
+          if (state.closed) return;
+          if (event.type === 'delta') send({ type: 'answer-delta', id, text: event.text });
+          else if (event.type === 'done')
+            send({ type: 'answer', id, ...presentAnswer(event.answer, linkFor) });
+        }
+      } catch (error) {
+        if (state.closed) return;
+        const known = error instanceof FamiliarError;
+        logger.error({ err: error }, 'answering a device question failed');
+        send({
+          type: 'error',
+          code: known ? error.code : 'internal',
+          message: known ? error.message : 'the server could not answer this question; it has been logged',
+          fatal: false,
+          id,
+        });
       }
     }
 
@@ -581,6 +628,7 @@ export function createDeviceHub(deps: {
     });
     socket.on('close', () => {
       state.closed = true;
+      for (const stop of state.asks) stop.abort(new Error('the device disconnected'));
       clearTimeout(helloTimer);
       clearInterval(heartbeat);
       sockets.delete(socket);
@@ -630,6 +678,7 @@ export function createDeviceHub(deps: {
             }),
         ),
       );
+      await Promise.allSettled([...asking]);
       await writer.idle();
       await segmenter.flushAll();
     },

@@ -172,6 +172,44 @@ export function openAiChatCompletions(): ReplayStep {
   };
 }
 
+/**
+ * An OpenAI chat-completions stream (the wire format of every OpenAI-compatible server, Ollama and llama.cpp
+ * included) whose answer is these pieces of text: a role chunk, one chunk per piece, the finish chunk, the usage
+ * chunk when `stream_options.include_usage` asked for it, then `[DONE]`; shaped like the recorded fixture.
+ */
+export function openAiChatStream(
+  pieces: readonly string[],
+  { model = 'replayed-model', eventDelayMs }: { model?: string; eventDelayMs?: number } = {},
+): ReplayStep {
+  return (request) => {
+    const body = asRecord(request.json);
+    const chunk = (choices: unknown[], usage: unknown = null) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-replay0001', object: 'chat.completion.chunk', created: 1764385260, model, system_fingerprint: 'fp_replay', choices, usage })}\n\n`;
+    const delta = (content: Record<string, unknown>, finish: string | null = null) => ({
+      index: 0,
+      delta: content,
+      logprobs: null,
+      finish_reason: finish,
+    });
+    const events = [
+      chunk([delta({ role: 'assistant', content: '' })]),
+      ...pieces.map((piece) => chunk([delta({ content: piece })])),
+      chunk([delta({}, 'stop')]),
+      ...(asRecord(body.stream_options).include_usage === true
+        ? [
+            chunk([], {
+              prompt_tokens: 120,
+              completion_tokens: pieces.length,
+              total_tokens: 120 + pieces.length,
+            }),
+          ]
+        : []),
+      'data: [DONE]\n\n',
+    ];
+    return { events, ...(eventDelayMs === undefined ? {} : { eventDelayMs }) };
+  };
+}
+
 /** OpenAI Responses API: SSE when `stream`, else the JSON response object. */
 export function openAiResponses(): ReplayStep {
   return (request) =>
