@@ -75,6 +75,11 @@ export interface FactCorrection {
 export interface FactStore {
   /** Records an extracted claim with its source observations (by write position), in one transaction. */
   record(userId: string, fact: NewFact, sourceSeqs: readonly number[]): Promise<RecordOutcome>;
+  /** Records many claims in one transaction, in order (each sees the ones before it); all or nothing. */
+  recordMany(
+    userId: string,
+    entries: ReadonlyArray<{ fact: NewFact; sourceSeqs: readonly number[] }>,
+  ): Promise<RecordOutcome[]>;
   get(userId: string, id: string): Promise<Fact | null>;
   list(userId: string, query?: FactQuery): Promise<Fact[]>;
   /** The person's correction: a new fact (origin `person`) supersedes the old one; both are kept. */
@@ -248,6 +253,11 @@ export function createSqliteFactStore(db: SqliteDatabase): FactStore {
     },
   );
 
+  const recordMany = db.transaction(
+    (userId: string, entries: ReadonlyArray<{ fact: NewFact; sourceSeqs: readonly number[] }>) =>
+      entries.map((entry) => record(userId, entry.fact, entry.sourceSeqs)),
+  );
+
   const correct = db.transaction(
     (userId: string, id: string, correction: FactCorrection, meta: { newId: string; at: number }): Fact => {
       const old = require(userId, id);
@@ -319,6 +329,9 @@ export function createSqliteFactStore(db: SqliteDatabase): FactStore {
   return {
     async record(userId, fact, sourceSeqs) {
       return record.immediate(userId, fact, sourceSeqs);
+    },
+    async recordMany(userId, entries) {
+      return entries.length === 0 ? [] : recordMany.immediate(userId, entries);
     },
     async get(userId, id) {
       const row = byId.get(userId, id);

@@ -3,7 +3,7 @@ import type { EmbeddingIndexer } from './embeddings/index.ts';
 import type { Episode, EpisodeStore, NewEpisode } from './episode-store.ts';
 import { describeEpisode, type SegmentOptions, segmentEpisodes } from './episodes/index.ts';
 import type { FactExtractor } from './extraction/index.ts';
-import type { FactStore } from './fact-store.ts';
+import type { FactStore, NewFact } from './fact-store.ts';
 import type { MemoryCursors } from './memory-cursors.ts';
 import type { PeopleStore } from './people-store.ts';
 import type { TimelineStore } from './timeline-store.ts';
@@ -89,6 +89,8 @@ export function createUnderstanding(deps: {
       const batch = await store.readSince(user.id, cursor, BATCH);
       if (batch.length === 0) return;
       const known = await people.list(user.id);
+      // Facts of a whole batch are written in one transaction (one commit instead of one per fact).
+      const pending: Array<{ fact: NewFact; sourceSeqs: number[]; about: Person | null }> = [];
       for (const { seq, observation } of batch) {
         await sightings(user, known, observation);
         if (!FACT_MODALITIES.has(observation.modality)) continue;
@@ -102,10 +104,8 @@ export function createUnderstanding(deps: {
           const about =
             findPerson(known, fact.subject) ??
             (fact.kind === 'person' || fact.kind === 'relationship' ? findPerson(known, fact.object) : null);
-          const now = clock.now();
-          const recorded = await facts.record(
-            user.id,
-            {
+          pending.push({
+            fact: {
               id: newId(),
               kind: fact.kind,
               subject: fact.subject,
@@ -120,17 +120,22 @@ export function createUnderstanding(deps: {
               confidence: fact.confidence,
               origin: 'extracted',
               personId: about?.id ?? null,
-              createdAt: now,
+              createdAt: clock.now(),
             },
-            [seq],
-          );
-          if (recorded.outcome === 'corroborated') result.facts.corroborated += 1;
-          else if (recorded.outcome === 'created') {
-            result.facts.created += 1;
-            result.facts.superseded += recorded.superseded.length;
-          }
-          if (about && recorded.outcome === 'created') await learnAboutPerson(user, about, recorded.fact);
+            sourceSeqs: [seq],
+            about,
+          });
         }
+      }
+      const outcomes = await facts.recordMany(user.id, pending);
+      for (const [index, recorded] of outcomes.entries()) {
+        if (recorded.outcome === 'corroborated') result.facts.corroborated += 1;
+        else if (recorded.outcome === 'created') {
+          result.facts.created += 1;
+          result.facts.superseded += recorded.superseded.length;
+        }
+        const about = pending[index]?.about;
+        if (about && recorded.outcome === 'created') await learnAboutPerson(user, about, recorded.fact);
       }
       cursor = batch.at(-1)!.seq;
       await cursors.set(user.id, 'facts', cursor, clock.now());

@@ -73,15 +73,23 @@ export function localDay(ms: number, timeZone: string): string {
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** A short local date for people, e.g. "Fri 4 Dec" or "Fri 4 Dec, 15:00". */
 export function formatLocalDate(ms: number, timeZone: string, withTime: boolean): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    ...(withTime ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' as const } : {}),
-  }).format(new Date(ms));
+  const key = `${timeZone}\u0000${withTime}`;
+  let formatter = dateFormatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      ...(withTime ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' as const } : {}),
+    });
+    dateFormatters.set(key, formatter);
+  }
+  return formatter.format(new Date(ms));
 }
 
 const ORDINAL_DAY =
