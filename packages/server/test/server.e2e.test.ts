@@ -45,6 +45,22 @@ describe('familiar start (real server process)', () => {
     ).json()) as { citations: Array<{ id: string }> };
     expect(answer.citations[0]?.id).toBe(note.id);
 
+    // The server's memory follows the timeline on its own: episodes and facts appear within seconds.
+    const asAda = { headers: { authorization: `Bearer ${token}` } };
+    let episodes: unknown[] = [];
+    for (let tries = 0; tries < 50 && episodes.length < 2; tries += 1) {
+      episodes = ((await (await fetch(`${server.url}/v1/episodes`, asAda)).json()) as { episodes: unknown[] })
+        .episodes;
+      if (episodes.length < 2) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(episodes).toHaveLength(2);
+    const facts = (await (await fetch(`${server.url}/v1/facts`, asAda)).json()) as {
+      facts: Array<{ kind: string; object: string; sources: string[] }>;
+    };
+    expect(facts.facts).toContainEqual(
+      expect.objectContaining({ kind: 'person', object: 'Sam', sources: [note.id] }),
+    );
+
     await runCliJson(home, ['user', 'add', 'bo', '--timezone', 'UTC']);
     const other = (
       await runCliJson<{ token: string }>(home, ['device', 'add', '--name', 'phone', '--user', 'bo'])
