@@ -494,6 +494,21 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
             `  text reading:       ${status.vision.textReading}`,
             `  objects and faces:  ${status.vision.objectsAndFaces} (every face blurred before storage)`,
             `  captions:           ${status.vision.captions}`,
+            '',
+            'Memory:',
+            `  vector search:      ${status.memory.embeddings}`,
+            `  observations kept:  ${
+              Object.entries(familiar.config.retention)
+                .map(([modality, days]) => `${modality} ${days} days`)
+                .join(', ') || 'forever'
+            }`,
+            '',
+            'Models:',
+            `  configured:         ${
+              status.models.configured.map((model) => `${model.id} (${model.runsOn})`).join(', ') ||
+              'none (answers quote your memories; see familiar.config.json in the README)'
+            }`,
+            `  ask (private data): ${status.models.ask ?? 'no model may take it'}`,
           );
           lines.push(
             '',
