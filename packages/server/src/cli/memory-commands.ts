@@ -6,6 +6,7 @@ import {
   type Actor,
   type Fact,
   type FactKind,
+  FactKindSchema,
   presentEpisode,
   presentFact,
   presentObservation,
@@ -19,16 +20,7 @@ type WithFamiliar = <T>(
   work: (familiar: Familiar, out: Output) => Promise<T>,
 ) => Promise<T>;
 
-const FACT_KINDS: readonly FactKind[] = [
-  'person',
-  'place',
-  'thing',
-  'date',
-  'commitment',
-  'preference',
-  'relationship',
-  'attribute',
-];
+const FACT_KINDS: readonly FactKind[] = FactKindSchema.options;
 
 const cliActor = (user: User): Actor => ({ userId: user.id, deviceId: null, label: 'cli' });
 

@@ -9,7 +9,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { describeIssues, fromIso, ValidationError } from '../kernel/index.ts';
 import {
-  type FactKind,
+  FactKindSchema,
   type MemoryService,
   presentEpisode,
   presentFact,
@@ -18,16 +18,7 @@ import {
 } from '../memory/index.ts';
 import { actorOf, type Env, parseId, readJson } from './request-helpers.ts';
 
-const FACT_KINDS = [
-  'person',
-  'place',
-  'thing',
-  'date',
-  'commitment',
-  'preference',
-  'relationship',
-  'attribute',
-] as const satisfies readonly FactKind[];
+const FACT_KINDS = FactKindSchema.options;
 
 const ListFactsQuerySchema = z.strictObject({
   kind: z.enum(FACT_KINDS).optional(),

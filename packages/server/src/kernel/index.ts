@@ -6,3 +6,4 @@ export * from './json-lines.ts';
 export * from './logger.ts';
 export * from './redact.ts';
 export * from './time.ts';
+export * from './zoned-calendar.ts';

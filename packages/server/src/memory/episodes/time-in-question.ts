@@ -8,20 +8,21 @@ function chronoNode(): typeof Chrono {
   return chronoModule;
 }
 
-import { isValidTimeZone, ValidationError } from '../../kernel/index.ts';
-import { isStopword } from './episode-words.ts';
 import {
   addDays,
   addMonths,
   type CalendarDate,
   compareDates,
   daysInMonth,
+  isValidTimeZone,
   mondayOf,
   startOfDay,
+  ValidationError,
   wallClockAt,
   weekdayOf,
   zonedTimeToEpoch,
-} from './zoned-calendar.ts';
+} from '../../kernel/index.ts';
+import { isStopword } from './episode-words.ts';
 
 /**
  * The time a question is about: a half-open range [fromMs, toMs) of whole calendar units in the user's zone, or

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { isValidTimeZone, ValidationError } from '../../kernel/index.ts';
+import { isValidTimeZone, localDay, ValidationError } from '../../kernel/index.ts';
 import { type ExtractedFact, FactKindSchema } from './extracted-fact.ts';
 import type { FactExtractor } from './fact-extractor.ts';
-import { localDay } from './find-dates.ts';
 
 /** One fact a fixture expects: `validFrom` is the local day ("YYYY-MM-DD") in the item's time zone. */
 export const ExpectedFactSchema = z.object({

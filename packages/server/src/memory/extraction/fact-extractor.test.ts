@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { localDay } from '../../kernel/index.ts';
 import { ExtractedFactSchema } from './extracted-fact.ts';
 import { createRuleFactExtractor, type ExtractionContext } from './fact-extractor.ts';
-import { localDay } from './find-dates.ts';
 
 const extractor = createRuleFactExtractor();
 // Tue 1 Dec 2026, 21:30 in New York: already Wed 2 Dec in UTC and Wed 2 Dec 11:30 in Tokyo.

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Chrono from 'chrono-node';
+import { zonedTimeToEpoch, zoneOffsetMs } from '../../kernel/index.ts';
 
 /** chrono-node, loaded on first use (about 0.1 s) so commands that never read dates do not pay for it. */
 let chronoModule: typeof Chrono | undefined;
@@ -18,59 +19,6 @@ export interface FoundDate {
   at: number;
   /** True when the expression named a time of day. */
   hasTime: boolean;
-}
-
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function zoneParts(timeZone: string, ms: number) {
-  let formatter = partsFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    partsFormatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(new Date(ms));
-  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return {
-    year: part('year'),
-    month: part('month'),
-    day: part('day'),
-    hour: part('hour') % 24,
-    minute: part('minute'),
-    second: part('second'),
-  };
-}
-
-/** Minutes the zone is ahead of UTC at that instant (New York in winter: -300). */
-export function zoneOffsetMinutes(timeZone: string, ms: number): number {
-  const p = zoneParts(timeZone, ms);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
-}
-
-/** The instant a wall-clock time in a zone names, correct across daylight-saving changes. */
-export function zonedTimeToEpoch(
-  timeZone: string,
-  wall: { year: number; month: number; day: number; hour?: number; minute?: number },
-): number {
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour ?? 0, wall.minute ?? 0);
-  let guess = asUtc - zoneOffsetMinutes(timeZone, asUtc) * 60_000;
-  guess = asUtc - zoneOffsetMinutes(timeZone, guess) * 60_000;
-  return guess;
-}
-
-/** The local calendar day of an instant, as "YYYY-MM-DD". */
-export function localDay(ms: number, timeZone: string): string {
-  const p = zoneParts(timeZone, ms);
-  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -133,7 +81,10 @@ export function findDates(
   text: string,
   { capturedAt, timeZone, forward }: { capturedAt: number; timeZone: string; forward: boolean },
 ): FoundDate[] {
-  const reference = { instant: new Date(capturedAt), timezone: zoneOffsetMinutes(timeZone, capturedAt) };
+  const reference = {
+    instant: new Date(capturedAt),
+    timezone: Math.round(zoneOffsetMs(capturedAt, timeZone) / 60_000),
+  };
   const results = dateParser().parse(text, reference, { forwardDate: forward });
   const found: FoundDate[] = [];
   for (const result of results) {
@@ -148,13 +99,12 @@ export function findDates(
     const day = start.get('day');
     if (year === null || month === null || day === null) continue;
     const hasTime = start.isCertain('hour');
-    const at = zonedTimeToEpoch(timeZone, {
-      year,
-      month,
-      day,
-      hour: hasTime ? (start.get('hour') ?? 0) : 0,
-      minute: hasTime ? (start.get('minute') ?? 0) : 0,
-    });
+    const at = zonedTimeToEpoch(
+      { year, month, day },
+      hasTime ? (start.get('hour') ?? 0) : 0,
+      hasTime ? (start.get('minute') ?? 0) : 0,
+      timeZone,
+    );
     found.push({ index: result.index, text: result.text, at, hasTime });
   }
   return found;

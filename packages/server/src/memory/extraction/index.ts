@@ -22,7 +22,7 @@ export {
   type RuleFactExtractor,
   type RuleFactExtractorOptions,
 } from './fact-extractor.ts';
-export { type FoundDate, findDates, formatLocalDate, localDay, zonedTimeToEpoch } from './find-dates.ts';
+export { type FoundDate, findDates, formatLocalDate } from './find-dates.ts';
 export {
   createModelFactExtractor,
   defuseDelimiters,

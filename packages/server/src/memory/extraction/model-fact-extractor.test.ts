@@ -5,7 +5,7 @@ import { APICallError, simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { createInMemoryAuditLog } from '../../audit/index.ts';
-import { systemClock } from '../../kernel/index.ts';
+import { localDay, systemClock } from '../../kernel/index.ts';
 import {
   type ConfiguredModel,
   createModelRunner,
@@ -15,7 +15,6 @@ import {
 import { ExtractedFactSchema } from './extracted-fact.ts';
 import { evaluateExtractor, parseFactFixture } from './fact-evaluation.ts';
 import { createRuleFactExtractor, type ExtractionContext } from './fact-extractor.ts';
-import { localDay } from './find-dates.ts';
 import { createModelFactExtractor, type StructuredModel } from './model-fact-extractor.ts';
 
 // Tue 1 Dec 2026, 21:30 in New York (already Wed 2 Dec in UTC).

@@ -1,8 +1,13 @@
 import { type ZodType, z } from 'zod';
-import { formatMoment, ValidationError } from '../../kernel/index.ts';
+import {
+  formatMoment,
+  localDay,
+  ValidationError,
+  zonedTimeToEpoch,
+  zoneOffsetMs,
+} from '../../kernel/index.ts';
 import { type ExtractedFact, ExtractedFactSchema } from './extracted-fact.ts';
 import { type ExtractionContext, ExtractionContextSchema, type FactExtractor } from './fact-extractor.ts';
-import { localDay, zonedTimeToEpoch, zoneOffsetMinutes } from './find-dates.ts';
 
 /**
  * The slice of the model runner memory needs, typed here so that memory never imports the models layer: a
@@ -173,7 +178,7 @@ export function createModelFactExtractor({
 
 /** The instructions: the schema's conventions, the moment and zone the text was captured in, and the data rule. */
 export function factSystemPrompt(context: ExtractionContext): string {
-  const offset = zoneOffsetMinutes(context.timezone, context.capturedAt);
+  const offset = Math.round(zoneOffsetMs(context.capturedAt, context.timezone) / 60_000);
   const sign = offset < 0 ? '-' : '+';
   const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
   const minutes = String(Math.abs(offset) % 60).padStart(2, '0');
@@ -269,7 +274,7 @@ function toEpoch(value: string, timeZone: string): number {
   if (offsetMinutes !== null) {
     return Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000;
   }
-  return zonedTimeToEpoch(timeZone, { year, month, day, hour, minute }) + second * 1000;
+  return zonedTimeToEpoch({ year, month, day }, hour, minute, timeZone) + second * 1000;
 }
 
 interface IsoDateParts {

@@ -42,8 +42,8 @@ export function wallClockAt(ms: number, timeZone: string): WallClock {
   return { ...date, hour: (values.hour ?? 0) % 24, minute: values.minute ?? 0, weekday: weekdayOf(date) };
 }
 
-/** Milliseconds the zone's wall clock is ahead of UTC at instant `ms`. */
-function offsetAt(ms: number, timeZone: string): number {
+/** Milliseconds the zone's wall clock is ahead of UTC at instant `ms` (New York in winter: -18,000,000). */
+export function zoneOffsetMs(ms: number, timeZone: string): number {
   const values: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(ms))) {
     if (part.type !== 'literal') values[part.type] = Number(part.value);
@@ -65,13 +65,16 @@ function offsetAt(ms: number, timeZone: string): number {
  */
 export function zonedTimeToEpoch(date: CalendarDate, hour: number, minute: number, timeZone: string): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day, hour, minute);
-  const candidates = new Set([offsetAt(wall - 86_400_000, timeZone), offsetAt(wall + 86_400_000, timeZone)]);
+  const candidates = new Set([
+    zoneOffsetMs(wall - 86_400_000, timeZone),
+    zoneOffsetMs(wall + 86_400_000, timeZone),
+  ]);
   const valid: number[] = [];
   const all: number[] = [];
   for (const offset of candidates) {
     const instant = wall - offset;
     all.push(instant);
-    if (offsetAt(instant, timeZone) === offset) valid.push(instant);
+    if (zoneOffsetMs(instant, timeZone) === offset) valid.push(instant);
   }
   return valid.length > 0 ? Math.min(...valid) : Math.max(...all);
 }
@@ -113,4 +116,10 @@ export function mondayOf(date: CalendarDate): CalendarDate {
 /** Orders two calendar dates: negative when `a` is earlier. */
 export function compareDates(a: CalendarDate, b: CalendarDate): number {
   return a.year - b.year || a.month - b.month || a.day - b.day;
+}
+
+/** The zone's calendar day at instant `ms`, as "YYYY-MM-DD". */
+export function localDay(ms: number, timeZone: string): string {
+  const { year, month, day } = wallClockAt(ms, timeZone);
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
