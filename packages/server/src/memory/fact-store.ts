@@ -163,6 +163,7 @@ export function normaliseClaim(value: string): string {
   return value
     .toLowerCase()
     .replace(/[\s\u00a0]+/g, ' ')
+    .trim()
     .replace(/[.!?,;:]+$/g, '')
     .trim();
 }
@@ -173,9 +174,10 @@ export function createSqliteFactStore(db: SqliteDatabase): FactStore {
   const activeInSlot = db.prepare<[string, string], FactRow>(
     `${SELECT_FACT} WHERE f.user_id = ? AND f.slot = ? AND f.status = 'active' ORDER BY f.observed_at DESC`,
   );
-  const sameClaim = db.prepare<[string, string, string, string], FactRow>(
-    `${SELECT_FACT} WHERE f.user_id = ? AND f.slot IS NULL AND lower(f.subject) = ? AND f.predicate = ? AND lower(f.object) = ?
-     AND f.status = 'active' LIMIT 1`,
+  // Candidates only: the claim is compared in code, normalised as `normaliseClaim` says (SQL `lower` is ASCII-only).
+  const slotlessClaims = db.prepare<[string, string], Pick<FactRow, 'id' | 'subject' | 'object' | 'trust'>>(
+    `SELECT id, subject, object, trust FROM facts WHERE user_id = ? AND slot IS NULL AND predicate = ? AND status = 'active'
+     ORDER BY created_at, id`,
   );
   const insert = db.prepare(
     `INSERT INTO facts (user_id, id, kind, subject, predicate, object, slot, statement, valid_from, valid_to, observed_at,
@@ -216,7 +218,10 @@ export function createSqliteFactStore(db: SqliteDatabase): FactStore {
     (userId: string, fact: NewFact, sourceSeqs: readonly number[]): RecordOutcome => {
       const object = normaliseClaim(fact.object);
       if (fact.slot === null) {
-        const same = sameClaim.get(userId, fact.subject.toLowerCase(), fact.predicate, object);
+        const subject = fact.subject.toLowerCase();
+        const same = slotlessClaims
+          .all(userId, fact.predicate)
+          .find((held) => held.subject.toLowerCase() === subject && normaliseClaim(held.object) === object);
         if (same) {
           linkSources(userId, same.id, sourceSeqs);
           if (fact.trust === 'authored' && same.trust !== 'authored')

@@ -4,6 +4,8 @@ export * from './episode-store.ts';
 export * from './episodes/index.ts';
 export * from './extraction/index.ts';
 export * from './fact-store.ts';
+export * from './in-memory-episode-store.ts';
+export * from './in-memory-fact-store.ts';
 export * from './in-memory-timeline-store.ts';
 export * from './memory-cursors.ts';
 export * from './memory-service.ts';
