@@ -2,6 +2,7 @@ import type { LanguageModelV3, LanguageModelV3Prompt, LanguageModelV3StreamPart 
 import { APICallError, simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
+import { failingModel, streamingModel } from '../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../audit/index.ts';
 import {
   createInMemoryTimelineStore,
@@ -95,40 +96,10 @@ const LOCAL_MODEL: ConfiguredModel = {
   tasks: ['ask'],
 };
 
-/** A mock model that streams these pieces of text, recording every call (and its prompt) in `doStreamCalls`. */
-function answering(texts: string[], chunkDelayInMs: number | null = null) {
-  const chunks: LanguageModelV3StreamPart[] = [
-    { type: 'stream-start', warnings: [] },
-    { type: 'text-start', id: 't' },
-    ...texts.map((delta) => ({ type: 'text-delta' as const, id: 't', delta })),
-    { type: 'text-end', id: 't' },
-    {
-      type: 'finish',
-      finishReason: { unified: 'stop', raw: 'stop' },
-      usage: {
-        inputTokens: { total: 40, noCache: 40, cacheRead: undefined, cacheWrite: undefined },
-        outputTokens: { total: texts.length, text: texts.length, reasoning: undefined },
-      },
-    },
-  ];
-  return new MockLanguageModelV3({
-    doStream: async () => ({ stream: simulateReadableStream({ chunks, chunkDelayInMs }) }),
-  });
-}
+const answering = (texts: string[], chunkDelayInMs: number | null = null) =>
+  streamingModel(texts, { chunkDelayInMs });
 
-function rateLimited() {
-  return new MockLanguageModelV3({
-    doStream: async () => {
-      throw new APICallError({
-        message: 'Rate limit reached for test-model',
-        url: 'http://127.0.0.1:9/v1/chat/completions',
-        requestBodyValues: {},
-        statusCode: 429,
-        isRetryable: true,
-      });
-    },
-  });
-}
+const rateLimited = () => failingModel(429);
 
 /** An ask over a real retriever and a real model runner whose one configured local model is `model` (none: no model). */
 async function askWith(model: LanguageModelV3 | null, notes: NewObservation[]) {

@@ -3,6 +3,7 @@ import { APICallError, simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { type StreamPacing, streamingModel, textStream } from '../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../audit/index.ts';
 import { FamiliarError, systemClock } from '../kernel/index.ts';
 import { createModelRunner, type ModelEvent, type ModelRunnerOptions } from './model-runner.ts';
@@ -15,33 +16,7 @@ function model(id: string, runsOn: ConfiguredModel['runsOn'] = 'cloud'): Configu
   return { id, provider, providerType: 'openai', name, runsOn, entry: null, openWeights: false, tasks: [] };
 }
 
-function textStream(texts: string[], options: { initialDelayInMs?: number; chunkDelayInMs?: number } = {}) {
-  const chunks: LanguageModelV3StreamPart[] = [
-    { type: 'stream-start', warnings: [] },
-    { type: 'text-start', id: 't' },
-    ...texts.map((delta) => ({ type: 'text-delta' as const, id: 't', delta })),
-    { type: 'text-end', id: 't' },
-    {
-      type: 'finish',
-      finishReason: { unified: 'stop', raw: 'stop' },
-      usage: {
-        inputTokens: { total: 12, noCache: 12, cacheRead: undefined, cacheWrite: undefined },
-        outputTokens: { total: texts.length, text: texts.length, reasoning: undefined },
-      },
-    },
-  ];
-  return {
-    stream: simulateReadableStream({
-      chunks,
-      initialDelayInMs: options.initialDelayInMs ?? null,
-      chunkDelayInMs: options.chunkDelayInMs ?? null,
-    }),
-  };
-}
-
-function answering(texts: string[], options?: { initialDelayInMs?: number; chunkDelayInMs?: number }) {
-  return new MockLanguageModelV3({ doStream: async () => textStream(texts, options) });
-}
+const answering = (texts: string[], pacing?: StreamPacing) => streamingModel(texts, pacing);
 
 function failing(statusCode: number, message: string, headers: Record<string, string> = {}) {
   return new MockLanguageModelV3({

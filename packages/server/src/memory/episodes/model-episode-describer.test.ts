@@ -2,6 +2,7 @@ import type { LanguageModelV3, LanguageModelV3Prompt, LanguageModelV3StreamPart 
 import { APICallError, simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
+import { failingModel, streamingModel } from '../../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../../audit/index.ts';
 import { systemClock } from '../../kernel/index.ts';
 import { type ConfiguredModel, createModelRunner, type ModelJsonInput } from '../../models/index.ts';
@@ -33,39 +34,9 @@ const talk: EpisodeObservation[] = [
   line(4, 'Caroline', 'Yes, next Thursday.'),
 ];
 
-function answering(json: string) {
-  const chunks: LanguageModelV3StreamPart[] = [
-    { type: 'stream-start', warnings: [] },
-    { type: 'text-start', id: 't' },
-    { type: 'text-delta', id: 't', delta: json },
-    { type: 'text-end', id: 't' },
-    {
-      type: 'finish',
-      finishReason: { unified: 'stop', raw: 'stop' },
-      usage: {
-        inputTokens: { total: 100, noCache: 100, cacheRead: undefined, cacheWrite: undefined },
-        outputTokens: { total: 20, text: 20, reasoning: undefined },
-      },
-    },
-  ];
-  return new MockLanguageModelV3({
-    doStream: async () => ({ stream: simulateReadableStream({ chunks }) }),
-  });
-}
+const answering = (json: string) => streamingModel([json]);
 
-function rateLimited() {
-  return new MockLanguageModelV3({
-    doStream: async () => {
-      throw new APICallError({
-        message: 'Rate limit reached',
-        url: 'http://127.0.0.1:11434/v1/chat/completions',
-        requestBodyValues: {},
-        statusCode: 429,
-        isRetryable: true,
-      });
-    },
-  });
-}
+const rateLimited = () => failingModel(429);
 
 /** A real runner over one local mock model (or none), recording the `json` calls that reach it. */
 function withModel(languageModel: LanguageModelV3 | null) {
