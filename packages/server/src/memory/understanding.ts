@@ -21,6 +21,8 @@ export interface UnderstandingResult {
   facts: { created: number; corroborated: number; superseded: number };
   episodes: number;
   embedded: number;
+  /** Observations the fact extractor failed on (logged and passed over). */
+  skipped: number;
   /** Vectors still waiting (the embedder failed or the batch limit was reached). */
   embeddingsPending: number;
 }
@@ -94,12 +96,23 @@ export function createUnderstanding(deps: {
       for (const { seq, observation } of batch) {
         await sightings(user, known, observation);
         if (!FACT_MODALITIES.has(observation.modality)) continue;
-        const extracted = await extractor.extract(observation.text, {
-          capturedAt: observation.capturedAt,
-          timezone: user.timezone,
-          speaker: speakerOf(observation),
-          userId: user.id,
-        });
+        let extracted: Awaited<ReturnType<FactExtractor['extract']>>;
+        try {
+          extracted = await extractor.extract(observation.text, {
+            capturedAt: observation.capturedAt,
+            timezone: user.timezone,
+            speaker: speakerOf(observation),
+            userId: user.id,
+          });
+        } catch (error) {
+          // One observation the extractor cannot read must not stop memory for everything after it.
+          logger.warn(
+            { err: error, observation: observation.id },
+            'facts could not be extracted from an observation',
+          );
+          result.skipped += 1;
+          continue;
+        }
         for (const fact of extracted) {
           const about =
             findPerson(known, fact.subject) ??
@@ -284,6 +297,7 @@ export function createUnderstanding(deps: {
       facts: { created: 0, corroborated: 0, superseded: 0 },
       episodes: 0,
       embedded: 0,
+      skipped: 0,
       embeddingsPending: 0,
     };
     await factsStage(user, result);
