@@ -3,8 +3,13 @@ import type { Embedder, VectorIndex } from './embeddings/index.ts';
 import type { Episode, EpisodeStore } from './episode-store.ts';
 import { resolveQuestionTime } from './episodes/index.ts';
 import { queryTerms } from './query-terms.ts';
+import { spreadOverEpisodes } from './retrieval/episode-spread.ts';
+import { neighbourLoans } from './retrieval/neighbours.ts';
+import { asksForSeveral, firstName, speakerTerms } from './retrieval/question-shape.ts';
+import { termCoverage } from './retrieval/term-coverage.ts';
+import { searchPreferringTime, type TimeScope } from './retrieval/time-preference.ts';
 import type { TimelineStore } from './timeline-store.ts';
-import type { SearchFilter, StoredObservation } from './types.ts';
+import type { SearchFilter, SearchHit, StoredObservation } from './types.ts';
 import { speakerOf } from './understanding.ts';
 
 /** Why a hit was retrieved. */
@@ -41,7 +46,10 @@ export interface Retrieval {
   paths: Array<'lexical' | 'vector'>;
 }
 
-/** How retrieval weighs its signals. Defaults were chosen on the LoCoMo dev split (see docs/benchmarks.md). */
+/**
+ * How retrieval weighs its signals. Defaults were chosen on the LoCoMo dev split, checked per conversation (see
+ * docs/benchmarks.md and `bench/locomo-sweep.ts`); each method has a value that turns it off, for ablations.
+ */
 export interface RetrievalOptions {
   /** Full-text and vector candidates considered before fusion. */
   candidates: number;
@@ -69,6 +77,39 @@ export interface RetrievalOptions {
   neighbourWeight: number;
   /** How many top hits lend to their neighbours. */
   neighbourHits: number;
+  /** How many write positions on each side a top hit lends to, the k-th getting 1/k of the loan. */
+  neighbourReach: number;
+  /**
+   * What a time in the question does: `filter` searches only inside it; `prefer` (default) also searches everywhere
+   * and multiplies the scores of hits inside it by `1 + timeBoost` (see `searchPreferringTime`). On LoCoMo dev, in
+   * about a fifth of the questions that name a time some evidence was said outside that time, and a filter lost it.
+   */
+  timeScope: TimeScope;
+  /** With `timeScope: 'prefer'`: how much more a hit inside the question's time counts (1 = twice as much). */
+  timeBoost: number;
+  /**
+   * For "before/after X": whether the time includes the episode X was found in (default true). X is found where it
+   * was talked about, and what came just after it is often told in the same talk.
+   */
+  anchorEpisodeIncluded: boolean;
+  /**
+   * Share of the score that comes from how much of the question a hit covers, rare terms counting more (see
+   * `termCoverage`); 0 turns it off.
+   */
+  coverageWeight: number;
+  /**
+   * For questions that ask for several things ("what activities…", "which cities…", "how many times…"): each hit's
+   * score is multiplied by this once for every better hit from the same episode, so the top of the list spans
+   * several episodes (see `spreadOverEpisodes`); 1 turns it off.
+   */
+  severalDecay: number;
+  /**
+   * Where a question's mention of a speaker is looked for: `text` (default) searches the name like any other word; `speaker`
+   * matches it against who spoke (the speaker boost) and searches the rest of the question without it,
+   * since in a conversation a person's name is said mostly by the others, to them. One more bounded search when
+   * the question names a speaker.
+   */
+  speakerNames: 'text' | 'speaker';
 }
 
 /** The defaults `ask` uses. */
@@ -81,17 +122,25 @@ export const DEFAULT_RETRIEVAL: RetrievalOptions = {
   speakerBoost: 2,
   recencyWeight: 0.05,
   recencyHalfLifeDays: 30,
-  neighbourWeight: 0.4,
+  neighbourWeight: 0.6,
   neighbourHits: 10,
+  neighbourReach: 2,
+  timeScope: 'prefer',
+  timeBoost: 1,
+  anchorEpisodeIncluded: true,
+  coverageWeight: 0.3,
+  severalDecay: 0.7,
+  speakerNames: 'text',
 };
 
 const DAY = 86_400_000;
 
 /**
  * The retriever `ask` and the assistant use: BM25 full text, plus vector search when an embedder is configured,
- * fused by reciprocal rank; then structure: hits in strongly matching episodes rise, hits by a speaker the question
- * names rise, and time in the question ("last Tuesday", "in May", "before the trip") narrows the search to that
- * time in the user's timezone.
+ * fused by score; then structure: hits in strongly matching episodes rise, hits that cover more of the question
+ * rise, hits by a speaker the question names rise, the answer next to a matching turn is lent some of its score,
+ * and time in the question ("last Tuesday", "in May", "before the trip") lifts what was said in that time in the
+ * user's timezone. Questions that ask for several things get hits spread over several episodes.
  */
 export function createRetriever(deps: {
   store: TimelineStore;
@@ -126,9 +175,44 @@ export function createRetriever(deps: {
     const anchorId = anchorHits.map((hit) => anchorEpisodes.get(hit.seq)).find((id) => id !== undefined);
     const anchor = anchorId ? await episodes.get(userId, anchorId) : null;
     if (!anchor) return { fromMs: null, toMs: null, phrase: resolved.phrase, anchorEpisodeId: null };
+    const included = options.anchorEpisodeIncluded;
     return resolved.relation === 'before'
-      ? { fromMs: null, toMs: anchor.startedAt, phrase: resolved.phrase, anchorEpisodeId: anchor.id }
-      : { fromMs: anchor.endedAt + 1, toMs: null, phrase: resolved.phrase, anchorEpisodeId: anchor.id };
+      ? {
+          fromMs: null,
+          toMs: included ? anchor.endedAt + 1 : anchor.startedAt,
+          phrase: resolved.phrase,
+          anchorEpisodeId: anchor.id,
+        }
+      : {
+          fromMs: included ? anchor.startedAt : anchor.endedAt + 1,
+          toMs: null,
+          phrase: resolved.phrase,
+          anchorEpisodeId: anchor.id,
+        };
+  }
+
+  /** Full-text candidates; a speaker's name is matched against who spoke, not searched in what was said. */
+  async function searchText(userId: string, terms: readonly string[], range: SearchFilter) {
+    const search = (words: readonly string[]) =>
+      searchPreferringTime<SearchHit>(
+        (within) => store.searchObservations(userId, words, options.candidates, within),
+        range,
+        {
+          scope: options.timeScope,
+          boost: options.timeBoost,
+          limit: options.candidates,
+          score: (hit) => hit.score,
+        },
+        (hit, factor) => ({ ...hit, score: hit.score * factor }),
+      );
+    const hits = await search(terms);
+    if (options.speakerNames === 'text') return hits;
+    const names = speakerTerms(
+      terms,
+      hits.flatMap((hit) => speakerOf(hit.observation) ?? []),
+    );
+    const content = terms.filter((term) => !names.has(term));
+    return names.size > 0 && content.length > 0 ? search(content) : hits;
   }
 
   return {
@@ -144,9 +228,9 @@ export function createRetriever(deps: {
       const time = await resolveTime(user.id, question, now, user.timezone);
       const rest = time ? question.replace(time.phrase, ' ') : question;
       const terms = queryTerms(rest);
-      const filter: SearchFilter = {};
-      if (time?.fromMs != null) filter.fromMs = time.fromMs;
-      if (time?.toMs != null) filter.toMs = time.toMs;
+      const range: SearchFilter = {};
+      if (time?.fromMs != null) range.fromMs = time.fromMs;
+      if (time?.toMs != null) range.toMs = time.toMs;
 
       const paths: Retrieval['paths'] = [];
       const fused = new Map<
@@ -168,7 +252,7 @@ export function createRetriever(deps: {
 
       if (terms.length > 0) {
         paths.push('lexical');
-        const lexical = await store.searchObservations(user.id, terms, options.candidates, filter);
+        const lexical = await searchText(user.id, terms, range);
         const best = Math.max(...lexical.map((hit) => hit.score), Number.EPSILON);
         for (const [rank, hit] of lexical.entries())
           add(
@@ -182,7 +266,17 @@ export function createRetriever(deps: {
         paths.push('vector');
         const [query] = await embedder.embed([rest]);
         if (query) {
-          const near = await vectors.search(user.id, embedder.id, query, options.candidates, filter);
+          const near = await searchPreferringTime(
+            (within) => vectors.search(user.id, embedder.id, query, options.candidates, within),
+            range,
+            {
+              scope: options.timeScope,
+              boost: options.timeBoost,
+              limit: options.candidates,
+              score: (hit) => hit.similarity,
+            },
+            (hit, factor) => ({ ...hit, similarity: Math.max(0, hit.similarity) * factor }),
+          );
           const best = Math.max(...near.map((hit) => hit.similarity), Number.EPSILON);
           for (const [rank, hit] of near.entries())
             add(
@@ -216,19 +310,23 @@ export function createRetriever(deps: {
       }
 
       if (options.neighbourWeight > 0 && episodes) {
-        const top = [...fused].sort((a, b) => b[1].score - a[1].score).slice(0, options.neighbourHits);
-        const lent = new Map<number, number>();
-        for (const [seq, entry] of top)
-          for (const near of [seq - 1, seq + 1])
-            lent.set(near, Math.max(lent.get(near) ?? 0, entry.score * options.neighbourWeight));
-        const sameEpisode = await episodes.episodeOf(user.id, [
-          ...new Set([...lent.keys(), ...top.map(([seq]) => seq)]),
+        const top = [...fused]
+          .sort((a, b) => b[1].score - a[1].score)
+          .slice(0, options.neighbourHits)
+          .map(([seq, entry]) => ({ seq, score: entry.score }));
+        const loans = neighbourLoans(top, { weight: options.neighbourWeight, reach: options.neighbourReach });
+        const episodeOfNear = await episodes.episodeOf(user.id, [
+          ...new Set([...loans.keys(), ...top.map((hit) => hit.seq)]),
         ]);
-        for (const [near, score] of lent) {
-          const from = [near - 1, near + 1].find(
-            (seq) => fused.has(seq) && sameEpisode.get(seq) === sameEpisode.get(near),
-          );
-          if (from !== undefined && sameEpisode.has(near)) add(near, score, 'neighbour', null);
+        const lenders = new Map(top.map((hit) => [hit.seq, episodeOfNear.get(hit.seq)]));
+        for (const [near, loan] of loans) {
+          const episode = episodeOfNear.get(near);
+          if (episode === undefined) continue;
+          // Only within the lender's episode: the turn before a talk began is not part of its answer.
+          let sameTalk = false;
+          for (let distance = 1; distance <= options.neighbourReach && !sameTalk; distance += 1)
+            sameTalk = lenders.get(near - distance) === episode || lenders.get(near + distance) === episode;
+          if (sameTalk) add(near, loan, 'neighbour', null);
         }
       }
       const missing = [...fused].filter(([, entry]) => entry.observation === null).map(([seq]) => seq);
@@ -246,9 +344,21 @@ export function createRetriever(deps: {
       }
       const bestEpisode = Math.max(...episodeScore.values(), Number.EPSILON);
       const bestHit = Math.max(...[...fused.values()].map((entry) => entry.score), Number.EPSILON);
-      const questionWords = new Set(question.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+      const coverage =
+        options.coverageWeight > 0
+          ? termCoverage(
+              new Map([...fused].map(([seq, entry]) => [seq, entry.observation?.text ?? ''])),
+              terms,
+            )
+          : new Map<number, number>();
+      const speakers = new Set<string>();
+      for (const entry of fused.values()) {
+        const speaker = entry.observation ? speakerOf(entry.observation) : null;
+        if (speaker) speakers.add(speaker);
+      }
+      const named = speakerTerms(question.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [], speakers);
 
-      const hits: RetrievalHit[] = [];
+      let hits: RetrievalHit[] = [];
       for (const [seq, entry] of fused) {
         const observation = entry.observation;
         if (!observation) continue;
@@ -256,9 +366,9 @@ export function createRetriever(deps: {
         let score =
           (1 - options.episodeWeight) * (entry.score / bestHit) +
           options.episodeWeight * ((episodeId ? (episodeScore.get(episodeId) ?? 0) : 0) / bestEpisode);
+        score = (1 - options.coverageWeight) * score + options.coverageWeight * (coverage.get(seq) ?? 0);
         const speaker = speakerOf(observation);
-        if (speaker && questionWords.has(speaker.toLowerCase().split(/\s+/)[0] ?? ''))
-          score *= options.speakerBoost;
+        if (speaker && named.has(firstName(speaker))) score *= options.speakerBoost;
         if (options.recencyWeight > 0) {
           const ageDays = Math.max(0, now - observation.capturedAt) / DAY;
           score =
@@ -269,6 +379,7 @@ export function createRetriever(deps: {
         if (episodeId && (episodeScore.get(episodeId) ?? 0) > entry.score) signals.push('episode');
         hits.push({ observation, seq, score, episodeId, signals });
       }
+      if (asksForSeveral(question)) hits = spreadOverEpisodes(hits, options.severalDecay);
       hits.sort((a, b) => b.score - a.score || b.observation.capturedAt - a.observation.capturedAt);
       const top = hits.slice(0, limit);
       const episodeIds = [...new Set(top.flatMap((hit) => (hit.episodeId ? [hit.episodeId] : [])))];

@@ -3,7 +3,7 @@ import { APICallError, simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type StreamPacing, streamingModel, textStream } from '../../test/support/mock-models.ts';
+import { type StreamPacing, streamingModel } from '../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../audit/index.ts';
 import { FamiliarError, systemClock } from '../kernel/index.ts';
 import { createModelRunner, type ModelEvent, type ModelRunnerOptions } from './model-runner.ts';

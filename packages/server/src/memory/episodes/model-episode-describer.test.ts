@@ -1,6 +1,4 @@
-import type { LanguageModelV3, LanguageModelV3Prompt, LanguageModelV3StreamPart } from '@ai-sdk/provider';
-import { APICallError, simulateReadableStream } from 'ai';
-import { MockLanguageModelV3 } from 'ai/test';
+import type { LanguageModelV3, LanguageModelV3Prompt } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { failingModel, streamingModel } from '../../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../../audit/index.ts';
