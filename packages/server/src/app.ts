@@ -189,7 +189,14 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     logger,
     derived: understanding,
   });
-  const retriever = createRetriever({ store: timelineStore, episodes, vectors, embedder, clock });
+  const retriever = createRetriever({
+    store: timelineStore,
+    episodes,
+    vectors,
+    embedder,
+    clock,
+    options: config.retrieval,
+  });
   const ask = createAsk({ retriever, audit, clock, runner });
   const memory = createMemoryService({ facts, episodes, people, timeline, audit, clock, newId });
   const privacy = createPrivacy({ store: createSqliteCaptureStateStore(db), timeline, clock, newId });

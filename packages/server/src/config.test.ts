@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from './config.ts';
 import { ValidationError } from './kernel/index.ts';
@@ -76,5 +79,21 @@ describe('memory configuration', () => {
     expect(() => loadConfig({ ...HOME, FAMILIAR_EMBEDDER: 'bert' })).toThrow(
       'must be off, openai-compatible',
     );
+  });
+});
+
+describe('familiar.config.json', () => {
+  it('reads retrieval weights, and refuses an unknown or out-of-range one naming it', () => {
+    const home = mkdtempSync(join(tmpdir(), 'familiar-config-'));
+    writeFileSync(join(home, 'familiar.config.json'), JSON.stringify({ retrieval: { vectorWeight: 1.5 } }));
+    expect(loadConfig({ FAMILIAR_HOME: home }).retrieval).toEqual({ vectorWeight: 1.5 });
+    writeFileSync(join(home, 'familiar.config.json'), JSON.stringify({ retrieval: { vectorWieght: 1 } }));
+    expect(() => loadConfig({ FAMILIAR_HOME: home })).toThrow('retrieval');
+    writeFileSync(join(home, 'familiar.config.json'), JSON.stringify({ retrieval: { episodeWeight: 3 } }));
+    expect(() => loadConfig({ FAMILIAR_HOME: home })).toThrow('retrieval.episodeWeight');
+    writeFileSync(join(home, 'familiar.config.json'), '{ not json');
+    expect(() => loadConfig({ FAMILIAR_HOME: home })).toThrow('not valid JSON');
+    writeFileSync(join(home, 'familiar.config.json'), JSON.stringify({ modles: {} }));
+    expect(() => loadConfig({ FAMILIAR_HOME: home })).toThrow('unknown setting modles');
   });
 });

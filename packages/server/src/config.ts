@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Modality, ModalitySchema } from '@familiar/protocol';
 import { z } from 'zod';
-import { ValidationError } from './kernel/index.ts';
+import { describeIssues, ValidationError } from './kernel/index.ts';
+import { type RetrievalSettings, RetrievalSettingsSchema } from './memory/index.ts';
 import { type ModelsConfig, parseModelsConfig } from './models/index.ts';
 
 const SIZE_UNITS: Record<string, number> = {
@@ -151,6 +152,8 @@ export interface Config {
   embedder: EmbedderConfig;
   /** The language models Familiar may call (familiar.config.json → models); null when none is configured. */
   models: ModelsConfig | null;
+  /** Retrieval weights from familiar.config.json → retrieval (the rest are the defaults). */
+  retrieval: RetrievalSettings;
   /** The settings file that was read, or null when FAMILIAR_HOME has none. */
   configFile: string | null;
   /** Days each modality's observations are kept (what was derived only from them goes too); absent: forever. */
@@ -273,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const file = readConfigFile(home);
   return {
     models: file?.models ?? null,
+    retrieval: file?.retrieval ?? {},
     configFile: file ? join(home, CONFIG_FILE) : null,
     embedder: embedderConfig(values),
     memoryIntervalMs: values.FAMILIAR_MEMORY_INTERVAL_MS,
@@ -352,17 +356,17 @@ function embedderConfig(values: z.infer<typeof EnvSchema>): EmbedderConfig {
 export const CONFIG_FILE = 'familiar.config.json';
 
 const ConfigFileSchema = z.strictObject(
-  { models: z.unknown().optional() },
+  { models: z.unknown().optional(), retrieval: z.unknown().optional() },
   {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
-        ? `unknown setting ${issue.keys.join(', ')}: the file holds "models"`
+        ? `unknown setting ${issue.keys.join(', ')}: the file holds "models" and "retrieval"`
         : undefined,
   },
 );
 
 /** Reads familiar.config.json when there is one; a malformed file is an error that says where, never ignored. */
-function readConfigFile(home: string): { models: ModelsConfig | null } | null {
+function readConfigFile(home: string): { models: ModelsConfig | null; retrieval: RetrievalSettings } | null {
   const path = join(home, CONFIG_FILE);
   if (!existsSync(path)) return null;
   let raw: unknown;
@@ -376,5 +380,15 @@ function readConfigFile(home: string): { models: ModelsConfig | null } | null {
     throw new ValidationError(
       `invalid ${path}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`,
     );
-  return { models: parsed.data.models === undefined ? null : parseModelsConfig(parsed.data.models) };
+  const retrieval = RetrievalSettingsSchema.safeParse(parsed.data.retrieval ?? {});
+  if (!retrieval.success)
+    throw new ValidationError(
+      `invalid ${path}: ${describeIssues(retrieval.error.issues)
+        .map((problem) => `retrieval.${problem}`)
+        .join('; ')}`,
+    );
+  return {
+    models: parsed.data.models === undefined ? null : parseModelsConfig(parsed.data.models),
+    retrieval: retrieval.data,
+  };
 }

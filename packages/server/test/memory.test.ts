@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Familiar, openFamiliar } from '../src/app.ts';
@@ -239,11 +240,20 @@ describe('memory', () => {
 
     const model = join(home, 'tiny-embedding.gguf');
     writeTinyGguf(model);
+    writeFileSync(join(home, 'familiar.config.json'), JSON.stringify({ retrieval: { vectorWeight: 2 } }));
     const second = open({ FAMILIAR_EMBEDDER: 'gguf', FAMILIAR_EMBED_GGUF: model });
+    expect(second.retriever.options.vectorWeight).toBe(2);
     expect((await second.status()).memory.embeddings).toBe('llama-cpp:tiny-embedding (in-process)');
     const again = await second.understanding.catchUp({ id: user.id, timezone: user.timezone });
     expect(again).toMatchObject({ observations: 0, embedded: 3, embeddingsPending: 0 });
     expect((await second.understanding.catchUp({ id: user.id, timezone: user.timezone })).embedded).toBe(0);
+    // Hybrid retrieval runs end to end on the in-process model (random weights: plumbing, not quality).
+    const found = await second.retriever.retrieve({ id: user.id, timezone: 'UTC' }, 'vet appointment', {
+      limit: 3,
+    });
+    expect(found.paths).toEqual(['lexical', 'vector']);
+    expect(found.hits[0]?.observation.text).toBe('Booked the vet for Friday.');
+    expect(found.hits.some((hit) => hit.signals.includes('vector'))).toBe(true);
   });
 
   it('exports what the person told memory (corrections, episode titles, relationships) and imports it back', async () => {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Clock } from '../kernel/index.ts';
 import type { Embedder, VectorIndex } from './embeddings/index.ts';
 import type { Episode, EpisodeStore } from './episode-store.ts';
@@ -111,6 +112,37 @@ export interface RetrievalOptions {
    */
   speakerNames: 'text' | 'speaker';
 }
+
+const weight = (max: number) => z.number().min(0).max(max);
+
+/**
+ * What `familiar.config.json` → `retrieval` may change (every field optional; unknown fields are refused), e.g.
+ * `{ "retrieval": { "vectorWeight": 1.5 } }` to tune fusion for a real embedding model.
+ */
+export const RetrievalSettingsSchema = z
+  .strictObject({
+    candidates: z.number().int().min(10).max(2000),
+    fusion: z.enum(['score', 'rrf']),
+    rrfK: z.number().min(1).max(1000),
+    vectorWeight: weight(10),
+    episodeWeight: weight(1),
+    speakerBoost: z.number().min(1).max(10),
+    recencyWeight: weight(1),
+    recencyHalfLifeDays: z.number().positive().max(36_500),
+    neighbourWeight: weight(1),
+    neighbourHits: z.number().int().min(0).max(200),
+    neighbourReach: z.number().int().min(0).max(10),
+    timeScope: z.enum(['prefer', 'filter']),
+    timeBoost: weight(10),
+    anchorEpisodeIncluded: z.boolean(),
+    coverageWeight: weight(1),
+    severalDecay: z.number().gt(0).max(1),
+    speakerNames: z.enum(['text', 'speaker']),
+  })
+  .partial();
+
+/** Retrieval weights a person set. */
+export type RetrievalSettings = z.infer<typeof RetrievalSettingsSchema>;
 
 /** The defaults `ask` uses. */
 export const DEFAULT_RETRIEVAL: RetrievalOptions = {
