@@ -168,6 +168,45 @@ export function normaliseClaim(value: string): string {
     .trim();
 }
 
+/**
+ * The fact a person's correction makes of `old`: origin `person`, fully trusted, in the old fact's slot (or a slot of
+ * its own, so it supersedes exactly that fact). Refuses a fact that is already superseded: correct the newer one.
+ */
+export function correctedFact(
+  old: Omit<Fact, 'sources'>,
+  correction: FactCorrection,
+  meta: { newId: string; at: number },
+): NewFact {
+  if (old.status !== 'active') {
+    throw new FamiliarError(
+      'fact_superseded',
+      `fact ${old.id} was already superseded by ${old.supersededBy}: correct that one instead`,
+    );
+  }
+  const object = correction.object ?? old.object;
+  return {
+    id: meta.newId,
+    kind: old.kind,
+    subject: old.subject,
+    predicate: old.predicate,
+    object,
+    slot: old.slot ?? `fact:${old.id}`,
+    statement:
+      correction.statement ??
+      (correction.object !== undefined
+        ? `${old.subject} ${old.predicate.replaceAll('_', ' ')} ${object}`
+        : old.statement),
+    validFrom: correction.validFrom === undefined ? old.validFrom : correction.validFrom,
+    validTo: correction.validTo === undefined ? old.validTo : correction.validTo,
+    observedAt: meta.at,
+    trust: 'authored',
+    confidence: 1,
+    origin: 'person',
+    personId: old.personId,
+    createdAt: meta.at,
+  };
+}
+
 /** Facts in SQLite (tables `facts` and `fact_sources`, migration 6). */
 export function createSqliteFactStore(db: SqliteDatabase): FactStore {
   const byId = db.prepare<[string, string], FactRow>(`${SELECT_FACT} WHERE f.user_id = ? AND f.id = ?`);
@@ -266,40 +305,7 @@ export function createSqliteFactStore(db: SqliteDatabase): FactStore {
   const correct = db.transaction(
     (userId: string, id: string, correction: FactCorrection, meta: { newId: string; at: number }): Fact => {
       const old = require(userId, id);
-      if (old.status !== 'active') {
-        throw new FamiliarError(
-          'fact_superseded',
-          `fact ${id} was already superseded by ${old.supersededBy}: correct that one instead`,
-        );
-      }
-      const object = correction.object ?? old.object;
-      const statement =
-        correction.statement ??
-        (correction.object !== undefined
-          ? `${old.subject} ${old.predicate.replaceAll('_', ' ')} ${object}`
-          : old.statement);
-      insertFact(
-        userId,
-        {
-          id: meta.newId,
-          kind: old.kind,
-          subject: old.subject,
-          predicate: old.predicate,
-          object,
-          slot: old.slot ?? `fact:${old.id}`,
-          statement,
-          validFrom: correction.validFrom === undefined ? old.validFrom : correction.validFrom,
-          validTo: correction.validTo === undefined ? old.validTo : correction.validTo,
-          observedAt: meta.at,
-          trust: 'authored',
-          confidence: 1,
-          origin: 'person',
-          personId: old.personId,
-          createdAt: meta.at,
-        },
-        'active',
-        null,
-      );
+      insertFact(userId, correctedFact(old, correction, meta), 'active', null);
       supersede.run(meta.newId, meta.at, userId, id);
       return require(userId, meta.newId);
     },

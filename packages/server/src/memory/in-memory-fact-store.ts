@@ -1,5 +1,6 @@
-import { ConflictError, FamiliarError, NotFoundError } from '../kernel/index.ts';
+import { ConflictError, NotFoundError } from '../kernel/index.ts';
 import {
+  correctedFact,
   type Fact,
   type FactCorrection,
   type FactStore,
@@ -224,41 +225,7 @@ export function createInMemoryFactStore({ timeline }: { timeline: TimelineStore 
     async correct(userId, id, correction: FactCorrection, meta) {
       const facts = factsOf(userId);
       const old = require(facts, id);
-      if (old.status !== 'active') {
-        throw new FamiliarError(
-          'fact_superseded',
-          `fact ${id} was already superseded by ${old.supersededBy}: correct that one instead`,
-        );
-      }
-      const object = correction.object ?? old.object;
-      const statement =
-        correction.statement ??
-        (correction.object !== undefined
-          ? `${old.subject} ${old.predicate.replaceAll('_', ' ')} ${object}`
-          : old.statement);
-      const corrected = insert(
-        facts,
-        userId,
-        {
-          id: meta.newId,
-          kind: old.kind,
-          subject: old.subject,
-          predicate: old.predicate,
-          object,
-          slot: old.slot ?? `fact:${old.id}`,
-          statement,
-          validFrom: correction.validFrom === undefined ? old.validFrom : correction.validFrom,
-          validTo: correction.validTo === undefined ? old.validTo : correction.validTo,
-          observedAt: meta.at,
-          trust: 'authored',
-          confidence: 1,
-          origin: 'person',
-          personId: old.personId,
-          createdAt: meta.at,
-        },
-        'active',
-        null,
-      );
+      const corrected = insert(facts, userId, correctedFact(old, correction, meta), 'active', null);
       old.status = 'superseded';
       old.supersededBy = meta.newId;
       old.updatedAt = meta.at;
