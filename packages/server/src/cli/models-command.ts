@@ -72,7 +72,7 @@ export function registerModelsCommands(program: Command, deps: { withFamiliar: W
         });
         out.result(decision, () =>
           [
-            decision.choice ? `${decision.choice}: ${decision.reason}` : `No model: ${decision.reason}`,
+            decision.choice ? `Choice: ${decision.reason}` : `No model: ${decision.reason}`,
             ...decision.candidates.map(
               (candidate) => `  ${candidate.id}: ${candidate.rejected ?? 'candidate'}`,
             ),
