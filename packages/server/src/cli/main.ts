@@ -174,6 +174,12 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
         );
       }
       process.stderr.write(`Speech recognition: ${server.familiar.audioEngines.asrStatus}.\n`);
+      const configured = server.familiar.models.configured;
+      process.stderr.write(
+        configured.length > 0
+          ? `Models: ${configured.map((model) => `${model.id} (${model.runsOn})`).join(', ')}${server.familiar.config.configFile ? ` from ${server.familiar.config.configFile}` : ''}.\n`
+          : 'Models: none configured, so answers quote your memories (add one in familiar.config.json: see the README).\n',
+      );
       const engines = (await server.familiar.status()).engines;
       const available = engines.filter((engine) => engine.available).map((engine) => engine.name);
       process.stderr.write(
