@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createDeviceClient } from '@familiar/device-sdk';
 import type { ServerMessage } from '@familiar/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,7 +7,12 @@ import { createSilentLogger } from '../src/kernel/index.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
 import { tempHome } from './support/processes.ts';
 import { RawDevice } from './support/raw-device.ts';
-import { openAiChatStream, type ReplayServer, startReplayServer } from './support/replay-server.ts';
+import {
+  openAiChatStream,
+  type ReplayServer,
+  startReplayServer,
+  writeReplayModelConfig,
+} from './support/replay-server.ts';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 0xff, 0xd9]);
 const PIECES = ['Sam moved ', 'the deadline ', 'to Friday [1].'];
@@ -32,22 +35,7 @@ describe('device stream: streamed answers', () => {
     // Slow enough that the answer is still being written when the device sends a frame.
     replay.script('POST', '/v1/chat/completions', [openAiChatStream(PIECES, { eventDelayMs: 150 })]);
     const home = tempHome();
-    writeFileSync(
-      join(home, 'familiar.config.json'),
-      JSON.stringify({
-        models: {
-          providers: [
-            {
-              id: 'local',
-              type: 'openai-compatible',
-              baseUrl: `${replay.url}/v1`,
-              apiKeyEnv: 'TEST_LLM_KEY',
-              models: [{ name: 'replayed-model', tasks: ['ask'] }],
-            },
-          ],
-        },
-      }),
-    );
+    writeReplayModelConfig(home, replay.url);
     server = await startServer(
       loadConfig({ FAMILIAR_HOME: home, FAMILIAR_PORT: '0' }),
       createSilentLogger(),

@@ -8,6 +8,7 @@ import {
   type ReplayServer,
   rateLimited,
   startReplayServer,
+  writeReplayModelConfig,
 } from './support/replay-server.ts';
 
 const KEY = 'replay-key-0123456789';
@@ -17,22 +18,7 @@ const PIECES = ['Sam told you ', 'the deadline moved ', 'to Friday [1].'];
 /** A home with one user, one note ingested through the CLI, and a model provider that is the replay server. */
 async function homeWithModel(replay: ReplayServer) {
   const home = tempHome();
-  writeFileSync(
-    join(home, 'familiar.config.json'),
-    JSON.stringify({
-      models: {
-        providers: [
-          {
-            id: 'local',
-            type: 'openai-compatible',
-            baseUrl: `${replay.url}/v1`,
-            apiKeyEnv: 'TEST_LLM_KEY',
-            models: [{ name: 'replayed-model', tasks: ['ask'] }],
-          },
-        ],
-      },
-    }),
-  );
+  writeReplayModelConfig(home, replay.url);
   await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'Europe/Paris']);
   const note = clientObservation('Sam said the project deadline moved to Friday, call him on Monday', {
     capturedAt: '2026-11-20T10:00:00Z',

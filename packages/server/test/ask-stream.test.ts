@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Familiar, openFamiliar } from '../src/app.ts';
 import type { Ask, AskEvent } from '../src/assistant/index.ts';
@@ -8,7 +6,12 @@ import { createHttpApp } from '../src/http/index.ts';
 import { createSilentLogger } from '../src/kernel/index.ts';
 import { clientObservation, jsonRequest } from './support/observations.ts';
 import { tempHome } from './support/processes.ts';
-import { openAiChatStream, type ReplayServer, startReplayServer } from './support/replay-server.ts';
+import {
+  openAiChatStream,
+  type ReplayServer,
+  startReplayServer,
+  writeReplayModelConfig,
+} from './support/replay-server.ts';
 import { parseAskStream } from './support/sse.ts';
 
 const ANSWER = ['Sam said ', 'the deadline moved ', 'to Friday [1].'];
@@ -33,22 +36,7 @@ describe('POST /v1/ask with a model', () => {
   beforeEach(async () => {
     vi.stubEnv('TEST_LLM_KEY', 'test-key-for-replay');
     const home = tempHome();
-    writeFileSync(
-      join(home, 'familiar.config.json'),
-      JSON.stringify({
-        models: {
-          providers: [
-            {
-              id: 'local',
-              type: 'openai-compatible',
-              baseUrl: `${replay.url}/v1`,
-              apiKeyEnv: 'TEST_LLM_KEY',
-              models: [{ name: 'replayed-model', tasks: ['ask'] }],
-            },
-          ],
-        },
-      }),
-    );
+    writeReplayModelConfig(home, replay.url);
     familiar = openFamiliar(loadConfig({ FAMILIAR_HOME: home }), { logger: createSilentLogger() });
     app = createHttpApp(familiar);
     await familiar.accounts.addUser({ name: 'ada', timezone: 'Europe/Paris' });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -291,4 +291,28 @@ function sleep(ms: number, stop: () => boolean): Promise<void> {
     };
     setTimeout(tick, Math.min(10, ms));
   });
+}
+
+/**
+ * Writes a `familiar.config.json` into `home` whose one model is served by a replay server: provider `local`
+ * (OpenAI-compatible, on loopback, so it may take private data), model `replayed-model` preferred for `ask`, its key
+ * read from `TEST_LLM_KEY`.
+ */
+export function writeReplayModelConfig(home: string, replayUrl: string): void {
+  writeFileSync(
+    join(home, 'familiar.config.json'),
+    JSON.stringify({
+      models: {
+        providers: [
+          {
+            id: 'local',
+            type: 'openai-compatible',
+            baseUrl: `${replayUrl}/v1`,
+            apiKeyEnv: 'TEST_LLM_KEY',
+            models: [{ name: 'replayed-model', tasks: ['ask'] }],
+          },
+        ],
+      },
+    }),
+  );
 }
