@@ -109,4 +109,17 @@ describe('retriever (SQLite, real episodes)', () => {
     expect(spread.some((text) => text.includes('dog'))).toBe(true);
     expect(best.every((text) => text.includes('lake') || text.includes('Ana'))).toBe(true);
   });
+
+  it('finds kinds of what a question asks for, though they share no word with it', async () => {
+    const { ask } = await timeline([
+      { at: MAY_1, lines: ['Sam: I spent the weekend in Chicago', 'Ana: How was the weather?'] },
+      { at: MAY_1 + 7 * DAY, lines: ['Sam: Back from Rome, the food was amazing', 'Ana: Jealous!'] },
+      { at: MAY_1 + 14 * DAY, lines: ['Sam: My city has too much traffic', 'Ana: Take the bus'] },
+    ]);
+    const question = 'Which cities has Sam visited?';
+    const found = await ask(question, { narrowerWeight: 0.4 });
+    expect(found).toContain('I spent the weekend in Chicago');
+    expect(found).toContain('Back from Rome, the food was amazing');
+    expect(await ask(question)).not.toContain('I spent the weekend in Chicago');
+  });
 });
