@@ -118,11 +118,10 @@ export interface RetrievalOptions {
    * Weight of one more search for kinds of the things a question asks for ("which cities…" → Chicago, Rome…; "what
    * martial arts…" → karate, taekwondo…), from WordNet's hyponyms (see `askedNouns`, `narrowerTerms`). Its BM25
    * scores are scaled to the best hit of the question's own search, so a kind that is rare in the timeline counts
-   * like a rare question word and a common one ("work", "use") hardly at all. 0 (default) turns it off and WordNet is
-   * never read; the first question with it on reads WordNet's noun files once (about 0.5 s, about 80 MB held).
-   * Off by default though 0.4 lifts LoCoMo dev multi-hop "all evidence in top 10" from 25.4 to 30.3 %: at 1M
-   * observations the extra search costs too much (p95 about 150 ms on questions after kinds of things), because
-   * common kinds have long posting lists that the store does not yet leave out of this search.
+   * like a rare question word and a common one ("work", "use") hardly at all; on a large index, kinds held by more
+   * than 0.1 % of its rows are not searched at all (their long posting lists made p95 about 150 ms at 1M). 0.4
+   * (default) lifts LoCoMo dev multi-hop "all evidence in top 10" from 25.4 to 30.3 %; 0 turns it off and WordNet is
+   * never read. The first question that asks for kinds reads WordNet's noun files once (about 0.5 s, 80 MB held).
    */
   narrowerWeight: number;
   /** Levels of WordNet hyponymy followed below an asked-for noun. */
@@ -190,7 +189,7 @@ export const DEFAULT_RETRIEVAL: RetrievalOptions = {
   coverageWeight: 0.3,
   severalDecay: 0.7,
   speakerNames: 'text',
-  narrowerWeight: 0,
+  narrowerWeight: 0.4,
   narrowerDepth: 4,
   narrowerLimit: 50,
   narrowerOf: 'asked',
@@ -198,6 +197,9 @@ export const DEFAULT_RETRIEVAL: RetrievalOptions = {
 };
 
 const DAY = 86_400_000;
+
+/** Kinds (see `narrowerWeight`) in more than this share of a large index's rows are not searched. */
+const NARROWER_MAX_TERM_SHARE = 0.001;
 
 /**
  * The retriever `ask` and the assistant use: BM25 full text, plus vector search when an embedder is configured,
@@ -258,10 +260,15 @@ export function createRetriever(deps: {
   }
 
   /** Full-text candidates; a speaker's name is matched against who spoke, not searched in what was said. */
-  async function searchText(userId: string, terms: readonly string[], range: SearchFilter) {
+  async function searchText(
+    userId: string,
+    terms: readonly string[],
+    range: SearchFilter,
+    limits: Pick<SearchFilter, 'maxTermShare'> = {},
+  ) {
     const search = (words: readonly string[]) =>
       searchPreferringTime<SearchHit>(
-        (within) => store.searchObservations(userId, words, options.candidates, within),
+        (within) => store.searchObservations(userId, words, options.candidates, { ...within, ...limits }),
         range,
         {
           scope: options.timeScope,
@@ -342,6 +349,9 @@ export function createRetriever(deps: {
                   user.id,
                   narrower.map((entry) => entry.term),
                   range,
+                  // Kinds held by more than 0.1 % of a large index ("work", "use") add little and cost a full
+                  // scoring pass; the store leaves them out of this search.
+                  { maxTermShare: NARROWER_MAX_TERM_SHARE },
                 )
               : [];
           for (const [rank, hit] of kinds.entries())

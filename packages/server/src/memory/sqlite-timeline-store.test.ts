@@ -125,3 +125,29 @@ describe('SQLite search on a large index', () => {
     expect(await store.searchObservations('alice', ['picnic'], 10, { fromMs: start + 10 * day })).toEqual([]);
   });
 });
+
+describe('SQLite search with a cap on common terms', () => {
+  const note = (i: number, text: string): NewObservation => ({
+    id: `01JF${String(i).padStart(22, '0')}`,
+    deviceId: null,
+    modality: 'note',
+    capturedAt: 1_000 + i,
+    receivedAt: 1_000 + i,
+    text,
+    captureId: null,
+    provenance: null,
+    trust: 'authored',
+  });
+
+  it('leaves out every term above the cap on a large index, even when none is left', async () => {
+    const store = createSqliteTimelineStore(databaseWithUsers('alice'), { commonTermMinRows: 10 });
+    await store.insertObservations('alice', [
+      ...Array.from({ length: 40 }, (_, i) => note(i, `work item ${i}`)),
+      note(40, 'karate class after work'),
+    ]);
+    const kinds = await store.searchObservations('alice', ['work', 'karate'], 10, { maxTermShare: 0.1 });
+    expect(kinds.map((hit) => hit.observation.text)).toEqual(['karate class after work']);
+    expect(await store.searchObservations('alice', ['work'], 10, { maxTermShare: 0.1 })).toEqual([]);
+    expect((await store.searchObservations('alice', ['work'], 50)).length).toBe(41);
+  });
+});

@@ -451,8 +451,8 @@ export function createSqliteTimelineStore(
    * p95 low at a million observations; see docs/benchmarks.md).
    */
   const documentCounts = new Map<string, { documents: number; atRows: number }>();
-  function selectiveTerms(terms: readonly string[]): readonly string[] {
-    if (terms.length < 2) return terms;
+  function selectiveTerms(terms: readonly string[], maxTermShare?: number): readonly string[] {
+    if (terms.length < 2 && maxTermShare === undefined) return terms;
     const rows = statements.lastSeq.get()?.n ?? 0;
     if (rows < commonTermMinRows) return terms;
     const share = terms.map((term) => {
@@ -464,6 +464,8 @@ export function createSqliteTimelineStore(
       }
       return { term, share: cached.documents / rows };
     });
+    if (maxTermShare !== undefined)
+      return share.filter((entry) => entry.share <= maxTermShare).map((entry) => entry.term);
     const selective = share.filter((entry) => entry.share <= commonTermShare).map((entry) => entry.term);
     return selective.length > 0 ? selective : terms;
   }
@@ -604,7 +606,9 @@ export function createSqliteTimelineStore(
     },
     async searchObservations(userId, terms, limit, filter: SearchFilter = {}): Promise<SearchHit[]> {
       if (terms.length === 0 || limit < 1) return [];
-      const match = ftsQuery(selectiveTerms(terms));
+      const kept = selectiveTerms(terms, filter.maxTermShare);
+      if (kept.length === 0) return [];
+      const match = ftsQuery(kept);
       if (filter.fromMs === undefined && filter.toMs === undefined) return searchRanked(userId, match, limit);
       const fromMs = filter.fromMs ?? Number.MIN_SAFE_INTEGER;
       const toMs = filter.toMs ?? Number.MAX_SAFE_INTEGER;

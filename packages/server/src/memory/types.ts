@@ -141,6 +141,12 @@ export interface SearchHit {
 export interface SearchFilter {
   fromMs?: number;
   toMs?: number;
+  /**
+   * On a large index (where the SQLite store starts leaving out common terms), leave out every term held by more than
+   * this share of all rows, even when no term is left (then nothing is found). For optional extra searches, such as
+   * kinds of a thing, where a common word would cost a full scoring pass and add little. Small stores ignore it.
+   */
+  maxTermShare?: number;
 }
 
 /** An observation with its position in the write order, for passes that follow the timeline as it grows. */
