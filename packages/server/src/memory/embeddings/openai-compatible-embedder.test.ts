@@ -1,6 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type ReplayServer, startReplayServer } from '../../../test/support/replay-server.ts';
 import { FamiliarError } from '../../kernel/index.ts';
 import { createOpenAiCompatibleEmbedder } from './ai-sdk-embedder.ts';
 
@@ -16,36 +16,40 @@ interface Recorded {
   body: unknown;
 }
 
-const servers: Server[] = [];
+const servers: ReplayServer[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-/** A real HTTP server that answers each request with the next reply, in OpenAI's wire format, and records it. */
+/** The shared replay server answering each request with the next reply (a 500 once none is left), recorded here. */
 async function replayServer(replies: Reply[]) {
   const requests: Recorded[] = [];
-  const server = createServer((request, response) => {
-    let raw = '';
-    request.on('data', (chunk: Buffer) => {
-      raw += chunk.toString('utf8');
-    });
-    request.on('end', () => {
-      requests.push({
-        method: request.method ?? '',
-        url: request.url ?? '',
-        headers: request.headers,
-        body: JSON.parse(raw),
-      });
-      const reply = replies.shift() ?? { status: 500, body: { error: { message: 'no reply left' } } };
-      const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-      response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-      response.end(text);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await startReplayServer([
+    {
+      method: 'POST',
+      path: /.*/,
+      steps: [
+        (request) => {
+          requests.push({
+            method: request.method,
+            url: request.path,
+            headers: request.headers,
+            body: request.json,
+          });
+          const reply = replies.shift() ?? { status: 500, body: { error: { message: 'no reply left' } } };
+          return typeof reply.body === 'string'
+            ? {
+                status: reply.status ?? 200,
+                headers: { 'content-type': 'application/json' },
+                body: reply.body,
+              }
+            : { status: reply.status ?? 200, json: reply.body };
+        },
+      ],
+    },
+  ]);
   servers.push(server);
-  const { port } = server.address() as AddressInfo;
-  return { baseUrl: `http://127.0.0.1:${port}/v1`, requests };
+  return { baseUrl: `${server.url}/v1`, requests };
 }
 
 /** A successful /embeddings answer as OpenAI sends it. */
@@ -179,7 +183,7 @@ describe('OpenAI-compatible embedder', () => {
 
   it('reports a server that does not answer as retryable', async () => {
     const { baseUrl } = await replayServer([]);
-    await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+    await Promise.all(servers.splice(0).map((server) => server.close()));
     const error = await failure(createOpenAiCompatibleEmbedder({ baseUrl, model: 'm' }).embed(['x']));
     expect(error.code).toBe('embedder_unavailable');
     expect(error.retryable).toBe(true);
