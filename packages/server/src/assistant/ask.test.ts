@@ -1,6 +1,6 @@
-import type { LanguageModelV3, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
-import { failingModel, streamingModel } from '../../test/support/mock-models.ts';
+import { failingModel, promptText, streamingModel } from '../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../audit/index.ts';
 import {
   createInMemoryTimelineStore,
@@ -123,18 +123,6 @@ async function collect(events: AsyncIterable<AskEvent>): Promise<AskEvent[]> {
   const seen: AskEvent[] = [];
   for await (const event of events) seen.push(event);
   return seen;
-}
-
-/** The text of every message of a recorded prompt, by role. */
-function promptText(prompt: LanguageModelV3Prompt, role: 'system' | 'user'): string {
-  return prompt
-    .filter((message) => message.role === role)
-    .map((message) =>
-      typeof message.content === 'string'
-        ? message.content
-        : message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
-    )
-    .join('\n');
 }
 
 const DEADLINE = note('01JC0000000000000000000001', 'Sam said the deadline moved to Friday', 3);

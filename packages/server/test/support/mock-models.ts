@@ -1,6 +1,9 @@
-import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import type { LanguageModelV3, LanguageModelV3Prompt, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { APICallError, simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
+import { createInMemoryAuditLog } from '../../src/audit/index.ts';
+import { systemClock } from '../../src/kernel/index.ts';
+import { type ConfiguredModel, createModelRunner, type ModelRunner } from '../../src/models/index.ts';
 
 /** When a mock model's stream starts and how fast it flows. */
 export interface StreamPacing {
@@ -65,4 +68,55 @@ export function failingModel(
       });
     },
   });
+}
+
+/** The text of every message of a recorded prompt, by role. */
+export function promptText(prompt: LanguageModelV3Prompt, role: 'system' | 'user'): string {
+  return prompt
+    .filter((message) => message.role === role)
+    .map((message) =>
+      typeof message.content === 'string'
+        ? message.content
+        : message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+    )
+    .join('\n');
+}
+
+/**
+ * A real model runner over one mock model (none: nothing configured), configured as `id` running where `runsOn` says,
+ * with an in-memory audit log to read back.
+ */
+export function runnerOver(
+  languageModel: LanguageModelV3 | null,
+  options: { id?: string; runsOn?: ConfiguredModel['runsOn'] } = {},
+) {
+  const { id = 'ollama:llama3.2:3b', runsOn = 'local-server' } = options;
+  const [provider = id, ...rest] = id.split(':');
+  const audit = createInMemoryAuditLog();
+  const models: ConfiguredModel[] = languageModel
+    ? [
+        {
+          id,
+          provider,
+          providerType: 'openai-compatible',
+          name: rest.join(':'),
+          runsOn,
+          entry: null,
+          openWeights: false,
+          tasks: [],
+        },
+      ]
+    : [];
+  const runner: ModelRunner = createModelRunner({
+    models,
+    policy: { openOnly: false, allowPrivate: [] },
+    audit,
+    clock: systemClock,
+    timeoutMs: 5_000,
+    createModel: () => {
+      if (!languageModel) throw new Error('no model');
+      return languageModel;
+    },
+  });
+  return { runner, audit };
 }

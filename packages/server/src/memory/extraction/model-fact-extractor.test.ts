@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { LanguageModelV3, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
-import { failingModel, streamingModel } from '../../../test/support/mock-models.ts';
-import { createInMemoryAuditLog } from '../../audit/index.ts';
-import { localDay, systemClock } from '../../kernel/index.ts';
-import {
-  type ConfiguredModel,
-  createModelRunner,
-  type ModelJsonInput,
-  type ModelRunner,
-} from '../../models/index.ts';
+import { failingModel, promptText, runnerOver, streamingModel } from '../../../test/support/mock-models.ts';
+import { localDay } from '../../kernel/index.ts';
+import type { ConfiguredModel, ModelJsonInput } from '../../models/index.ts';
 import { ExtractedFactSchema } from './extracted-fact.ts';
 import { evaluateExtractor, parseFactFixture } from './fact-evaluation.ts';
 import { createRuleFactExtractor, type ExtractionContext } from './fact-extractor.ts';
@@ -30,32 +24,7 @@ function withModel(
   languageModel: LanguageModelV3 | null,
   runsOn: ConfiguredModel['runsOn'] = 'local-server',
 ) {
-  const audit = createInMemoryAuditLog();
-  const models: ConfiguredModel[] = languageModel
-    ? [
-        {
-          id: 'ollama:llama3.2:3b',
-          provider: 'ollama',
-          providerType: 'openai-compatible',
-          name: 'llama3.2:3b',
-          runsOn,
-          entry: null,
-          openWeights: false,
-          tasks: [],
-        },
-      ]
-    : [];
-  const runner: ModelRunner = createModelRunner({
-    models,
-    policy: { openOnly: false, allowPrivate: [] },
-    audit,
-    clock: systemClock,
-    timeoutMs: 5_000,
-    createModel: () => {
-      if (!languageModel) throw new Error('no model');
-      return languageModel;
-    },
-  });
+  const { runner, audit } = runnerOver(languageModel, { runsOn });
   // The real runner is a StructuredModel as it is; the wrapper only records what reaches it.
   const direct: StructuredModel = runner;
   const jsonCalls: unknown[] = [];
@@ -84,17 +53,6 @@ function fact(overrides: Record<string, unknown>) {
     confidence: 0.9,
     ...overrides,
   };
-}
-
-function textOf(prompt: LanguageModelV3Prompt, role: 'system' | 'user'): string {
-  return prompt
-    .filter((message) => message.role === role)
-    .map((message) =>
-      typeof message.content === 'string'
-        ? message.content
-        : message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
-    )
-    .join('\n');
 }
 
 describe('model fact extractor', () => {
@@ -214,8 +172,8 @@ describe('model fact extractor', () => {
     expect(await extractor.extract(text, { ...newYork, speaker: 'Bob' })).toEqual([]);
 
     const prompt = mock.doStreamCalls[0]?.prompt ?? [];
-    const system = textOf(prompt, 'system');
-    const user = textOf(prompt, 'user');
+    const system = promptText(prompt, 'system');
+    const user = promptText(prompt, 'user');
     expect(system).not.toContain(injection);
     expect(system).toContain('DATA');
     expect(system).toContain('2026-12-01');
