@@ -1,6 +1,6 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
-import { failingModel, promptText, streamingModel } from '../../test/support/mock-models.ts';
+import { collect, failingModel, promptText, streamingModel } from '../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../audit/index.ts';
 import {
   createInMemoryTimelineStore,
@@ -117,12 +117,6 @@ async function askWith(model: LanguageModelV3 | null, notes: NewObservation[]) {
   });
   const ask = createAsk({ retriever: createRetriever({ store, clock }), audit, clock, runner });
   return { ask, audit, actor: { userId: 'u1', label: 'cli', timezone: 'Europe/Paris' } };
-}
-
-async function collect(events: AsyncIterable<AskEvent>): Promise<AskEvent[]> {
-  const seen: AskEvent[] = [];
-  for await (const event of events) seen.push(event);
-  return seen;
 }
 
 const DEADLINE = note('01JC0000000000000000000001', 'Sam said the deadline moved to Friday', 3);

@@ -3,7 +3,7 @@ import { APICallError, simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type StreamPacing, streamingModel } from '../../test/support/mock-models.ts';
+import { collect, type StreamPacing, streamingModel } from '../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../audit/index.ts';
 import { FamiliarError, systemClock } from '../kernel/index.ts';
 import { createModelRunner, type ModelEvent, type ModelRunnerOptions } from './model-runner.ts';
@@ -72,12 +72,6 @@ function runner(
     ...overrides,
   });
   return { runner: instance, audit };
-}
-
-async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {
-  const seen: ModelEvent[] = [];
-  for await (const event of events) seen.push(event);
-  return seen;
 }
 
 const call = {

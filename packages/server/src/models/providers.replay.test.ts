@@ -1,5 +1,6 @@
 import { generateText, streamText } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect } from '../../test/support/mock-models.ts';
 import {
   anthropicMessages,
   googleGenerateContent,
@@ -12,7 +13,7 @@ import {
 import { createInMemoryAuditLog } from '../audit/index.ts';
 import { FamiliarError, systemClock } from '../kernel/index.ts';
 import { loadCatalog } from './catalog.ts';
-import { createModelRunner, type ModelEvent } from './model-runner.ts';
+import { createModelRunner } from './model-runner.ts';
 import {
   type ConfiguredModel,
   configuredModels,
@@ -208,12 +209,6 @@ describe('fallback through the runner against real provider adapters', () => {
       createModel: (model) => build(model.id),
     });
     return { runner, audit };
-  }
-
-  async function collect(events: AsyncIterable<ModelEvent>) {
-    const seen: ModelEvent[] = [];
-    for await (const event of events) seen.push(event);
-    return seen;
   }
 
   const call = {

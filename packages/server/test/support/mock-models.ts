@@ -120,3 +120,10 @@ export function runnerOver(
   });
   return { runner, audit };
 }
+
+/** Everything an async iterable yields (a model's or an ask's events), in order. */
+export async function collect<T>(events: AsyncIterable<T>): Promise<T[]> {
+  const seen: T[] = [];
+  for await (const event of events) seen.push(event);
+  return seen;
+}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect } from '../../../test/support/mock-models.ts';
 import { FamiliarError } from '../../kernel/index.ts';
 import { decodeFrame } from './frame-decoder.ts';
 import { createFrameDeduplicator } from './perceptual-hash.ts';
@@ -16,12 +17,6 @@ const HAS_FFMPEG =
 /** Where these tests let `extractVideoFrames` make its temporary folders (so other test files cannot interfere). */
 let temporaryRoot = '';
 const frameFolders = () => readdirSync(temporaryRoot);
-
-async function collect(frames: AsyncGenerator<VideoFrame>): Promise<VideoFrame[]> {
-  const all: VideoFrame[] = [];
-  for await (const frame of frames) all.push(frame);
-  return all;
-}
 
 async function failure(promise: Promise<unknown>): Promise<FamiliarError> {
   const error = await promise.then(
