@@ -285,4 +285,110 @@ export const migrations: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 7,
+    name: 'assistant: goals and progress, inbox, pending actions, settings',
+    statements(d) {
+      const { text, bigint, json, real } = d.types;
+      return [
+        // A goal has a measurable target (amount, unit, how entries count) and what counts as progress (activity).
+        `CREATE TABLE goals (
+           user_id ${text} NOT NULL REFERENCES users(id),
+           id ${text} NOT NULL,
+           title ${text} NOT NULL,
+           text ${text} NOT NULL,
+           activity ${text} NOT NULL,
+           about ${json} NOT NULL,
+           target ${json} NOT NULL,
+           deadline ${bigint},
+           plan ${json} NOT NULL,
+           status ${text} NOT NULL,
+           started_at ${bigint} NOT NULL,
+           created_at ${bigint} NOT NULL,
+           updated_at ${bigint} NOT NULL,
+           PRIMARY KEY (user_id, id)
+         )`,
+        // Progress entries link the observations they were inferred from; forgetting those removes the link.
+        `CREATE TABLE goal_progress (
+           user_id ${text} NOT NULL,
+           id ${text} NOT NULL,
+           goal_id ${text} NOT NULL,
+           amount ${real} NOT NULL,
+           unit ${text} NOT NULL,
+           at ${bigint} NOT NULL,
+           confidence ${real} NOT NULL,
+           status ${text} NOT NULL,
+           origin ${text} NOT NULL,
+           evidence ${text} NOT NULL,
+           created_at ${bigint} NOT NULL,
+           updated_at ${bigint} NOT NULL,
+           PRIMARY KEY (user_id, id),
+           FOREIGN KEY (user_id, goal_id) REFERENCES goals(user_id, id) ON DELETE CASCADE
+         )`,
+        'CREATE INDEX goal_progress_goal_idx ON goal_progress (user_id, goal_id, at)',
+        `CREATE TABLE goal_progress_sources (
+           user_id ${text} NOT NULL,
+           progress_id ${text} NOT NULL,
+           observation_seq ${bigint} NOT NULL REFERENCES observations(seq) ON DELETE CASCADE,
+           PRIMARY KEY (user_id, progress_id, observation_seq),
+           FOREIGN KEY (user_id, progress_id) REFERENCES goal_progress(user_id, id) ON DELETE CASCADE
+         )`,
+        'CREATE INDEX goal_progress_sources_observation_idx ON goal_progress_sources (observation_seq)',
+        // The inbox: commitments, reminders, nudges and digests. The dedupe key makes each trigger fire once.
+        `CREATE TABLE inbox_items (
+           user_id ${text} NOT NULL REFERENCES users(id),
+           id ${text} NOT NULL,
+           kind ${text} NOT NULL,
+           title ${text} NOT NULL,
+           body ${text} NOT NULL,
+           due ${bigint},
+           reason ${text} NOT NULL,
+           status ${text} NOT NULL,
+           snoozed_until ${bigint},
+           fact_id ${text},
+           goal_id ${text},
+           person_id ${text},
+           dedupe_key ${text} NOT NULL,
+           notified_at ${bigint},
+           completed_at ${bigint},
+           created_at ${bigint} NOT NULL,
+           updated_at ${bigint} NOT NULL,
+           PRIMARY KEY (user_id, id),
+           UNIQUE (user_id, dedupe_key)
+         )`,
+        'CREATE INDEX inbox_items_due_idx ON inbox_items (user_id, status, due)',
+        'CREATE INDEX inbox_items_notified_idx ON inbox_items (user_id, notified_at)',
+        `CREATE TABLE inbox_sources (
+           user_id ${text} NOT NULL,
+           item_id ${text} NOT NULL,
+           observation_seq ${bigint} NOT NULL REFERENCES observations(seq) ON DELETE CASCADE,
+           PRIMARY KEY (user_id, item_id, observation_seq),
+           FOREIGN KEY (user_id, item_id) REFERENCES inbox_items(user_id, id) ON DELETE CASCADE
+         )`,
+        'CREATE INDEX inbox_sources_observation_idx ON inbox_sources (observation_seq)',
+        // External actions wait here for the person's confirmation, with the exact arguments they will run with.
+        `CREATE TABLE pending_actions (
+           user_id ${text} NOT NULL REFERENCES users(id),
+           id ${text} NOT NULL,
+           tool ${text} NOT NULL,
+           arguments ${json} NOT NULL,
+           summary ${text} NOT NULL,
+           status ${text} NOT NULL,
+           result ${json},
+           requested_by ${text} NOT NULL,
+           decided_by ${text},
+           created_at ${bigint} NOT NULL,
+           decided_at ${bigint},
+           expires_at ${bigint} NOT NULL,
+           PRIMARY KEY (user_id, id)
+         )`,
+        'CREATE INDEX pending_actions_status_idx ON pending_actions (user_id, status, created_at)',
+        `CREATE TABLE assistant_settings (
+           user_id ${text} PRIMARY KEY REFERENCES users(id),
+           settings ${json} NOT NULL,
+           updated_at ${bigint} NOT NULL
+         )`,
+      ];
+    },
+  },
 ];
