@@ -1,4 +1,5 @@
 export * from './api.ts';
+export * from './assistant.ts';
 export * from './capture.ts';
 export * from './ids.ts';
 export * from './observation.ts';

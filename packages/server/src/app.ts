@@ -3,7 +3,22 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { createAccounts, createSqliteAccountStore } from './accounts/index.ts';
 import { createArchive } from './archive/index.ts';
-import { createAsk, createNotifier, createSqliteNotificationStore } from './assistant/index.ts';
+import {
+  createAsk,
+  createAssistantService,
+  createChat,
+  createChatToolDeps,
+  createMcpToolSource,
+  createModelGoalParser,
+  createModelProgressDetector,
+  createNotifier,
+  createProactiveEngine,
+  createSqliteActionStore,
+  createSqliteGoalStore,
+  createSqliteInboxStore,
+  createSqliteNotificationStore,
+  createSqliteSettingsStore,
+} from './assistant/index.ts';
 import { createSqliteAuditLog } from './audit/index.ts';
 import { createFsBlobStore } from './blobs/index.ts';
 import type { Config, EmbedderConfig } from './config.ts';
@@ -163,12 +178,13 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const episodes = createSqliteEpisodeStore(db);
   const embedder = createEmbedder(config.embedder);
   const vectors = createSqliteVectorIndex(db);
+  const cursors = createSqliteMemoryCursors(db);
   const understanding = createUnderstanding({
     store: timelineStore,
     facts,
     episodes,
     people,
-    cursors: createSqliteMemoryCursors(db),
+    cursors,
     // With a model routable for private extraction, facts and episode titles come from it (validated by Zod);
     // otherwise, and whenever it fails, from the offline rules.
     extractor: createModelFactExtractor({ runner, fallback: createRuleFactExtractor() }),
@@ -201,6 +217,51 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const memory = createMemoryService({ facts, episodes, people, timeline, audit, clock, newId });
   const privacy = createPrivacy({ store: createSqliteCaptureStateStore(db), timeline, clock, newId });
   const notifier = createNotifier({ store: createSqliteNotificationStore(db), clock, newId });
+  // The assistant: goals, the inbox, the proactive engine (follows memory; pushes through the notifier), the chat
+  // with its tools (built-in, and MCP servers from familiar.config.json), and actions waiting for confirmation.
+  const goals = createSqliteGoalStore(db);
+  const inbox = createSqliteInboxStore(db);
+  const assistantSettings = createSqliteSettingsStore(db);
+  const engine = createProactiveEngine({
+    store: timelineStore,
+    facts,
+    people,
+    episodes,
+    goals,
+    inbox,
+    settings: assistantSettings,
+    defaults: config.assistant,
+    cursors,
+    notifier,
+    progress: createModelProgressDetector({ runner }),
+    clock,
+    newId,
+    logger,
+  });
+  const assistant = createAssistantService({
+    goals,
+    inbox,
+    settings: assistantSettings,
+    defaults: config.assistant,
+    people,
+    timeline,
+    engine,
+    goalParser: createModelGoalParser({ runner }),
+    audit,
+    clock,
+    newId,
+  });
+  const mcpTools = config.mcp ? createMcpToolSource(config.mcp, { logger }) : null;
+  const chat = createChat({
+    runner,
+    tools: createChatToolDeps({ assistant, retriever, ask, people }),
+    extraTools: mcpTools,
+    actions: createSqliteActionStore(db),
+    audit,
+    clock,
+    newId,
+    logger,
+  });
   const audioEngines = createAudioEngines(config, logger);
   const speakerEmbedder = config.speakers.model
     ? createSherpaSpeakerEmbedder({ model: config.speakers.model })
@@ -275,6 +336,10 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     accounts,
     timeline,
     ask,
+    /** Goals, the inbox, settings, the digest and the calendar. */
+    assistant,
+    /** The assistant turn: chat with tools, and external actions waiting for the person's confirmation. */
+    chat,
     /** Language models: the catalog, the configured ones, the router and the runner. */
     models,
     /** Facts, episodes and people: reading and correcting what memory holds. */
@@ -349,6 +414,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
         frameTagger.close(),
         embedder?.close?.(),
         runner.close(),
+        mcpTools?.close(),
       ]);
       auditDb.close();
       db.close();

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Modality, ModalitySchema } from '@familiar/protocol';
+import { AssistantSettingsWireSchema, type Modality, ModalitySchema } from '@familiar/protocol';
 import { z } from 'zod';
+import { type McpConfig, McpConfigSchema } from './assistant/chat/mcp.ts';
+import type { AssistantSettings } from './assistant/types.ts';
 import { describeIssues, ValidationError } from './kernel/index.ts';
 import { type RetrievalSettings, RetrievalSettingsSchema } from './memory/index.ts';
 import { type ModelsConfig, parseModelsConfig } from './models/index.ts';
@@ -154,6 +156,10 @@ export interface Config {
   models: ModelsConfig | null;
   /** Retrieval weights from familiar.config.json → retrieval (the rest are the defaults). */
   retrieval: RetrievalSettings;
+  /** The assistant's default settings (quiet hours, digest time, rate limits) from familiar.config.json → assistant. */
+  assistant: Partial<AssistantSettings>;
+  /** MCP servers whose tools the assistant may use (familiar.config.json → mcp), or null. */
+  mcp: McpConfig | null;
   /** The settings file that was read, or null when FAMILIAR_HOME has none. */
   configFile: string | null;
   /** Days each modality's observations are kept (what was derived only from them goes too); absent: forever. */
@@ -277,6 +283,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     models: file?.models ?? null,
     retrieval: file?.retrieval ?? {},
+    assistant: file?.assistant ?? {},
+    mcp: file?.mcp ?? null,
     configFile: file ? join(home, CONFIG_FILE) : null,
     embedder: embedderConfig(values),
     memoryIntervalMs: values.FAMILIAR_MEMORY_INTERVAL_MS,
@@ -356,17 +364,42 @@ function embedderConfig(values: z.infer<typeof EnvSchema>): EmbedderConfig {
 export const CONFIG_FILE = 'familiar.config.json';
 
 const ConfigFileSchema = z.strictObject(
-  { models: z.unknown().optional(), retrieval: z.unknown().optional() },
+  {
+    models: z.unknown().optional(),
+    retrieval: z.unknown().optional(),
+    assistant: z.unknown().optional(),
+    mcp: z.unknown().optional(),
+  },
   {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
-        ? `unknown setting ${issue.keys.join(', ')}: the file holds "models" and "retrieval"`
+        ? `unknown setting ${issue.keys.join(', ')}: the file holds "models", "retrieval", "assistant" and "mcp"`
         : undefined,
   },
 );
 
 /** Reads familiar.config.json when there is one; a malformed file is an error that says where, never ignored. */
-function readConfigFile(home: string): { models: ModelsConfig | null; retrieval: RetrievalSettings } | null {
+/** The assistant's defaults a config file may set (each person can change their own with `familiar assistant settings`). */
+const AssistantDefaultsSchema = AssistantSettingsWireSchema.omit({ notNowUntil: true }).partial();
+
+/** Reads one section with its schema; problems name the section and the field. */
+function section<T extends z.ZodType>(path: string, name: string, schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new ValidationError(
+      `invalid ${path}: ${describeIssues(parsed.error.issues)
+        .map((problem) => `${name}.${problem}`)
+        .join('; ')}`,
+    );
+  return parsed.data;
+}
+
+function readConfigFile(home: string): {
+  models: ModelsConfig | null;
+  retrieval: RetrievalSettings;
+  assistant: Partial<AssistantSettings>;
+  mcp: McpConfig | null;
+} | null {
   const path = join(home, CONFIG_FILE);
   if (!existsSync(path)) return null;
   let raw: unknown;
@@ -390,5 +423,7 @@ function readConfigFile(home: string): { models: ModelsConfig | null; retrieval:
   return {
     models: parsed.data.models === undefined ? null : parseModelsConfig(parsed.data.models),
     retrieval: retrieval.data,
+    assistant: section(path, 'assistant', AssistantDefaultsSchema, parsed.data.assistant ?? {}),
+    mcp: parsed.data.mcp === undefined ? null : section(path, 'mcp', McpConfigSchema, parsed.data.mcp),
   };
 }

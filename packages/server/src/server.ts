@@ -6,7 +6,7 @@ import { type Familiar, openFamiliar } from './app.ts';
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/index.ts';
 import { type JobHandler, startWorker } from './jobs/index.ts';
-import { FamiliarError, type Logger } from './kernel/index.ts';
+import { type Clock, FamiliarError, type Logger } from './kernel/index.ts';
 import { perceiveJobType } from './memory/index.ts';
 import {
   attachStreamServer,
@@ -23,6 +23,8 @@ export interface RunningServer {
   port: number;
   familiar: Familiar;
   hub: DeviceHub;
+  /** Runs one round of the memory and assistant follower now (the timer runs it every `memoryIntervalMs`). */
+  catchUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,9 +32,9 @@ export interface RunningServer {
 export async function startServer(
   config: Config,
   logger: Logger,
-  options: { hub?: Partial<HubOptions> } = {},
+  options: { hub?: Partial<HubOptions>; clock?: Clock } = {},
 ): Promise<RunningServer> {
-  const familiar = openFamiliar(config, { logger });
+  const familiar = openFamiliar(config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
   const userIds = (await familiar.accounts.listUsers()).map((user) => user.id);
   await familiar.timeline.sweepOrphanBlobs(userIds);
   let hubRef: DeviceHub | null = null;
@@ -82,7 +84,7 @@ export async function startServer(
   handlers[perceiveJobType('image')] = familiar.imagePerception.handle;
   const worker = startWorker({ queue: familiar.jobs, handlers, owner: `server:${process.pid}`, logger });
   const retention = startRetention(familiar, logger);
-  const follower = startMemoryFollower(familiar, logger);
+  const follower = startMemoryFollower(familiar, hub, logger);
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -115,6 +117,7 @@ export async function startServer(
     port,
     familiar,
     hub,
+    catchUp: () => follower.runNow(),
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -174,10 +177,15 @@ function startRetention(familiar: Familiar, logger: Logger): NodeJS.Timeout {
 }
 
 /**
- * Keeps memory up to date: every `memoryIntervalMs` each user's new observations become facts, episodes and
- * vectors. At start it also finishes what a crash may have cut short after a forget (facts left without sources).
+ * Keeps memory and the assistant up to date: every `memoryIntervalMs` each user's new observations become facts,
+ * episodes and vectors, then commitments, goal progress and nudges; reminders that are due are pushed to devices.
+ * At start it also finishes what a crash may have cut short after a forget (facts left without sources).
  */
-function startMemoryFollower(familiar: Familiar, logger: Logger): { stop(): Promise<void> } {
+function startMemoryFollower(
+  familiar: Familiar,
+  hub: DeviceHub,
+  logger: Logger,
+): { stop(): Promise<void>; runNow(): Promise<void> } {
   let inFlight: Promise<void> = Promise.resolve();
   let stopped = false;
   const tick = async () => {
@@ -186,6 +194,9 @@ function startMemoryFollower(familiar: Familiar, logger: Logger): { stop(): Prom
       const result = await familiar.understanding.catchUp({ id: user.id, timezone: user.timezone });
       if (result.observations > 0 || result.embedded > 0)
         logger.debug({ user: user.name, ...result }, 'memory caught up');
+      // The assistant follows memory: new commitments, progress and completions, then reminders and nudges due.
+      const assisted = await familiar.assistant.catchUp({ id: user.id, timezone: user.timezone });
+      if (assisted.pushed > 0) await hub.deliverNotifications(user.id);
     }
   };
   const run = () => {
@@ -203,6 +214,10 @@ function startMemoryFollower(familiar: Familiar, logger: Logger): { stop(): Prom
     async stop() {
       stopped = true;
       clearInterval(timer);
+      await inFlight;
+    },
+    async runNow() {
+      run();
       await inFlight;
     },
   };

@@ -1,3 +1,12 @@
 export * from './answer-presenter.ts';
 export * from './ask.ts';
+export * from './assistant-service.ts';
+export * from './calendar/index.ts';
+export * from './chat/index.ts';
+export * from './chat-tool-deps.ts';
+export * from './goals/index.ts';
+export * from './inbox/index.ts';
 export * from './notifications.ts';
+export * from './presenters.ts';
+export * from './proactive/index.ts';
+export type * from './types.ts';

@@ -104,7 +104,9 @@ export interface GoalStore {
   update(
     userId: string,
     id: string,
-    changes: Partial<Pick<Goal, 'title' | 'target' | 'deadline' | 'plan' | 'status' | 'about' | 'activity'>> & {
+    changes: Partial<
+      Pick<Goal, 'title' | 'target' | 'deadline' | 'plan' | 'status' | 'about' | 'activity'>
+    > & {
       updatedAt: number;
     },
   ): Promise<Goal>;
@@ -113,7 +115,11 @@ export interface GoalStore {
    * Records a progress entry with its source observations (by write position). Idempotent per (goal, source
    * observations): recording the same evidence again returns the existing entry.
    */
-  recordProgress(userId: string, entry: NewProgressEntry, sourceSeqs: readonly number[]): Promise<ProgressEntry>;
+  recordProgress(
+    userId: string,
+    entry: NewProgressEntry,
+    sourceSeqs: readonly number[],
+  ): Promise<ProgressEntry>;
   listProgress(userId: string, goalId: string): Promise<ProgressEntry[]>;
   getProgress(userId: string, id: string): Promise<ProgressEntry | null>;
   setProgressStatus(
@@ -173,7 +179,10 @@ export interface InboxItem {
 }
 
 /** What adding an item names. */
-export type NewInboxItem = Omit<InboxItem, 'userId' | 'sources' | 'updatedAt' | 'notifiedAt' | 'completedAt'> & {
+export type NewInboxItem = Omit<
+  InboxItem,
+  'userId' | 'sources' | 'updatedAt' | 'notifiedAt' | 'completedAt'
+> & {
   notifiedAt?: number | null;
   completedAt?: number | null;
 };
@@ -195,14 +204,20 @@ export interface InboxStore {
    * Adds an item unless one with the same dedupe key exists (then returns that one and `created: false`), with its
    * source observations by write position.
    */
-  add(userId: string, item: NewInboxItem, sourceSeqs: readonly number[]): Promise<{ item: InboxItem; created: boolean }>;
+  add(
+    userId: string,
+    item: NewInboxItem,
+    sourceSeqs: readonly number[],
+  ): Promise<{ item: InboxItem; created: boolean }>;
   get(userId: string, id: string): Promise<InboxItem | null>;
   getByDedupeKey(userId: string, dedupeKey: string): Promise<InboxItem | null>;
   list(userId: string, query?: InboxQuery): Promise<InboxItem[]>;
   update(
     userId: string,
     id: string,
-    changes: Partial<Pick<InboxItem, 'status' | 'snoozedUntil' | 'due' | 'title' | 'body' | 'notifiedAt' | 'completedAt'>> & {
+    changes: Partial<
+      Pick<InboxItem, 'status' | 'snoozedUntil' | 'due' | 'title' | 'body' | 'notifiedAt' | 'completedAt'>
+    > & {
       updatedAt: number;
     },
   ): Promise<InboxItem>;

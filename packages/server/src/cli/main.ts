@@ -16,6 +16,7 @@ import {
 import type { Actor, ForgetSelector } from '../memory/index.ts';
 import { perceiveJob, perceiveJobType } from '../memory/index.ts';
 import { startServer } from '../server.ts';
+import { registerAssistantCommands } from './assistant-commands.ts';
 import { registerBenchCommand } from './bench-command.ts';
 import { registerFaceCommands } from './faces-command.ts';
 import { registerMemoryCommands } from './memory-commands.ts';
@@ -392,6 +393,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
   registerMemoryCommands(program, people, { withFamiliar });
   registerBenchCommand(program, { outputFor, env });
   registerModelsCommands(program, { withFamiliar });
+  registerAssistantCommands(program, { withFamiliar });
 
   const privacy = program
     .command('privacy')

@@ -20,5 +20,9 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   invalid_config: 500,
   model_unavailable: 503,
   embedder_unavailable: 503,
+  conflict: 409,
+  action_expired: 410,
+  tool_failed: 502,
+  forbidden: 403,
   internal: 500,
 };

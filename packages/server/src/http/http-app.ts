@@ -12,7 +12,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { Accounts } from '../accounts/index.ts';
-import { type Ask, presentAnswer, presentRetrieved } from '../assistant/index.ts';
+import {
+  type Ask,
+  type AssistantService,
+  type Chat,
+  presentAnswer,
+  presentRetrieved,
+} from '../assistant/index.ts';
 import {
   type Clock,
   describeIssues,
@@ -24,6 +30,7 @@ import {
 } from '../kernel/index.ts';
 import { type MemoryService, presentCapture, presentObservation, type Timeline } from '../memory/index.ts';
 import type { MediaLinks, Privacy } from '../safety/index.ts';
+import { registerAssistantRoutes } from './assistant-routes.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import { landingPage } from './landing-page.ts';
 import { registerMemoryRoutes } from './memory-routes.ts';
@@ -37,6 +44,8 @@ export interface HttpDependencies {
   timeline: Timeline;
   ask: Ask;
   memory: MemoryService;
+  assistant: AssistantService;
+  chat: Chat;
   mediaLinks: MediaLinks;
   privacy: Privacy;
   /** Tells connected devices when capture is paused or resumed over HTTP (the device hub). */
@@ -340,6 +349,7 @@ export function createHttpApp(deps: HttpDependencies) {
   });
 
   registerMemoryRoutes(app, deps.memory);
+  registerAssistantRoutes(app, deps.assistant, deps.chat);
 
   return app;
 }

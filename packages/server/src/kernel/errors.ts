@@ -17,6 +17,10 @@ export type ErrorCode =
   | 'invalid_config'
   | 'model_unavailable'
   | 'embedder_unavailable'
+  | 'conflict'
+  | 'action_expired'
+  | 'tool_failed'
+  | 'forbidden'
   | 'internal';
 
 /** Base error of Familiar: a code for machines, a message for people, an optional cause and details. */

@@ -411,6 +411,70 @@ export function describeFactStoreContract(name: string, makePair: FactStorePairF
       expect(await ids({ status: 'all', limit: 0 })).toEqual([]);
     });
 
+    it('lists the facts derived from a stretch of the timeline, each once, in source order', async () => {
+      const { timeline, facts } = await makePair();
+      const [a, b, c, d] = await observe(timeline, 'alice', 'one', 'two', 'three', 'four');
+      const [theirs] = await observe(timeline, 'bob', 'one');
+      const deck = claim({
+        kind: 'commitment',
+        subject: 'self',
+        predicate: 'will',
+        object: 'send Sam the deck',
+        statement: 'You will send Sam the deck',
+      });
+      const coffee = claim();
+      const bank = claim({
+        kind: 'commitment',
+        subject: 'self',
+        predicate: 'will',
+        object: 'call the bank',
+        statement: 'You will call the bank',
+      });
+      const lisbon = residence('Lisbon', T0);
+      const porto = residence('Porto', T0 + DAY);
+      await facts.record('alice', coffee, [a!.seq]);
+      await facts.record('alice', bank, [c!.seq]);
+      await facts.record('alice', deck, [b!.seq, d!.seq]);
+      await facts.record('alice', lisbon, [b!.seq]);
+      await facts.record('alice', porto, [d!.seq]);
+      await facts.record('bob', claim({ id: nextId('FA') }), [theirs!.seq]);
+      const range = async (range: Parameters<FactStore['listBySourceRange']>[1]) =>
+        (await facts.listBySourceRange('alice', range)).map((found) => [found.fact.id, found.sourceSeqs]);
+
+      expect(await range({ afterSeq: a!.seq, toSeq: d!.seq })).toEqual([
+        [deck.id, [b!.seq, d!.seq]],
+        [bank.id, [c!.seq]],
+        [porto.id, [d!.seq]],
+      ]);
+      // The superseded Lisbon shares its first source with the deck; ties go by id (the deck's is older).
+      expect(await range({ afterSeq: a!.seq, toSeq: d!.seq, status: 'all' })).toEqual([
+        [deck.id, [b!.seq, d!.seq]],
+        [lisbon.id, [b!.seq]],
+        [bank.id, [c!.seq]],
+        [porto.id, [d!.seq]],
+      ]);
+      expect(await range({ afterSeq: c!.seq, toSeq: d!.seq, kinds: ['commitment'] })).toEqual([
+        [deck.id, [d!.seq]],
+      ]);
+      expect(await range({ afterSeq: 0, toSeq: a!.seq, kinds: ['commitment'] })).toEqual([]);
+      expect(await range({ afterSeq: 0, toSeq: d!.seq, kinds: [] })).toEqual([]);
+      expect(await range({ afterSeq: d!.seq, toSeq: a!.seq })).toEqual([]);
+      const [found] = await facts.listBySourceRange('alice', {
+        afterSeq: c!.seq,
+        toSeq: d!.seq,
+        kinds: ['commitment'],
+      });
+      expect(found!.fact).toMatchObject({ id: deck.id, userId: 'alice', status: 'active' });
+      expect(sorted(found!.fact.sources)).toEqual(sorted([b!.id, d!.id]));
+      expect(await facts.listBySourceRange('bob', { afterSeq: 0, toSeq: a!.seq })).toEqual([]);
+
+      await timeline.forget('alice', { kind: 'ids', ids: [b!.id] });
+      expect(await range({ afterSeq: 0, toSeq: c!.seq })).toEqual([
+        [coffee.id, [a!.seq]],
+        [bank.id, [c!.seq]],
+      ]);
+    });
+
     it('removes the facts about a person, restoring what they had superseded', async () => {
       const { timeline, facts } = await makePair();
       const [a] = await observe(timeline, 'alice', 'one');

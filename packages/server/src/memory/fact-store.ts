@@ -60,6 +60,25 @@ export interface FactQuery {
   limit?: number;
 }
 
+/** A stretch of the timeline by write position, for `listBySourceRange`. */
+export interface SourceRange {
+  /** Exclusive lower bound: observations written after this position. */
+  afterSeq: number;
+  /** Inclusive upper bound. */
+  toSeq: number;
+  /** Only facts of these kinds (all kinds when absent). */
+  kinds?: readonly FactKind[];
+  /** `active` (the default) or every fact, superseded ones included. */
+  status?: 'active' | 'all';
+}
+
+/** A fact found by `listBySourceRange`, with the write positions of its sources inside the range. */
+export interface FactFromRange {
+  fact: Fact;
+  /** The fact's source positions in (afterSeq, toSeq], ascending (its other sources are in `fact.sources`). */
+  sourceSeqs: number[];
+}
+
 /** Changes the person makes to a fact; the store keeps the old version, superseded by the corrected one. */
 export interface FactCorrection {
   object?: string;
@@ -89,6 +108,11 @@ export interface FactStore {
     correction: FactCorrection,
     meta: { newId: string; at: number },
   ): Promise<Fact>;
+  /**
+   * The facts derived from observations written in (afterSeq, toSeq], each once, ordered by its first source position
+   * in the range (then id): how a follower of the timeline picks up new facts without running extraction again.
+   */
+  listBySourceRange(userId: string, range: SourceRange): Promise<FactFromRange[]>;
   /** Deletes a fact (and its source links); a fact it had superseded becomes active again. */
   remove(userId: string, id: string): Promise<void>;
   /**
@@ -378,6 +402,35 @@ export function createSqliteFactStore(db: SqliteDatabase): FactStore {
         )
         .all(...params, query.limit ?? 1000)
         .map(toFact);
+    },
+    async listBySourceRange(userId, range) {
+      if (range.kinds?.length === 0 || range.toSeq <= range.afterSeq) return [];
+      const where = ['f.user_id = ?'];
+      const params: Array<string | number> = [userId];
+      if ((range.status ?? 'active') === 'active') where.push(`f.status = 'active'`);
+      if (range.kinds) {
+        where.push(`f.kind IN (${range.kinds.map(() => '?').join(', ')})`);
+        params.push(...range.kinds);
+      }
+      const rows = db
+        .prepare<Array<string | number>, FactRow & { range_seqs: string }>(
+          `SELECT f.*, r.range_seqs, (SELECT json_group_array(o.id) FROM fact_sources s JOIN observations o ON o.seq = s.observation_seq
+             WHERE s.user_id = f.user_id AND s.fact_id = f.id) AS sources
+           FROM (SELECT fact_id, MIN(observation_seq) AS first_seq, json_group_array(observation_seq) AS range_seqs
+                 FROM fact_sources WHERE user_id = ? AND observation_seq > ? AND observation_seq <= ?
+                 GROUP BY fact_id) r
+           JOIN facts f ON f.id = r.fact_id
+           WHERE ${where.join(' AND ')}
+           ORDER BY r.first_seq, f.id`,
+        )
+        .all(userId, range.afterSeq, range.toSeq, ...params);
+      return rows.map((row) => {
+        const parsed: unknown = JSON.parse(row.range_seqs);
+        const seqs = Array.isArray(parsed)
+          ? parsed.filter((value): value is number => typeof value === 'number').sort((a, b) => a - b)
+          : [];
+        return { fact: toFact(row), sourceSeqs: seqs };
+      });
     },
     async correct(userId, id, correction, meta) {
       return correct.immediate(userId, id, correction, meta);

@@ -222,6 +222,33 @@ export function createInMemoryFactStore({ timeline }: { timeline: TimelineStore 
         .sort((a, b) => b.observedAt - a.observedAt || compareIds(b.id, a.id));
       return present(userId, limit < 0 ? matching : matching.slice(0, limit));
     },
+    async listBySourceRange(userId, range) {
+      if (range.kinds?.length === 0 || range.toSeq <= range.afterSeq) return [];
+      const kinds = range.kinds ? new Set(range.kinds) : null;
+      const candidates = [...factsOf(userId).values()]
+        .filter((held) => (range.status ?? 'active') === 'all' || held.status === 'active')
+        .filter((held) => !kinds || kinds.has(held.kind))
+        .map((held) => ({
+          held,
+          seqs: [...held.sourceSeqs]
+            .filter((seq) => seq > range.afterSeq && seq <= range.toSeq)
+            .sort((a, b) => a - b),
+        }))
+        .filter((candidate) => candidate.seqs.length > 0);
+      const live = await liveObservations(
+        userId,
+        candidates.flatMap((candidate) => candidate.seqs),
+      );
+      const found = candidates
+        .map((candidate) => ({ ...candidate, seqs: candidate.seqs.filter((seq) => live.has(seq)) }))
+        .filter((candidate) => candidate.seqs.length > 0)
+        .sort((a, b) => a.seqs[0]! - b.seqs[0]! || compareIds(a.held.id, b.held.id));
+      const facts = await present(
+        userId,
+        found.map((candidate) => candidate.held),
+      );
+      return facts.map((fact, i) => ({ fact, sourceSeqs: found[i]!.seqs }));
+    },
     async correct(userId, id, correction: FactCorrection, meta) {
       const facts = factsOf(userId);
       const old = require(facts, id);

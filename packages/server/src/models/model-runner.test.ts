@@ -1,9 +1,9 @@
 import type { LanguageModelV3, LanguageModelV3StreamPart } from '@ai-sdk/provider';
-import { APICallError, simulateReadableStream } from 'ai';
+import { APICallError, simulateReadableStream, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { collect, type StreamPacing, streamingModel } from '../../test/support/mock-models.ts';
+import { collect, type StreamPacing, scriptedModel, streamingModel } from '../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../audit/index.ts';
 import { FamiliarError, systemClock } from '../kernel/index.ts';
 import { createModelRunner, type ModelEvent, type ModelRunnerOptions } from './model-runner.ts';
@@ -307,5 +307,123 @@ describe('model runner: json', () => {
       code: 'model_unavailable',
       message: expect.stringContaining('the answer did not match the schema (people.0:'),
     });
+  });
+});
+
+describe('model runner: tools', () => {
+  /** A tool that records each run: it adds a reminder to a list. */
+  function reminders() {
+    const added: string[] = [];
+    const tools = {
+      add_reminder: tool({
+        description: 'Adds a reminder.',
+        inputSchema: z.object({ title: z.string() }),
+        execute: async ({ title }: { title: string }) => {
+          added.push(title);
+          return { id: `r${added.length}`, title };
+        },
+      }),
+    };
+    return { added, tools };
+  }
+
+  it('runs the tools the model calls and returns its answer after their results, with every step', async () => {
+    const { added, tools } = reminders();
+    const model = scriptedModel([
+      { toolCalls: [{ toolName: 'add_reminder', input: { title: 'buy milk' } }] },
+      { text: ['I added ', 'a reminder to buy milk.'] },
+    ]);
+    const { runner: models, audit } = runner({ 'a:only': model });
+    const deltas: string[] = [];
+    const result = await models.tools({ ...call, tools, onDelta: (text) => deltas.push(text) });
+    expect(added).toEqual(['buy milk']);
+    expect(result).toMatchObject({
+      text: 'I added a reminder to buy milk.',
+      model: 'a:only',
+      steps: 2,
+      toolCalls: [
+        { toolName: 'add_reminder', input: { title: 'buy milk' }, output: { id: 'r1', title: 'buy milk' } },
+      ],
+      fallbacks: [],
+    });
+    expect(deltas.join('')).toBe(result.text);
+    // The second step saw the tool's result.
+    expect(JSON.stringify(model.doStreamCalls[1]?.prompt)).toContain('"r1"');
+    expect(audit.events).toHaveLength(1);
+    expect(audit.events[0]).toMatchObject({
+      action: 'model.call',
+      details: { model: 'a:only', tools: ['add_reminder'], steps: 2, toolCalls: 1, outcome: 'ok' },
+    });
+    expect(JSON.stringify(audit.events)).not.toContain('milk');
+  });
+
+  it('falls back to the next model when the first fails before any tool ran', async () => {
+    const { added, tools } = reminders();
+    const { runner: models, audit } = runner({
+      'a:first': failing(503, 'Service Unavailable'),
+      'b:second': scriptedModel([
+        { toolCalls: [{ toolName: 'add_reminder', input: { title: 'call mum' } }] },
+        { text: ['Done.'] },
+      ]),
+    });
+    const result = await models.tools({ ...call, tools });
+    expect(result).toMatchObject({
+      model: 'b:second',
+      text: 'Done.',
+      fallbacks: [{ model: 'a:first', error: 'HTTP 503: Service Unavailable' }],
+    });
+    expect(added).toEqual(['call mum']);
+    expect(audit.events[0]?.details).toMatchObject({ model: 'b:second', outcome: 'ok' });
+  });
+
+  it('never tries another model once a tool ran: the effect would repeat', async () => {
+    const { added, tools } = reminders();
+    const second = scriptedModel([
+      { toolCalls: [{ toolName: 'add_reminder', input: { title: 'call mum' } }] },
+      { text: ['Done.'] },
+    ]);
+    const { runner: models, audit } = runner({
+      'a:first': scriptedModel([
+        { toolCalls: [{ toolName: 'add_reminder', input: { title: 'call mum' } }] },
+        { fail: 500 },
+      ]),
+      'b:second': second,
+    });
+    await expect(models.tools({ ...call, tools })).rejects.toMatchObject({
+      code: 'model_unavailable',
+      message: expect.stringContaining('a:first failed after it had started'),
+    });
+    expect(added).toEqual(['call mum']);
+    expect(second.doStreamCalls).toHaveLength(0);
+    expect(audit.events[0]?.details).toMatchObject({ outcome: 'failed', model: null });
+  });
+
+  it('stops after maxSteps even when the model keeps calling tools', async () => {
+    const { added, tools } = reminders();
+    const again = { toolCalls: [{ toolName: 'add_reminder', input: { title: 'again' } }] };
+    const { runner: models } = runner({ 'a:only': scriptedModel([again, again, again, again]) });
+    const result = await models.tools({ ...call, tools, maxSteps: 2 });
+    expect(result.steps).toBe(2);
+    expect(added).toHaveLength(2);
+    expect(result.text).toBe('');
+  });
+
+  it('reports a tool that threw as a call whose output is the error, and goes on', async () => {
+    const tools = {
+      broken: tool({
+        inputSchema: z.object({}),
+        execute: async (): Promise<string> => {
+          throw new Error('disk full');
+        },
+      }),
+    };
+    const { runner: models } = runner({
+      'a:only': scriptedModel([{ toolCalls: [{ toolName: 'broken', input: {} }] }, { text: ['Sorry.'] }]),
+    });
+    const result = await models.tools({ ...call, tools });
+    expect(result.text).toBe('Sorry.');
+    expect(result.toolCalls).toEqual([
+      { toolName: 'broken', input: {}, output: { error: expect.stringContaining('disk full') } },
+    ]);
   });
 });

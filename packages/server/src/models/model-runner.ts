@@ -6,7 +6,9 @@ import {
   type LanguageModelUsage,
   type ModelMessage,
   Output,
+  stepCountIs,
   streamText,
+  type ToolSet,
 } from 'ai';
 import type { ZodType } from 'zod';
 import type { AuditLog } from '../audit/index.ts';
@@ -70,12 +72,43 @@ export interface ModelJsonResult<T> {
   fallbacks: ModelFallback[];
 }
 
+/** A call that may use tools: the model calls them (the AI SDK runs their `execute`) for up to `maxSteps` steps. */
+export type ModelToolsInput = ModelCallInput & {
+  tools: ToolSet;
+  /** How many model steps at most (a step is one model response, with its tool calls run); default 5. */
+  maxSteps?: number;
+  /** Told each piece of the answer's text as it arrives. */
+  onDelta?: (text: string) => void;
+};
+
+/** One tool call the model made and what the tool returned (for a tool that failed, its error message). */
+export interface ModelToolCall {
+  toolName: string;
+  input: unknown;
+  output: unknown;
+}
+
+/** The answer of a call with tools: its text, the model that gave it, and every tool call of every step. */
+export interface ModelToolsResult {
+  text: string;
+  model: string;
+  steps: number;
+  toolCalls: ModelToolCall[];
+  usage: ModelUsage;
+  fallbacks: ModelFallback[];
+}
+
 /** Calls models through the router, falling back on failures before the first token, and audits every call. */
 export interface ModelRunner {
   /** Streams an answer; throws `model_unavailable` when no model could give one. */
   stream(input: ModelCallInput): AsyncIterable<ModelEvent>;
   /** Asks for JSON; an answer that fails the schema counts as a failure and the next model is tried. */
   json<T>(input: ModelJsonInput<T>): Promise<ModelJsonResult<T>>;
+  /**
+   * Answers with tools (multi-step tool calling). Falls back to the next model only while nothing has happened: once a
+   * tool ran (its effect would repeat) or text was told to `onDelta`, a failure ends the call with `model_unavailable`.
+   */
+  tools(input: ModelToolsInput): Promise<ModelToolsResult>;
   /** The routing decision a call with these needs would get (for status pages and explanations). */
   route(request: RouteRequest): RouteDecision;
   /** Frees the models built so far that hold resources (in-process engines have `close()`). */
@@ -97,6 +130,14 @@ class FirstTokenTimeout extends Error {
   constructor(readonly timeoutMs: number) {
     super(`no first token within ${timeoutMs} ms`);
     this.name = 'FirstTokenTimeout';
+  }
+}
+
+/** A failure after a tool ran or text was shown: trying another model would repeat effects or words. */
+class FailedMidway extends Error {
+  constructor(readonly reason: unknown) {
+    super('the call failed after it had started acting');
+    this.name = 'FailedMidway';
   }
 }
 
@@ -247,6 +288,89 @@ export function createModelRunner({
         }),
       );
     },
+    async tools(input: ModelToolsInput): Promise<ModelToolsResult> {
+      const decision = route({
+        task: input.task,
+        sensitivity: input.sensitivity,
+        ...(input.needs ? { needs: input.needs } : {}),
+        estimatedTokens: estimateTokens(input),
+        ...(input.maxOutputTokens ? { estimatedOutputTokens: input.maxOutputTokens } : {}),
+      });
+      if (decision.ordered.length === 0) {
+        throw new FamiliarError('model_unavailable', decision.reason, {
+          details: { candidates: decision.candidates },
+        });
+      }
+      const fallbacks: ModelFallback[] = [];
+      let called: ConfiguredModel | null = null;
+      let outcome: 'ok' | 'failed' | 'cancelled' = 'cancelled';
+      let usage: ModelUsage | null = null;
+      let steps = 0;
+      let toolCallCount = 0;
+      try {
+        for (const model of decision.ordered) {
+          try {
+            const built = await languageModel(model);
+            called = model;
+            const answer = await attemptWithTools(built, input, timeoutMs);
+            usage = answer.usage;
+            steps = answer.steps;
+            toolCallCount = answer.toolCalls.length;
+            outcome = 'ok';
+            return { ...answer, model: model.id, fallbacks };
+          } catch (error) {
+            if (input.signal?.aborted) throw input.signal.reason ?? error;
+            if (error instanceof FailedMidway) {
+              outcome = 'failed';
+              throw new FamiliarError(
+                'model_unavailable',
+                `${model.id} failed after it had started (a tool ran or text was shown), so no other model was tried: ${describeError(error.reason)}`,
+                { retryable: false, details: { model: model.id, fallbacks } },
+              );
+            }
+            const reason = describeError(error);
+            fallbacks.push({ model: model.id, error: reason });
+            if (!isWorthFallingBack(error)) {
+              outcome = 'failed';
+              throw new FamiliarError('model_unavailable', `${model.id} refused the request: ${reason}`, {
+                details: { model: model.id, fallbacks },
+              });
+            }
+          }
+        }
+        outcome = 'failed';
+        throw new FamiliarError(
+          'model_unavailable',
+          `no model could answer: ${fallbacks.map((fallback) => `${fallback.model}: ${fallback.error}`).join('; ')}`,
+          { retryable: true, details: { fallbacks } },
+        );
+      } finally {
+        if (called) {
+          await audit.record({
+            userId: input.userId,
+            at: clock.now(),
+            actor: input.actor,
+            action: 'model.call',
+            target: called.id,
+            details: {
+              model: outcome === 'ok' ? called.id : null,
+              runsOn: outcome === 'ok' ? called.runsOn : null,
+              task: input.task,
+              sensitivity: input.sensitivity,
+              dataClasses: input.dataClasses,
+              tools: Object.keys(input.tools),
+              steps,
+              toolCalls: toolCallCount,
+              fallbacks,
+              outcome,
+              ...(usage
+                ? { inputTokens: usage.inputTokens ?? null, outputTokens: usage.outputTokens ?? null }
+                : {}),
+            },
+          });
+        }
+      }
+    },
     async json<T>({ schema, ...input }: ModelJsonInput<T>): Promise<ModelJsonResult<T>> {
       let value: { parsed: T } | null = null;
       let finish: Extract<ModelEvent, { type: 'finish' }> | null = null;
@@ -339,6 +463,118 @@ async function* attempt(
       void iterator.return?.()?.catch(() => {});
     }
   }
+}
+
+/**
+ * One model, one multi-step call with tools: the AI SDK runs the tools the model calls and feeds their results back
+ * until the model answers or `maxSteps` is reached. A failure before any tool ran and before any text throws the
+ * failure itself (another model may be tried); a failure after throws `FailedMidway`.
+ */
+async function attemptWithTools(
+  model: LanguageModelV3,
+  input: ModelToolsInput,
+  timeoutMs: number,
+): Promise<Omit<ModelToolsResult, 'model' | 'fallbacks'>> {
+  input.signal?.throwIfAborted();
+  const controller = new AbortController();
+  const forwardAbort = () => controller.abort(input.signal?.reason);
+  input.signal?.addEventListener('abort', forwardAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new FirstTokenTimeout(timeoutMs)), timeoutMs);
+  });
+  timeout.catch(() => {});
+  let acted = false;
+  // Every tool is wrapped so that the runner knows when one started: from then on, no other model may be tried.
+  const tools: ToolSet = {};
+  for (const [name, definition] of Object.entries(input.tools)) {
+    const execute = definition.execute;
+    tools[name] = execute
+      ? {
+          ...definition,
+          execute: (toolInput: unknown, options: Parameters<typeof execute>[1]) => {
+            acted = true;
+            return execute(toolInput as never, options);
+          },
+        }
+      : definition;
+  }
+  const result = streamText({
+    model,
+    tools,
+    stopWhen: stepCountIs(input.maxSteps ?? 5),
+    ...(input.system ? { system: input.system } : {}),
+    ...(input.messages ? { messages: input.messages } : { prompt: input.prompt ?? '' }),
+    ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
+    maxRetries: 0,
+    abortSignal: controller.signal,
+    onError: () => {},
+  });
+  const iterator = result.fullStream[Symbol.asyncIterator]();
+  let waiting = true;
+  let finished = false;
+  let text = '';
+  let steps = 0;
+  let usage: ModelUsage = toUsage(undefined);
+  const calls = new Map<string, ModelToolCall>();
+  const answered = () => {
+    waiting = false;
+    clearTimeout(timer);
+  };
+  try {
+    while (true) {
+      const next = waiting ? await Promise.race([iterator.next(), timeout]) : await iterator.next();
+      if (next.done) break;
+      const part = next.value;
+      switch (part.type) {
+        case 'text-delta':
+          if (!part.text) break;
+          answered();
+          text += part.text;
+          acted = true;
+          input.onDelta?.(part.text);
+          break;
+        case 'reasoning-delta':
+        case 'tool-input-start':
+        case 'tool-call':
+          answered();
+          break;
+        case 'tool-result':
+          if (part.preliminary) break;
+          calls.set(part.toolCallId, { toolName: part.toolName, input: part.input, output: part.output });
+          break;
+        case 'tool-error':
+          calls.set(part.toolCallId, {
+            toolName: part.toolName,
+            input: part.input,
+            output: { error: describeError(part.error) },
+          });
+          break;
+        case 'finish-step':
+          steps += 1;
+          break;
+        case 'error':
+          throw acted ? new FailedMidway(part.error) : part.error;
+        case 'abort':
+          throw controller.signal.reason ?? new Error('the call was aborted');
+        case 'finish':
+          usage = toUsage(part.totalUsage);
+          break;
+      }
+    }
+    finished = true;
+  } catch (error) {
+    if (acted && !(error instanceof FailedMidway) && !input.signal?.aborted) throw new FailedMidway(error);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    input.signal?.removeEventListener('abort', forwardAbort);
+    if (!finished) {
+      controller.abort(new Error('the runner stopped this call'));
+      void iterator.return?.()?.catch(() => {});
+    }
+  }
+  return { text, steps, toolCalls: [...calls.values()], usage };
 }
 
 /** Parses a JSON answer (tolerating a Markdown code fence) and checks it against the schema. */

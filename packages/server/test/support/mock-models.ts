@@ -127,3 +127,67 @@ export async function collect<T>(events: AsyncIterable<T>): Promise<T[]> {
   for await (const event of events) seen.push(event);
   return seen;
 }
+
+/** A tool call a scripted model makes: the tool's name and its arguments (sent as JSON, as providers do). */
+export interface ScriptedToolCall {
+  toolName: string;
+  input: unknown;
+  toolCallId?: string;
+}
+
+/** One response of a scripted model: tool calls (the step ends with `tool-calls`), text, or a provider failure. */
+export type ScriptedTurn =
+  | { toolCalls: readonly ScriptedToolCall[] }
+  | { text: readonly string[] }
+  | { fail: number };
+
+/** The stream parts of a response that calls tools, in the AI SDK's wire order, ending with `tool-calls`. */
+export function toolCallStreamParts(
+  calls: readonly ScriptedToolCall[],
+  turn = 0,
+): LanguageModelV3StreamPart[] {
+  return [
+    { type: 'stream-start', warnings: [] },
+    ...calls.map((call, index) => ({
+      type: 'tool-call' as const,
+      toolCallId: call.toolCallId ?? `call-${turn}-${index}`,
+      toolName: call.toolName,
+      input: JSON.stringify(call.input),
+    })),
+    {
+      type: 'finish',
+      finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+      usage: {
+        inputTokens: { total: 20, noCache: 20, cacheRead: undefined, cacheWrite: undefined },
+        outputTokens: { total: calls.length, text: 0, reasoning: undefined },
+      },
+    },
+  ];
+}
+
+/**
+ * A mock model that plays a script, one turn per call: the first call gets `turns[0]`, the next (after its tool
+ * results) `turns[1]`, and so on; a call past the end fails. Every call and its prompt are in `doStreamCalls`.
+ */
+export function scriptedModel(turns: readonly ScriptedTurn[]): MockLanguageModelV3 {
+  let next = 0;
+  return new MockLanguageModelV3({
+    doStream: async () => {
+      const index = next++;
+      const turn = turns[index];
+      if (!turn) throw new Error(`the script has no turn ${index + 1}`);
+      if ('fail' in turn) {
+        throw new APICallError({
+          message: `HTTP ${turn.fail}`,
+          url: 'http://127.0.0.1:9/v1/chat/completions',
+          requestBodyValues: {},
+          statusCode: turn.fail,
+          isRetryable: turn.fail === 429 || turn.fail >= 500,
+        });
+      }
+      const chunks =
+        'toolCalls' in turn ? toolCallStreamParts(turn.toolCalls, index) : textStreamParts(turn.text);
+      return { stream: simulateReadableStream({ chunks, initialDelayInMs: null, chunkDelayInMs: null }) };
+    },
+  });
+}

@@ -1,0 +1,39 @@
+export {
+  ACTIVITY_WORDS,
+  type ActivityForm,
+  type ActivityWord,
+  aboutVariants,
+  activityFamily,
+  familyMembers,
+  normaliseUnit,
+  OCCURRENCE_UNITS,
+  type UnitReading,
+  unitFactor,
+} from './activity-lexicon.ts';
+export {
+  checkGoalContext,
+  draftPlan,
+  effortNoun,
+  endOfLocalDay,
+  formatAmount,
+  formatQuantity,
+  type GoalContext,
+  type GoalSpec,
+  GoalSpecSchema,
+  GoalTargetSchema,
+  parseGoal,
+} from './goal-spec.ts';
+export { createSqliteGoalStore, type PrunableGoalStore } from './goal-store.ts';
+export { createInMemoryGoalStore } from './in-memory-goal-store.ts';
+export {
+  createModelGoalParser,
+  createModelProgressDetector,
+  type ModelGoalAnswer,
+  ModelGoalAnswerSchema,
+  type ModelProgressAnswer,
+  ModelProgressAnswerSchema,
+  type ModelProgressDetectorStats,
+  type ProgressDetectionContext,
+} from './model-goals.ts';
+export { goalProgress, periodAround } from './pace.ts';
+export { detectProgress, matchGoal, type ProgressContext, type ProgressSignal } from './progress-rules.ts';

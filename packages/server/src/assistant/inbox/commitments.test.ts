@@ -1,0 +1,277 @@
+import { describe, expect, it } from 'vitest';
+import { createRuleFactExtractor, type Fact, type StoredObservation } from '../../memory/index.ts';
+import { commitmentItem, dueOnDay, parseReminder } from './commitments.ts';
+
+const LONDON = 'Europe/London';
+const NEW_YORK = 'America/New_York';
+/** Mon 2 Mar 2026, 10:05 in London (GMT, the same as UTC). */
+const MONDAY = Date.parse('2026-03-02T10:05:00Z');
+/** Sat 7 Mar 2026, 10:00 in New York (EST); the clocks go forward at 02:00 on Sun 8 Mar. */
+const NY_SATURDAY = Date.parse('2026-03-07T15:00:00Z');
+
+const extractor = createRuleFactExtractor();
+
+function observation(text: string, overrides: Partial<StoredObservation> = {}): StoredObservation {
+  return {
+    id: 'OB1',
+    userId: 'alice',
+    deviceId: 'D1',
+    modality: 'utterance',
+    capturedAt: MONDAY,
+    receivedAt: MONDAY,
+    text,
+    captureId: null,
+    provenance: null,
+    trust: 'perceived',
+    deviceCapturedAt: null,
+    details: { speaker: { label: 'wearer', personId: null } },
+    ...overrides,
+  };
+}
+
+/** The facts the offline extractor takes from the observation, as the fact store would hold them. */
+function factsOf(seen: StoredObservation, timezone: string): Fact[] {
+  return extractor
+    .extract(seen.text, { capturedAt: seen.capturedAt, timezone, speaker: null })
+    .map((extracted, i) => ({
+      id: `FA${i}`,
+      userId: 'alice',
+      kind: extracted.kind,
+      subject: extracted.subject,
+      predicate: extracted.predicate,
+      object: extracted.object,
+      slot: extracted.slot,
+      statement: extracted.statement,
+      validFrom: extracted.validFrom,
+      validTo: extracted.validTo,
+      observedAt: seen.capturedAt,
+      trust: seen.trust,
+      confidence: extracted.confidence,
+      origin: 'extracted',
+      status: 'active',
+      supersededBy: null,
+      personId: extracted.kind === 'commitment' ? 'P-sam' : null,
+      createdAt: seen.capturedAt,
+      updatedAt: seen.capturedAt,
+      sources: [seen.id],
+    }));
+}
+
+/** The items the observation's commitment facts make. */
+function itemsFrom(seen: StoredObservation, timezone = LONDON) {
+  return factsOf(seen, timezone).flatMap((fact) => {
+    const made = commitmentItem({
+      fact,
+      observation: seen,
+      seq: 42,
+      timezone,
+      id: `IN-${fact.id}`,
+      now: seen.capturedAt + 1,
+    });
+    return made ? [made] : [];
+  });
+}
+
+describe('commitmentItem', () => {
+  it('turns the wearer’s promise into a commitment due at 09:00 on the day named', () => {
+    const [made, ...others] = itemsFrom(observation("I'll send Sam the deck tomorrow"));
+    expect(others).toEqual([]);
+    expect(made).toEqual({
+      item: {
+        id: 'IN-FA0',
+        kind: 'commitment',
+        title: 'Send Sam the deck',
+        body: '',
+        due: Date.parse('2026-03-03T09:00:00Z'),
+        reason: 'You said on Mon 2 Mar 2026, 10:05: "I\'ll send Sam the deck tomorrow"',
+        status: 'pending',
+        snoozedUntil: null,
+        factId: 'FA0',
+        goalId: null,
+        personId: 'P-sam',
+        dedupeKey: 'commitment:FA0',
+        createdAt: MONDAY + 1,
+      },
+      sourceSeqs: [42],
+    });
+  });
+
+  it('waits for confirmation when the voice is not known to be the wearer’s', () => {
+    for (const details of [null, { speaker: { label: 'unknown', personId: null } }]) {
+      const [made] = itemsFrom(observation("I'll send Sam the deck tomorrow", { details }));
+      expect(made?.item).toMatchObject({
+        status: 'to_confirm',
+        kind: 'commitment',
+        title: 'Send Sam the deck',
+      });
+      expect(made?.item.reason).toBe(
+        'Heard on Mon 2 Mar 2026, 10:05, from a voice not known to be yours: "I\'ll send Sam the deck tomorrow". Confirm it is yours to do.',
+      );
+    }
+  });
+
+  it('makes a reminder of a request to be reminded, keeping the time of day said', () => {
+    const [made] = itemsFrom(
+      observation('Remind me to buy milk at 6pm.', { modality: 'chat', trust: 'authored', details: null }),
+    );
+    expect(made?.item).toMatchObject({
+      kind: 'reminder',
+      title: 'Buy milk',
+      due: Date.parse('2026-03-02T18:00:00Z'),
+      status: 'pending',
+      reason: 'You asked on Mon 2 Mar 2026, 10:05: "Remind me to buy milk at 6pm."',
+    });
+    const [forgotten] = itemsFrom(observation("Don't let me forget to pay rent on Friday"));
+    expect(forgotten?.item).toMatchObject({
+      kind: 'reminder',
+      title: 'Pay rent',
+      due: Date.parse('2026-03-06T09:00:00Z'),
+    });
+  });
+
+  it('quotes only the sentence the promise was in, and says a typed note was written', () => {
+    const [made] = itemsFrom(
+      observation('Long day of meetings. I need to call the bank tomorrow at 3pm. Then dinner.', {
+        modality: 'note',
+        trust: 'authored',
+        details: null,
+      }),
+    );
+    expect(made?.item).toMatchObject({
+      title: 'Call the bank',
+      due: Date.parse('2026-03-03T15:00:00Z'),
+      status: 'pending',
+      reason: 'You wrote on Mon 2 Mar 2026, 10:05: "I need to call the bank tomorrow at 3pm."',
+    });
+  });
+
+  it('keeps a promise for later today from falling due before it was made', () => {
+    const [made] = itemsFrom(observation("I'll book the table today"));
+    expect(made?.item.due).toBe(Date.parse('2026-03-02T11:00:00Z'));
+    const [undated] = itemsFrom(observation('I will book the flights'));
+    expect(undated?.item).toMatchObject({ title: 'Book the flights', due: null });
+  });
+
+  it('reads the day in the user’s zone, across a clock change', () => {
+    const [made] = itemsFrom(
+      observation("I'll pay the plumber on Monday", { capturedAt: NY_SATURDAY }),
+      NEW_YORK,
+    );
+    expect(made?.item).toMatchObject({ title: 'Pay the plumber', due: Date.parse('2026-03-09T13:00:00Z') });
+    expect(made?.item.reason).toBe('You said on Sat 7 Mar 2026, 10:00: "I\'ll pay the plumber on Monday"');
+  });
+
+  it('leaves out what someone else will do, other kinds of fact, and superseded facts', () => {
+    expect(itemsFrom(observation('Sam will send me the deck on Friday'))).toEqual([]);
+    expect(itemsFrom(observation('I love black coffee'))).toEqual([]);
+    const [fact] = factsOf(observation("I'll send Sam the deck tomorrow"), LONDON);
+    const seen = observation("I'll send Sam the deck tomorrow");
+    const base = { observation: seen, seq: 1, timezone: LONDON, id: 'IN1', now: MONDAY };
+    expect(
+      commitmentItem({ ...base, fact: { ...fact!, status: 'superseded', supersededBy: 'FB1' } }),
+    ).toBeNull();
+    expect(commitmentItem({ ...base, fact: { ...fact!, predicate: 'plans' } })).toBeNull();
+    expect(commitmentItem({ ...base, fact: { ...fact!, subject: 'Sam' } })).toBeNull();
+    expect(
+      commitmentItem({
+        ...base,
+        fact: { ...fact!, predicate: 'will_call', object: 'the bank', validFrom: null },
+      })?.item,
+    ).toMatchObject({ title: 'Call the bank', due: null });
+  });
+});
+
+describe('dueOnDay', () => {
+  it('is 09:00 local, or the next full hour when said later that same day', () => {
+    const tuesday = Date.parse('2026-03-03T00:00:00Z');
+    expect(dueOnDay(tuesday, MONDAY, LONDON)).toBe(Date.parse('2026-03-03T09:00:00Z'));
+    const monday = Date.parse('2026-03-02T00:00:00Z');
+    expect(dueOnDay(monday, MONDAY, LONDON)).toBe(Date.parse('2026-03-02T11:00:00Z'));
+    const late = Date.parse('2026-03-02T23:20:00Z');
+    expect(dueOnDay(monday, late, LONDON)).toBe(late);
+    expect(dueOnDay(monday, Date.parse('2026-03-02T08:00:00Z'), LONDON)).toBe(
+      Date.parse('2026-03-02T09:00:00Z'),
+    );
+  });
+});
+
+describe('parseReminder', () => {
+  const london = { now: MONDAY, timezone: LONDON };
+  const at = (iso: string) => Date.parse(iso);
+
+  it('reads what to be reminded of and when, in the user’s zone', () => {
+    const cases: Array<[string, string, number | null]> = [
+      ['remind me to buy milk at 6pm', 'Buy milk', at('2026-03-02T18:00:00Z')],
+      ['Remind me tomorrow at 9 to call Jo', 'Call Jo', at('2026-03-03T09:00:00Z')],
+      ['remind me in 2 hours to check the oven', 'Check the oven', MONDAY + 2 * 3_600_000],
+      ['remind me in half an hour to take the bread out', 'Take the bread out', MONDAY + 30 * 60_000],
+      ['remind me in an hour and a half to move the car', 'Move the car', MONDAY + 90 * 60_000],
+      ['remind me to call the bank in 3 days', 'Call the bank', at('2026-03-05T09:00:00Z')],
+      ['remind me on Friday to pay rent', 'Pay rent', at('2026-03-06T09:00:00Z')],
+      ['Set a reminder for 5pm to call mum', 'Call mum', at('2026-03-02T17:00:00Z')],
+      ['set a reminder to renew my passport', 'Renew my passport', null],
+      ["Don't let me forget to water the plants tonight.", 'Water the plants', at('2026-03-02T19:00:00Z')],
+      [
+        'Hey Familiar, could you remind me to email the landlord next Tuesday?',
+        'Email the landlord',
+        at('2026-03-10T09:00:00Z'),
+      ],
+      ['remind me today to call the bank', 'Call the bank', at('2026-03-02T11:00:00Z')],
+      ['remind me that the bins go out on Thursday', 'The bins go out', at('2026-03-05T09:00:00Z')],
+      ['Before I forget, remind me to book the dentist', 'Book the dentist', null],
+      ['remind me at 9 that I need to call Jo', 'Call Jo', at('2026-03-03T09:00:00Z')],
+      [
+        'Please remind me about the parking permit by Wednesday',
+        'The parking permit',
+        at('2026-03-04T09:00:00Z'),
+      ],
+      [
+        'Make sure I remember to pick up the dry cleaning at 4pm',
+        'Pick up the dry cleaning',
+        at('2026-03-02T16:00:00Z'),
+      ],
+    ];
+    for (const [text, title, due] of cases) expect(parseReminder(text, london), text).toEqual({ title, due });
+  });
+
+  it('is null when nothing asks for a reminder, or nothing is named', () => {
+    for (const text of [
+      'She reminded me to call Jo',
+      "Don't remind me about that",
+      'remind me tomorrow',
+      "I'll buy milk later",
+      'What did you remind me about?',
+      'The reminder went off at 6',
+      '',
+    ])
+      expect(parseReminder(text, london), text).toBeNull();
+  });
+
+  it('keeps wall-clock times and real durations right across a clock change', () => {
+    const newYork = { now: NY_SATURDAY, timezone: NEW_YORK };
+    // 09:00 on Sunday is EDT (UTC-4), the day after 10:00 EST (UTC-5).
+    expect(parseReminder('remind me tomorrow at 9 to call Jo', newYork)).toEqual({
+      title: 'Call Jo',
+      due: at('2026-03-08T13:00:00Z'),
+    });
+    expect(parseReminder('remind me on Monday to pay rent', newYork)).toEqual({
+      title: 'Pay rent',
+      due: at('2026-03-09T13:00:00Z'),
+    });
+    // At 01:30 EST, two hours later is 04:30 EDT: two real hours, not a wall-clock 03:30.
+    const night = at('2026-03-08T06:30:00Z');
+    expect(
+      parseReminder('remind me in 2 hours to check the oven', { now: night, timezone: NEW_YORK }),
+    ).toEqual({
+      title: 'Check the oven',
+      due: night + 2 * 3_600_000,
+    });
+    // London goes to BST on Sun 29 Mar 2026: 09:00 that morning is 08:00 UTC.
+    expect(
+      parseReminder('remind me tomorrow at 9 to call Jo', {
+        now: at('2026-03-28T12:00:00Z'),
+        timezone: LONDON,
+      }),
+    ).toEqual({ title: 'Call Jo', due: at('2026-03-29T08:00:00Z') });
+  });
+});
