@@ -130,6 +130,13 @@ export async function buildDigest(
     });
   }
 
+  // Birthdays and anniversaries in the next week (after tomorrow), so the digest announces what the nudges announce.
+  const comingUp = occurrencesWithin(
+    collectDateSources(people, dateFacts, timezone),
+    addDays(tomorrowDate, 1),
+    6,
+  ).map(({ source, day: when }) => `${ownerOf(source)} ${source.label}: ${formatDay(when)}`);
+
   const total = MODALITIES.reduce((sum, modality) => sum + counts[modality], 0);
   const byModality = MODALITIES.filter((modality) => counts[modality] > 0)
     .map((modality) => `${modality} ${counts[modality].toLocaleString('en-US')}`)
@@ -162,6 +169,7 @@ export async function buildDigest(
       tomorrow.map((entry) => entry.label),
       'nothing noted',
     ),
+    ...(comingUp.length > 0 ? [section('Coming up this week', comingUp, '')] : []),
   ].join('\n\n');
 
   return { day, happened, counts, progress, openLoops, tomorrow, text };
