@@ -179,6 +179,30 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const embedder = createEmbedder(config.embedder);
   const vectors = createSqliteVectorIndex(db);
   const cursors = createSqliteMemoryCursors(db);
+  // The assistant's stores: what it derived from observations follows a forget as memory does (memory calls back;
+  // it does not know the assistant).
+  const goals = createSqliteGoalStore(db);
+  const inbox = createSqliteInboxStore(db);
+  const assistantSettings = createSqliteSettingsStore(db);
+  const assistantForget = {
+    /** Inferred progress and inbox items inferred from observations, left without any source, go. */
+    async afterForget(userId: string) {
+      const progress = await goals.prune(userId);
+      const items = await inbox.prune(userId);
+      if (progress + items.removed > 0)
+        logger.debug({ userId, progress, inbox: items.removed }, 'the assistant followed a forget');
+    },
+    /** Forget everything: goals, progress, the inbox, pending actions and settings (its cursor is reset by memory). */
+    async forgetAll(userId: string) {
+      await goals.removeAll(userId);
+      await inbox.removeAll(userId);
+      // The action and settings ports have no removal of their own; their rows are deleted here, at the root.
+      db.transaction(() => {
+        db.prepare('DELETE FROM pending_actions WHERE user_id = ?').run(userId);
+        db.prepare('DELETE FROM assistant_settings WHERE user_id = ?').run(userId);
+      }).immediate();
+    },
+  };
   const understanding = createUnderstanding({
     store: timelineStore,
     facts,
@@ -193,6 +217,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     clock,
     newId,
     logger,
+    followers: [assistantForget],
   });
   const timeline = createTimeline({
     store: timelineStore,
@@ -219,9 +244,6 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const notifier = createNotifier({ store: createSqliteNotificationStore(db), clock, newId });
   // The assistant: goals, the inbox, the proactive engine (follows memory; pushes through the notifier), the chat
   // with its tools (built-in, and MCP servers from familiar.config.json), and actions waiting for confirmation.
-  const goals = createSqliteGoalStore(db);
-  const inbox = createSqliteInboxStore(db);
-  const assistantSettings = createSqliteSettingsStore(db);
   const engine = createProactiveEngine({
     store: timelineStore,
     facts,
@@ -320,6 +342,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     audit,
     clock,
     newId,
+    assistant: { goals, inbox, settings: assistantSettings, store: timelineStore, cursors },
   });
   const fileIngest = createFileIngest({ timeline });
   const mediaLinks = createMediaLinks({

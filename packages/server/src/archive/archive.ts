@@ -10,6 +10,16 @@ import {
 } from '@familiar/protocol';
 import { z } from 'zod';
 import type { Accounts, User } from '../accounts/index.ts';
+import {
+  ASSISTANT_STAGE,
+  FACTS_STAGE,
+  GoalTargetSchema,
+  InboxKindSchema,
+  InboxStatusSchema,
+  PartialAssistantSettingsSchema,
+  type PrunableGoalStore,
+} from '../assistant/index.ts';
+import type { InboxStore, SettingsStore } from '../assistant/types.ts';
 import type { AuditLog } from '../audit/index.ts';
 import {
   type Clock,
@@ -18,12 +28,14 @@ import {
   fromIso,
   type IdGenerator,
   readJsonLines,
+  toIso,
   ValidationError,
 } from '../kernel/index.ts';
 import {
   type EpisodeStore,
   FactKindSchema,
   type FactStore,
+  type MemoryCursors,
   type NewObservation,
   type NewPerson,
   type PeopleStore,
@@ -33,6 +45,7 @@ import {
   presentObservation,
   type StoredCapture,
   type Timeline,
+  type TimelineStore,
   type Understanding,
 } from '../memory/index.ts';
 
@@ -51,8 +64,77 @@ export const ManifestSchema = z.object({
     /** The person's own corrections of facts, and episodes they titled (absent in older exports). */
     facts: z.number().int().optional(),
     episodes: z.number().int().optional(),
+    /**
+     * The assistant's data (absent in older exports, which import as before): goals with their progress entries,
+     * inbox items, and whether the person chose settings. Files and counts were added compatibly, so the version
+     * stays 1: an older export has none of these files and imports unchanged.
+     */
+    goals: z.number().int().optional(),
+    progress: z.number().int().optional(),
+    inbox: z.number().int().optional(),
+    settings: z.number().int().optional(),
   }),
 });
+
+const isoTime = z.string().refine((value) => Number.isFinite(Date.parse(value)), 'an ISO 8601 time');
+
+/** A progress entry in `goals.jsonl`: its sources are observation ids of `observations.jsonl`. */
+const ProgressLineSchema = z.object({
+  id: z.string().min(1),
+  amount: z.number().finite(),
+  unit: z.string().min(1),
+  at: isoTime,
+  confidence: z.number().min(0).max(1),
+  status: z.enum(['inferred', 'confirmed', 'rejected']),
+  origin: z.enum(['rules', 'model', 'person']),
+  evidence: z.string(),
+  sources: z.array(z.string()),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
+/** One goal per line of `goals.jsonl`, with its progress entries. */
+const GoalLineSchema = z.object({
+  id: z.string().min(1),
+  title: z.string().min(1),
+  text: z.string(),
+  activity: z.string().min(1),
+  about: z.array(z.string()),
+  target: GoalTargetSchema,
+  deadline: isoTime.nullable(),
+  plan: z.array(z.string()),
+  status: z.enum(['active', 'achieved', 'abandoned']),
+  startedAt: isoTime,
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  progress: z.array(ProgressLineSchema),
+});
+
+/**
+ * One inbox item per line of `inbox.jsonl`. Sources are observation ids; the person it is about goes by name (people
+ * get new ids on import); the fact it came from is not kept (facts are derived again, with new ids).
+ */
+const InboxLineSchema = z.object({
+  id: z.string().min(1),
+  kind: InboxKindSchema,
+  title: z.string().min(1),
+  body: z.string(),
+  due: isoTime.nullable(),
+  reason: z.string().min(1),
+  status: InboxStatusSchema,
+  snoozedUntil: isoTime.nullable(),
+  goalId: z.string().min(1).nullable(),
+  person: z.string().min(1).nullable(),
+  dedupeKey: z.string().min(1),
+  notifiedAt: isoTime.nullable(),
+  completedAt: isoTime.nullable(),
+  sources: z.array(z.string()),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : toIso(ms));
+const msOrNull = (iso: string | null): number | null => (iso === null ? null : fromIso(iso));
 
 const PersonLineSchema = z.object({
   name: z.string().min(1),
@@ -67,8 +149,8 @@ const PersonLineSchema = z.object({
 const PAGE = 1000;
 
 /**
- * Exports and imports a user's whole timeline: observations, captures with their media, people, and what the person
- * told memory themselves (fact corrections, episode titles). Facts and episodes memory derived are not exported:
+ * Exports and imports a user's whole timeline: observations, captures with their media, people, what the person
+ * told memory themselves (fact corrections, episode titles), and the assistant's goals, inbox and settings. Facts and episodes memory derived are not exported:
  * the importing side derives them again from the observations.
  */
 export function createArchive(deps: {
@@ -81,8 +163,20 @@ export function createArchive(deps: {
   audit: AuditLog;
   clock: Clock;
   newId: IdGenerator;
+  /**
+   * The assistant's stores, to export and restore goals (with progress), inbox items and settings. Pending actions
+   * are not exported: they wait minutes for a yes or no and expire, so a restored one would only ever be expired.
+   */
+  assistant?: {
+    goals: PrunableGoalStore;
+    inbox: InboxStore;
+    settings: SettingsStore;
+    /** Reads write positions of the restored observations, to link sources. */
+    store: Pick<TimelineStore, 'readSince'>;
+    cursors: MemoryCursors;
+  };
 }) {
-  const { accounts, timeline, people, facts, episodes, understanding, audit, clock, newId } = deps;
+  const { accounts, timeline, people, facts, episodes, understanding, audit, clock, newId, assistant } = deps;
   const actorFor = (user: User) => ({ userId: user.id, deviceId: null, label: 'cli' });
   const record = (user: User, action: 'export' | 'import', details: Record<string, unknown>) =>
     audit.record({ userId: user.id, at: clock.now(), actor: 'cli', action, target: null, details });
@@ -99,6 +193,186 @@ export function createArchive(deps: {
       yield* page.observations;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
+  }
+
+  /** Writes `goals.jsonl`, `inbox.jsonl` and `settings.json` (what the person chose) into an export directory. */
+  async function exportAssistant(
+    user: User,
+    out: string,
+    persons: ReadonlyArray<{ id: string; name: string }>,
+  ): Promise<{ goals: number; progress: number; inbox: number; settings: number }> {
+    const { goals, inbox, settings } = assistant!;
+    const goalLines: string[] = [];
+    let progressCount = 0;
+    for (const goal of await goals.list(user.id, { status: 'all' })) {
+      const entries = await goals.listProgress(user.id, goal.id);
+      progressCount += entries.length;
+      const line: z.infer<typeof GoalLineSchema> = {
+        id: goal.id,
+        title: goal.title,
+        text: goal.text,
+        activity: goal.activity,
+        about: goal.about,
+        target: goal.target,
+        deadline: isoOrNull(goal.deadline),
+        plan: goal.plan,
+        status: goal.status,
+        startedAt: toIso(goal.startedAt),
+        createdAt: toIso(goal.createdAt),
+        updatedAt: toIso(goal.updatedAt),
+        progress: entries.map((entry) => ({
+          id: entry.id,
+          amount: entry.amount,
+          unit: entry.unit,
+          at: toIso(entry.at),
+          confidence: entry.confidence,
+          status: entry.status,
+          origin: entry.origin,
+          evidence: entry.evidence,
+          sources: entry.sources,
+          createdAt: toIso(entry.createdAt),
+          updatedAt: toIso(entry.updatedAt),
+        })),
+      };
+      goalLines.push(JSON.stringify(line));
+    }
+    const names = new Map(persons.map((person) => [person.id, person.name]));
+    const items = await inbox.list(user.id, { statuses: 'all' });
+    const itemLines = items.map((item) => {
+      const line: z.infer<typeof InboxLineSchema> = {
+        id: item.id,
+        kind: item.kind,
+        title: item.title,
+        body: item.body,
+        due: isoOrNull(item.due),
+        reason: item.reason,
+        status: item.status,
+        snoozedUntil: isoOrNull(item.snoozedUntil),
+        goalId: item.goalId,
+        person: item.personId === null ? null : (names.get(item.personId) ?? null),
+        dedupeKey: item.dedupeKey,
+        notifiedAt: isoOrNull(item.notifiedAt),
+        completedAt: isoOrNull(item.completedAt),
+        sources: item.sources,
+        createdAt: toIso(item.createdAt),
+        updatedAt: toIso(item.updatedAt),
+      };
+      return JSON.stringify(line);
+    });
+    const chosen = await settings.get(user.id);
+    writeFileSync(join(out, 'goals.jsonl'), goalLines.map((line) => `${line}\n`).join(''));
+    writeFileSync(join(out, 'inbox.jsonl'), itemLines.map((line) => `${line}\n`).join(''));
+    writeFileSync(join(out, 'settings.json'), `${JSON.stringify(chosen, null, 2)}\n`);
+    return {
+      goals: goalLines.length,
+      progress: progressCount,
+      inbox: itemLines.length,
+      settings: Object.keys(chosen).length > 0 ? 1 : 0,
+    };
+  }
+
+  /**
+   * Restores the assistant's data after the observations: sources link by observation id to the restored
+   * observations' write positions. Re-importing is a no-op (goals, entries and items already there are kept).
+   */
+  async function importAssistant(
+    user: User,
+    data: {
+      goalLines: Array<z.infer<typeof GoalLineSchema>>;
+      itemLines: Array<z.infer<typeof InboxLineSchema>>;
+      chosen: z.infer<typeof PartialAssistantSettingsSchema> | null;
+      present: boolean;
+    },
+  ): Promise<{ goals: number; progress: number; inbox: number; settings: number }> {
+    const restored = { goals: 0, progress: 0, inbox: 0, settings: 0 };
+    if (!assistant || !data.present) return restored;
+    const { goals, inbox, settings, store, cursors } = assistant;
+    const seqById = new Map<string, number>();
+    for (let after = 0; ; ) {
+      const batch = await store.readSince(user.id, after, 5_000);
+      if (batch.length === 0) break;
+      for (const { seq, observation } of batch) seqById.set(observation.id, seq);
+      after = batch.at(-1)!.seq;
+    }
+    const seqsOf = (ids: readonly string[]) => ids.flatMap((id) => seqById.get(id) ?? []);
+    for (const line of data.goalLines) {
+      if (!(await goals.get(user.id, line.id))) {
+        await goals.add(user.id, {
+          id: line.id,
+          title: line.title,
+          text: line.text,
+          activity: line.activity,
+          about: line.about,
+          target: line.target,
+          deadline: msOrNull(line.deadline),
+          plan: line.plan,
+          status: line.status,
+          startedAt: fromIso(line.startedAt),
+          createdAt: fromIso(line.createdAt),
+          updatedAt: fromIso(line.updatedAt),
+        });
+        restored.goals += 1;
+      }
+      for (const entry of line.progress) {
+        if (await goals.getProgress(user.id, entry.id)) continue;
+        const recorded = await goals.recordProgress(
+          user.id,
+          {
+            id: entry.id,
+            goalId: line.id,
+            amount: entry.amount,
+            unit: entry.unit,
+            at: fromIso(entry.at),
+            confidence: entry.confidence,
+            status: entry.status,
+            origin: entry.origin,
+            evidence: entry.evidence,
+            createdAt: fromIso(entry.createdAt),
+          },
+          seqsOf(entry.sources),
+        );
+        if (recorded.id === entry.id) restored.progress += 1;
+      }
+    }
+    for (const line of data.itemLines) {
+      if (await inbox.get(user.id, line.id)) continue;
+      const person = line.person === null ? null : await people.find(user.id, line.person);
+      const goalId = line.goalId !== null && (await goals.get(user.id, line.goalId)) ? line.goalId : null;
+      const { created } = await inbox.add(
+        user.id,
+        {
+          id: line.id,
+          kind: line.kind,
+          title: line.title,
+          body: line.body,
+          due: msOrNull(line.due),
+          reason: line.reason,
+          status: line.status,
+          snoozedUntil: msOrNull(line.snoozedUntil),
+          factId: null,
+          goalId,
+          personId: person?.id ?? null,
+          dedupeKey: line.dedupeKey,
+          notifiedAt: msOrNull(line.notifiedAt),
+          completedAt: msOrNull(line.completedAt),
+          createdAt: fromIso(line.createdAt),
+        },
+        seqsOf(line.sources),
+      );
+      if (created) restored.inbox += 1;
+    }
+    if (data.chosen && Object.keys(data.chosen).length > 0) {
+      // What this home already holds wins over the archive (a re-import changes nothing).
+      const current = await settings.get(user.id);
+      await settings.set(user.id, { ...data.chosen, ...current }, clock.now());
+      restored.settings = 1;
+    }
+    // The restored items and entries already say what the assistant made of these observations: its pass starts
+    // after them, so it does not make them again (a commitment's key names a fact id, new on every import).
+    const understood = await cursors.get(user.id, FACTS_STAGE);
+    if ((await cursors.get(user.id, ASSISTANT_STAGE)) < understood)
+      await cursors.set(user.id, ASSISTANT_STAGE, understood, clock.now());
+    return restored;
   }
 
   return {
@@ -165,6 +439,7 @@ export function createArchive(deps: {
         join(out, 'episodes.jsonl'),
         titled.map((episode) => `${JSON.stringify(presentEpisode(episode))}\n`).join(''),
       );
+      const assisted = assistant ? await exportAssistant(user, out, persons) : {};
       const counts = {
         observations: observationLines.length,
         captures: captures.length,
@@ -172,6 +447,7 @@ export function createArchive(deps: {
         people: persons.length,
         facts: corrections.length,
         episodes: titled.length,
+        ...assisted,
       };
       const manifest: z.infer<typeof ManifestSchema> = {
         format: 'familiar-export',
@@ -224,6 +500,28 @@ export function createArchive(deps: {
       const persons = await readLines('people.jsonl', PersonLineSchema);
       const corrections = await readLines('facts.jsonl', FactSchema);
       const titled = await readLines('episodes.jsonl', EpisodeSummarySchema);
+      const goalLines = await readLines('goals.jsonl', GoalLineSchema);
+      const itemLines = await readLines('inbox.jsonl', InboxLineSchema);
+      const settingsPath = join(dir, 'settings.json');
+      let chosen: z.infer<typeof PartialAssistantSettingsSchema> | null = null;
+      if (existsSync(settingsPath)) {
+        let json: unknown;
+        try {
+          json = JSON.parse(readFileSync(settingsPath, 'utf8'));
+        } catch {
+          throw new ValidationError(`${settingsPath} is not valid JSON; nothing was imported`);
+        }
+        const parsed = PartialAssistantSettingsSchema.safeParse(json);
+        if (!parsed.success)
+          throw new ValidationError(
+            'settings.json has invalid settings; nothing was imported',
+            describeIssues(parsed.error.issues),
+          );
+        chosen = parsed.data;
+      }
+      // An export made before the assistant existed has none of these files: the assistant then starts afresh.
+      const assistantPresent =
+        existsSync(join(dir, 'goals.jsonl')) || existsSync(join(dir, 'inbox.jsonl')) || chosen !== null;
       const blobs = new Map<string, Uint8Array>();
       for (const capture of captures) {
         if (blobs.has(capture.sha256)) continue;
@@ -360,6 +658,12 @@ export function createArchive(deps: {
         );
         episodesTitled += 1;
       }
+      const assisted = await importAssistant(user, {
+        goalLines,
+        itemLines,
+        chosen,
+        present: assistantPresent,
+      });
       const result = {
         user: user.name,
         observations: observations.length,
@@ -368,6 +672,7 @@ export function createArchive(deps: {
         people: peopleAdded,
         facts: factsRestored,
         episodes: episodesTitled,
+        ...(assistant ? assisted : {}),
       };
       await record(user, 'import', { ...result, from: dir });
       return result;

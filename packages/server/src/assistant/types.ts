@@ -225,6 +225,15 @@ export interface InboxStore {
   dueForNotification(userId: string, at: number): Promise<InboxItem[]>;
   /** How many items were pushed to devices in [fromMs, toMs) (for rate limits). */
   countNotified(userId: string, fromMs: number, toMs: number): Promise<number>;
+  /**
+   * After observations are forgotten: deletes the items that came only from them (see `isPrunableInboxItem`): items
+   * inferred from observations (dedupe key `commitment:`, `person:`, `place:`) whose every source is gone, and
+   * `person:`/`place:` nudges about an item that no longer exists. Reminders the person set (`reminder:`), digests,
+   * date and goal nudges are kept. Returns how many were deleted.
+   */
+  prune(userId: string): Promise<{ removed: number }>;
+  /** Deletes every item of the user, with its source links (forget everything). */
+  removeAll(userId: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

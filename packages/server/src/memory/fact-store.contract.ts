@@ -127,6 +127,33 @@ export function describeFactStoreContract(name: string, makePair: FactStorePairF
       ]);
     });
 
+    it('keeps the same slot-less commitment apart when it is a new occasion: another due date, or said days later', async () => {
+      const { timeline, facts } = await makePair();
+      const [a, b, c, d] = await observe(timeline, 'alice', 'one', 'two', 'three', 'four');
+      const milk = (overrides: Partial<NewFact>) =>
+        claim({
+          kind: 'commitment',
+          subject: 'self',
+          predicate: 'will',
+          object: 'buy milk',
+          statement: 'You will buy milk',
+          ...overrides,
+        });
+      const monday = milk({});
+      expect((await facts.record('alice', monday, [a!.seq])).outcome).toBe('created');
+      // Said again an hour later with no due time: the same commitment.
+      const again = await facts.record('alice', milk({ observedAt: T0 + 3_600_000 }), [b!.seq]);
+      expect(again.outcome).toBe('corroborated');
+      expect(again.fact.id).toBe(monday.id);
+      // Two days later: a new errand.
+      const wednesday = await facts.record('alice', milk({ observedAt: T0 + 2 * 86_400_000 }), [c!.seq]);
+      expect(wednesday.outcome).toBe('created');
+      // With another due time: another commitment, whenever it was said.
+      const dated = await facts.record('alice', milk({ validFrom: T0 + 86_400_000 }), [d!.seq]);
+      expect(dated.outcome).toBe('created');
+      expect(await facts.list('alice', { kind: 'commitment' })).toHaveLength(3);
+    });
+
     it('supersedes the older claim when a newer one contradicts it in the same slot, keeping both', async () => {
       const { timeline, facts } = await makePair();
       const [a, b, c] = await observe(timeline, 'alice', 'one', 'two', 'three');

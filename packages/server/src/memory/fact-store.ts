@@ -126,6 +126,24 @@ export interface FactStore {
   removeAboutPerson(userId: string, personId: string): Promise<number>;
 }
 
+/** How far apart two sayings of the same commitment with no due time may be and still be one commitment. */
+const SAME_COMMITMENT_MS = 12 * 3_600_000;
+
+/**
+ * Whether two many-valued claims with the same subject, predicate and object are one occasion (corroboration) rather
+ * than two: their dates must agree, and a commitment said again a day later ("remind me to buy milk" on Monday and
+ * on Wednesday) is a new commitment, not the old one again.
+ */
+export function sameOccasion(
+  held: { kind: string; validFrom: number | null; observedAt: number },
+  fact: { kind: string; validFrom: number | null; observedAt: number },
+): boolean {
+  if (held.validFrom !== fact.validFrom) return false;
+  if (fact.kind === 'commitment' && fact.validFrom === null)
+    return Math.abs(held.observedAt - fact.observedAt) <= SAME_COMMITMENT_MS;
+  return true;
+}
+
 interface FactRow {
   user_id: string;
   id: string;
@@ -238,8 +256,12 @@ export function createSqliteFactStore(db: SqliteDatabase): FactStore {
     `${SELECT_FACT} WHERE f.user_id = ? AND f.slot = ? AND f.status = 'active' ORDER BY f.observed_at DESC`,
   );
   // Candidates only: the claim is compared in code, normalised as `normaliseClaim` says (SQL `lower` is ASCII-only).
-  const slotlessClaims = db.prepare<[string, string], Pick<FactRow, 'id' | 'subject' | 'object' | 'trust'>>(
-    `SELECT id, subject, object, trust FROM facts WHERE user_id = ? AND slot IS NULL AND predicate = ? AND status = 'active'
+  const slotlessClaims = db.prepare<
+    [string, string],
+    Pick<FactRow, 'id' | 'subject' | 'object' | 'trust' | 'kind' | 'valid_from' | 'observed_at'>
+  >(
+    `SELECT id, subject, object, trust, kind, valid_from, observed_at FROM facts
+     WHERE user_id = ? AND slot IS NULL AND predicate = ? AND status = 'active'
      ORDER BY created_at, id`,
   );
   const insert = db.prepare(
@@ -284,7 +306,15 @@ export function createSqliteFactStore(db: SqliteDatabase): FactStore {
         const subject = fact.subject.toLowerCase();
         const same = slotlessClaims
           .all(userId, fact.predicate)
-          .find((held) => held.subject.toLowerCase() === subject && normaliseClaim(held.object) === object);
+          .find(
+            (held) =>
+              held.subject.toLowerCase() === subject &&
+              normaliseClaim(held.object) === object &&
+              sameOccasion(
+                { kind: held.kind, validFrom: held.valid_from, observedAt: held.observed_at },
+                fact,
+              ),
+          );
         if (same) {
           linkSources(userId, same.id, sourceSeqs);
           if (fact.trust === 'authored' && same.trust !== 'authored')

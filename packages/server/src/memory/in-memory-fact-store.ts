@@ -7,6 +7,7 @@ import {
   type NewFact,
   normaliseClaim,
   type RecordOutcome,
+  sameOccasion,
 } from './fact-store.ts';
 import type { TimelineStore } from './timeline-store.ts';
 
@@ -117,7 +118,12 @@ export function createInMemoryFactStore({ timeline }: { timeline: TimelineStore 
       const same = active
         .filter((held) => held.slot === null && held.predicate === fact.predicate)
         .sort((a, b) => a.createdAt - b.createdAt || compareIds(a.id, b.id))
-        .find((held) => held.subject.toLowerCase() === subject && normaliseClaim(held.object) === object);
+        .find(
+          (held) =>
+            held.subject.toLowerCase() === subject &&
+            normaliseClaim(held.object) === object &&
+            sameOccasion(held, fact),
+        );
       if (same) {
         link(same, sourceSeqs, live);
         if (fact.trust === 'authored') same.trust = 'authored';

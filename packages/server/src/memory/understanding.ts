@@ -27,6 +27,17 @@ export interface UnderstandingResult {
   embeddingsPending: number;
 }
 
+/**
+ * Something else derived from the timeline that must follow a forget as memory does (the assistant's goals and inbox).
+ * Memory only calls back; whoever composes the app injects it, so memory never depends on what follows it.
+ */
+export interface ForgetFollower {
+  /** After observations are forgotten (memory has pruned its own facts and episodes). */
+  afterForget(userId: string): Promise<void>;
+  /** The user's whole timeline is being emptied. */
+  forgetAll(userId: string): Promise<void>;
+}
+
 /** Modalities whose text says something about the person's life; captions and OCR of frames are left out. */
 const FACT_MODALITIES = new Set(['utterance', 'note', 'chat', 'event']);
 
@@ -67,6 +78,8 @@ export function createUnderstanding(deps: {
       options: { timezone: string; userId: string },
     ): Promise<{ title: string; summary: string }>;
   };
+  /** Told after memory follows a forget, so what was derived from memory follows it too. */
+  followers?: readonly ForgetFollower[];
 }) {
   const { store, facts, episodes, people, cursors, extractor, indexer, clock, newId, logger } = deps;
   const gapMs = deps.segmentOptions?.gapMs ?? 30 * 60_000;
@@ -334,12 +347,15 @@ export function createUnderstanding(deps: {
       const emptied = await episodes.prune(userId);
       if (pruned.removed + pruned.restored + emptied.removed > 0)
         logger.debug({ userId, ...pruned, episodesRemoved: emptied.removed }, 'memory followed a forget');
+      for (const follower of deps.followers ?? []) await follower.afterForget(userId);
     },
     /** Forgets everything memory derived for a user (their timeline is being emptied). */
     async forgetAll(userId: string): Promise<void> {
       await facts.removeAll(userId);
       await episodes.removeAll(userId);
+      // Every stage's cursor goes back to the start, followers' stages too (the assistant's keeps its own there).
       await cursors.reset(userId);
+      for (const follower of deps.followers ?? []) await follower.forgetAll(userId);
     },
   };
 }

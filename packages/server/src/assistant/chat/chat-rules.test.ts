@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runnerOver } from '../../../test/support/mock-models.ts';
 import { createSilentLogger } from '../../kernel/index.ts';
 import { createInMemoryActionStore, parseReminder } from '../inbox/index.ts';
-import { createChat } from './chat.ts';
+import { createChat, OFFLINE_NOTE } from './chat.ts';
 import { matchChatRule, parseSnoozeUntil, WITHOUT_MODEL_NOTE } from './chat-rules.ts';
 import { createFakeChatToolDeps, fakeGoalProgress, fakeInboxItem } from './fake-chat-tool-deps.ts';
 
@@ -47,7 +47,7 @@ function offline(options: { realReminderParser?: boolean } = {}) {
       { id: 'obs-1', capturedAt: at('2026-02-24T09:00:00Z'), text: 'Ana: the dentist moved to Friday' },
     ],
   });
-  const chat = createChat({
+  const door = createChat({
     runner,
     tools: options.realReminderParser ? { ...fake.deps, parseReminder } : fake.deps,
     actions,
@@ -56,6 +56,17 @@ function offline(options: { realReminderParser?: boolean } = {}) {
     newId: () => '01ACTION1',
     logger: createSilentLogger(),
   });
+  // Every reply by a command rule ends with the offline note (the `ask` rule's answer carries the longer one); the
+  // tests below compare the reply without it.
+  const chat = {
+    ...door,
+    async chat(...args: Parameters<typeof door.chat>) {
+      const reply = await door.chat(...args);
+      if (reply.rule === 'ask') return reply;
+      expect(reply.reply.endsWith(`\n\n${OFFLINE_NOTE}`)).toBe(true);
+      return { ...reply, reply: reply.reply.slice(0, -(OFFLINE_NOTE.length + 2)) };
+    },
+  };
   return { chat, fake, actions, audit };
 }
 

@@ -12,6 +12,11 @@ import type { ModelRunner } from '../../models/index.ts';
 import type { ActionStore, PendingAction, RiskTier } from '../types.ts';
 import { builtinTools, type ChatToolDeps } from './builtin-tools.ts';
 import { type ChatRuleName, runChatRules } from './chat-rules.ts';
+
+/** The line under a reply made by rules: what needs a model. */
+export const OFFLINE_NOTE =
+  '(Done by rules, offline. Free-form requests and actions through other tools need a language model: see `familiar models`.)';
+
 import type { ToolContext, ToolDefinition, ToolSource } from './tool-definition.ts';
 import {
   createToolGate,
@@ -316,7 +321,9 @@ export function createChat(deps: ChatDeps) {
         onOutcome: (outcome) => outcomes.push(outcome),
       });
       const ruled = await runChatRules(text, context, { tools: toolDeps, definitions, gate, actions });
-      const reply = `${because}${ruled.reply}`;
+      // Every offline reply says what it could not do: the `ask` rule's answer carries the full note already.
+      const note = ruled.rule === 'ask' ? '' : `\n\n${OFFLINE_NOTE}`;
+      const reply = `${because}${ruled.reply}${note}`;
       options.onDelta?.(reply);
       return { reply, model: null, rule: ruled.rule, ...summarize(outcomes) };
     },

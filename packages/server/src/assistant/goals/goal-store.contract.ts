@@ -242,5 +242,25 @@ export function describeGoalStoreContract(name: string, makePair: GoalStorePairF
       expect(await goals.prune('alice')).toBe(0);
       expect(await goals.prune('bob')).toBe(0);
     });
+
+    it('removes every goal and progress entry of one user, and only theirs', async () => {
+      const { timeline, goals } = await makePair();
+      const mine = await goals.add('alice', goal());
+      const [a] = await observe(timeline, 'alice', 'Ran 5k');
+      const inferred = await goals.recordProgress('alice', entry(mine.id), [a!.seq]);
+      const logged = await goals.recordProgress('alice', entry(mine.id, { origin: 'person' }), []);
+      const theirs = await goals.add('bob', goal());
+      const theirEntry = await goals.recordProgress('bob', entry(theirs.id, { origin: 'person' }), []);
+      await goals.removeAll('alice');
+      expect(await goals.list('alice', { status: 'all' })).toEqual([]);
+      expect(await goals.getProgress('alice', inferred.id)).toBeNull();
+      expect(await goals.getProgress('alice', logged.id)).toBeNull();
+      expect(await goals.get('bob', theirs.id)).not.toBeNull();
+      expect(await goals.getProgress('bob', theirEntry.id)).not.toBeNull();
+      await goals.removeAll('alice');
+      // The same ids can be used again after a forget-everything (e.g. an import of an export).
+      await goals.add('alice', { ...goal(), id: mine.id });
+      expect(await goals.listProgress('alice', mine.id)).toEqual([]);
+    });
   });
 }

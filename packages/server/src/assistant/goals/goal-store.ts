@@ -11,6 +11,8 @@ import { GoalTargetSchema } from './goal-spec.ts';
 export interface PrunableGoalStore extends GoalStore {
   /** Deletes the user's inferred entries (origin `rules`/`model`, not confirmed) left without sources; returns how many. */
   prune(userId: string): Promise<number>;
+  /** Deletes every goal of the user with all its progress entries and their source links (forget everything). */
+  removeAll(userId: string): Promise<void>;
 }
 
 const AboutSchema = z.array(z.string());
@@ -352,6 +354,13 @@ export function createSqliteGoalStore(db: SqliteDatabase): PrunableGoalStore {
                              WHERE s.user_id = goal_progress.user_id AND s.progress_id = goal_progress.id)`,
         )
         .run(userId).changes;
+    },
+    async removeAll(userId) {
+      db.transaction(() => {
+        db.prepare('DELETE FROM goal_progress_sources WHERE user_id = ?').run(userId);
+        db.prepare('DELETE FROM goal_progress WHERE user_id = ?').run(userId);
+        db.prepare('DELETE FROM goals WHERE user_id = ?').run(userId);
+      }).immediate();
     },
   };
 }

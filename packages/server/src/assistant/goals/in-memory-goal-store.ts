@@ -166,6 +166,10 @@ export function createInMemoryGoalStore({ timeline }: { timeline?: TimelineStore
       }
       return removed;
     },
+    async removeAll(userId) {
+      goals.delete(userId);
+      progress.delete(userId);
+    },
   };
 }
 

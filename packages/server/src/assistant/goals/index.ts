@@ -28,11 +28,13 @@ export { createInMemoryGoalStore } from './in-memory-goal-store.ts';
 export {
   createModelGoalParser,
   createModelProgressDetector,
+  type DetectedSignal,
   type ModelGoalAnswer,
   ModelGoalAnswerSchema,
   type ModelProgressAnswer,
   ModelProgressAnswerSchema,
   type ModelProgressDetectorStats,
+  madeByModel,
   type ProgressDetectionContext,
 } from './model-goals.ts';
 export { goalProgress, periodAround } from './pace.ts';

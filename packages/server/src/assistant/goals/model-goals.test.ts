@@ -96,6 +96,7 @@ describe('model progress detector', () => {
         evidence: 'Did the river loop, about 4 miles, before work',
         confidence: 0.8,
         about: [],
+        origin: 'model',
       },
       {
         activity: 'call',
@@ -105,6 +106,7 @@ describe('model progress detector', () => {
         evidence: 'a proper chat with Mum',
         confidence: 1,
         about: ['mum'],
+        origin: 'model',
       },
     ]);
     expect(detector.stats()).toMatchObject({ modelAnswers: 1, droppedSignals: 2 });
@@ -134,7 +136,11 @@ describe('model progress detector', () => {
 
   it('falls back to the rules without a routable model, or when the model fails', async () => {
     const none = createModelProgressDetector({ runner: runnerOver(null).runner });
-    const expected = detectProgress('Ran 5k this morning', ctx);
+    // The rules' signals, marked as theirs so the progress entry's origin says `rules`.
+    const expected = detectProgress('Ran 5k this morning', ctx).map((signal) => ({
+      ...signal,
+      origin: 'rules',
+    }));
     expect(await none.detect('Ran 5k this morning', ctx)).toEqual(expected);
     expect(none.stats().notRoutable).toBe(1);
     const failing = createModelProgressDetector({ runner: runnerOver(failingModel(500)).runner });
@@ -143,7 +149,9 @@ describe('model progress detector', () => {
     const malformed = createModelProgressDetector({
       runner: runnerOver(streamingModel(['{"signals": "many"}'])).runner,
     });
-    expect(await malformed.detect('rang mum', ctx)).toEqual(detectProgress('rang mum', ctx));
+    expect(await malformed.detect('rang mum', ctx)).toEqual(
+      detectProgress('rang mum', ctx).map((signal) => ({ ...signal, origin: 'rules' })),
+    );
   });
 
   it('refuses a context without a user', async () => {

@@ -127,6 +127,14 @@ export interface ModelProgressDetectorStats {
   droppedSignals: number;
 }
 
+/** A detected signal and who gave it: the model, or the rules it fell back to. */
+export type DetectedSignal = ProgressSignal & { origin: 'model' | 'rules' };
+
+/** Whether a model gave this signal (a detector's signal without `origin` counts as the model's). */
+export function madeByModel(signal: ProgressSignal & { origin?: 'model' | 'rules' }): boolean {
+  return signal.origin !== 'rules';
+}
+
 /**
  * Detects progress with a language model when one may take private data (task `extract`), and by the rules
  * (`detectProgress`) otherwise or when the call fails. Only texts that could concern an active goal are sent (a
@@ -181,7 +189,7 @@ export function createModelProgressDetector({
       }
       if (runner.route({ task: 'extract', sensitivity: 'private', needs: { json: true } }).choice === null) {
         counts.notRoutable += 1;
-        return fallback(text, plain);
+        return fallback(text, plain).map((signal) => ({ ...signal, origin: 'rules' as const }));
       }
       let answer: ModelProgressAnswer;
       try {
@@ -199,13 +207,13 @@ export function createModelProgressDetector({
         answer = result.value;
       } catch {
         counts.failures += 1;
-        return fallback(text, plain);
+        return fallback(text, plain).map((signal) => ({ ...signal, origin: 'rules' as const }));
       }
       counts.modelAnswers += 1;
-      const signals: ProgressSignal[] = [];
+      const signals: DetectedSignal[] = [];
       for (const candidate of answer.signals) {
         const signal = toSignal(candidate, text, plain);
-        if (signal) signals.push(signal);
+        if (signal) signals.push({ ...signal, origin: 'model' });
         else counts.droppedSignals += 1;
       }
       return signals;

@@ -5,6 +5,7 @@ import {
   isDueForNotification,
   notificationTime,
   OPEN_INBOX_STATUSES,
+  prunableInboxItemIds,
   validateInboxChanges,
   validateNewInboxItem,
 } from './inbox-store.ts';
@@ -154,6 +155,25 @@ export function createInMemoryInboxStore(timeline?: TimelineStore): InboxStore {
       for (const item of itemsOf(userId).values())
         if (item.notifiedAt !== null && item.notifiedAt >= fromMs && item.notifiedAt < toMs) count += 1;
       return count;
+    },
+    async prune(userId) {
+      const items = itemsOf(userId);
+      const live = await liveObservations(
+        userId,
+        [...items.values()].flatMap((item) => item.sourceSeqs),
+      );
+      const ids = prunableInboxItemIds(
+        [...items.values()].map((item) => ({
+          id: item.id,
+          dedupeKey: item.dedupeKey,
+          liveSources: item.sourceSeqs.filter((seq) => live.has(seq)).length,
+        })),
+      );
+      for (const id of ids) items.delete(id);
+      return { removed: ids.length };
+    },
+    async removeAll(userId) {
+      users.delete(userId);
     },
   };
 }

@@ -292,5 +292,70 @@ export function describeInboxStoreContract(name: string, makePair: InboxStorePai
       await timeline.forget('alice', { kind: 'everything' });
       expect(await inbox.list('alice')).toMatchObject([{ id: added.id, sources: [] }]);
     });
+
+    it('prunes items inferred from observations once every source is forgotten, keeping the person’s own', async () => {
+      const { timeline, inbox } = await makePair();
+      const [said, seen, other, kept] = await observe(
+        timeline,
+        'alice',
+        'I will send Sam the deck',
+        'Sam is here',
+        'remind me to water the plants',
+        'I will call the plumber',
+      );
+      const commitment = (
+        await inbox.add('alice', item({ dedupeKey: 'commitment:F1', status: 'done' }), [said!.seq])
+      ).item;
+      // A nudge whose own source stays, about the commitment: it repeats the commitment's title, so it goes with it.
+      const nudge = (
+        await inbox.add('alice', item({ kind: 'nudge', dedupeKey: `person:${commitment.id}:2026-03-02` }), [
+          seen!.seq,
+        ])
+      ).item;
+      const heardReminder = (
+        await inbox.add('alice', item({ kind: 'reminder', dedupeKey: 'commitment:F2' }), [other!.seq])
+      ).item;
+      const stillSourced = (await inbox.add('alice', item({ dedupeKey: 'commitment:F3' }), [kept!.seq])).item;
+      const reminder = (await inbox.add('alice', item({ kind: 'reminder', dedupeKey: 'reminder:R1' }), []))
+        .item;
+      const digest = (await inbox.add('alice', item({ kind: 'digest', dedupeKey: 'digest:2026-03-02' }), []))
+        .item;
+      const date = (
+        await inbox.add('alice', item({ kind: 'nudge', dedupeKey: 'date:person:P1:birthday:2026-03-09' }), [])
+      ).item;
+      const goalNudge = (
+        await inbox.add('alice', item({ kind: 'nudge', dedupeKey: 'behind:G1:2026-W10' }), [])
+      ).item;
+      const bobs = (await inbox.add('bob', item({ dedupeKey: 'commitment:F1' }), [])).item;
+
+      expect(await inbox.prune('alice')).toEqual({ removed: 0 });
+      await timeline.forget('alice', { kind: 'ids', ids: [said!.id, other!.id] });
+      expect(await inbox.prune('alice')).toEqual({ removed: 3 });
+      for (const gone of [commitment, nudge, heardReminder])
+        expect(await inbox.get('alice', gone.id), gone.dedupeKey).toBeNull();
+      for (const stays of [stillSourced, reminder, digest, date, goalNudge])
+        expect(await inbox.get('alice', stays.id), stays.dedupeKey).not.toBeNull();
+      expect(await inbox.prune('alice')).toEqual({ removed: 0 });
+      // Another user's items are not looked at.
+      expect(await inbox.get('bob', bobs.id)).not.toBeNull();
+      // The dedupe key is free again: the same trigger may make a new item.
+      expect((await inbox.add('alice', item({ dedupeKey: 'commitment:F1' }), [])).created).toBe(true);
+    });
+
+    it('removes every item of one user, and only theirs', async () => {
+      const { timeline, inbox } = await makePair();
+      const [a] = await observe(timeline, 'alice', 'I will send Sam the deck');
+      const mine = (await inbox.add('alice', item({ dedupeKey: 'commitment:F9' }), [a!.seq])).item;
+      await inbox.add('alice', item({ kind: 'reminder', dedupeKey: 'reminder:R9' }), []);
+      const theirs = (await inbox.add('bob', item({ dedupeKey: 'commitment:F9' }), [])).item;
+      await inbox.removeAll('alice');
+      expect(await inbox.list('alice', { statuses: 'all' })).toEqual([]);
+      expect(await inbox.get('bob', theirs.id)).not.toBeNull();
+      // The id and the key can be used again (an import after forget-everything).
+      const again = await inbox.add('alice', { ...item({ dedupeKey: 'commitment:F9' }), id: mine.id }, [
+        a!.seq,
+      ]);
+      expect(again).toMatchObject({ created: true, item: { id: mine.id, sources: [a!.id] } });
+    });
   });
 }

@@ -88,6 +88,50 @@ export function notificationTime(item: Pick<InboxItem, 'status' | 'due' | 'snooz
   return item.status === 'snoozed' ? (item.snoozedUntil ?? 0) : (item.due ?? 0);
 }
 
+/**
+ * Dedupe-key prefixes of the items the assistant inferred from observations: commitments and reminders heard or read
+ * (`commitment:<fact>`), and nudges because someone was seen or a place passed (`person:`/`place:<item>:<day>`).
+ * Their title and reason repeat the observation's words, so when every source observation is forgotten they go too.
+ * Everything else stays: reminders the person set (`reminder:`, no sources), digests (`digest:`), date nudges
+ * (`date:`, from people's important dates) and goal nudges (`behind:`): they are not made from an observation.
+ */
+export const OBSERVATION_DERIVED_PREFIXES: readonly string[] = ['commitment:', 'person:', 'place:'];
+
+/** The item a `person:`/`place:` nudge is about (its key is `<prefix><item id>:<day>`), or null for other keys. */
+export function nudgedItemId(dedupeKey: string): string | null {
+  const prefix = ['person:', 'place:'].find((candidate) => dedupeKey.startsWith(candidate));
+  if (!prefix) return null;
+  const rest = dedupeKey.slice(prefix.length);
+  const end = rest.lastIndexOf(':');
+  return end > 0 ? rest.slice(0, end) : null;
+}
+
+/**
+ * Which items `prune` deletes (the rule both stores follow), given each item's dedupe key and how many of its source
+ * observations still exist: items inferred from observations (`OBSERVATION_DERIVED_PREFIXES`) left with no source,
+ * whatever their status or kind (a reminder heard in speech quotes the forgotten words as much as a commitment does);
+ * and `person:`/`place:` nudges about an item that is gone or going (they repeat its title).
+ */
+export function prunableInboxItemIds(
+  items: ReadonlyArray<{ id: string; dedupeKey: string; liveSources: number }>,
+): string[] {
+  const orphaned = new Set(
+    items
+      .filter(
+        (item) =>
+          item.liveSources === 0 &&
+          OBSERVATION_DERIVED_PREFIXES.some((prefix) => item.dedupeKey.startsWith(prefix)),
+      )
+      .map((item) => item.id),
+  );
+  const kept = new Set(items.filter((item) => !orphaned.has(item.id)).map((item) => item.id));
+  for (const item of items) {
+    const about = nudgedItemId(item.dedupeKey);
+    if (about !== null && !kept.has(about)) orphaned.add(item.id);
+  }
+  return [...orphaned];
+}
+
 interface InboxRow {
   user_id: string;
   id: string;
@@ -243,6 +287,31 @@ export function createSqliteInboxStore(db: SqliteDatabase): InboxStore {
     return item;
   });
 
+  const prune = db.transaction((userId: string): number => {
+    const rows = db
+      .prepare<[string], { id: string; dedupe_key: string; live_sources: number }>(
+        `SELECT i.id, i.dedupe_key, (SELECT COUNT(*) FROM inbox_sources s WHERE s.user_id = i.user_id
+           AND s.item_id = i.id) AS live_sources FROM inbox_items i WHERE i.user_id = ?`,
+      )
+      .all(userId);
+    const ids = prunableInboxItemIds(
+      rows.map((row) => ({ id: row.id, dedupeKey: row.dedupe_key, liveSources: row.live_sources })),
+    );
+    const deleteSources = db.prepare('DELETE FROM inbox_sources WHERE user_id = ? AND item_id = ?');
+    const deleteItem = db.prepare('DELETE FROM inbox_items WHERE user_id = ? AND id = ?');
+    let removed = 0;
+    for (const id of ids) {
+      deleteSources.run(userId, id);
+      removed += deleteItem.run(userId, id).changes;
+    }
+    return removed;
+  });
+
+  const removeAll = db.transaction((userId: string): void => {
+    db.prepare('DELETE FROM inbox_sources WHERE user_id = ?').run(userId);
+    db.prepare('DELETE FROM inbox_items WHERE user_id = ?').run(userId);
+  });
+
   return {
     async add(userId, item, sourceSeqs) {
       validateNewInboxItem(item);
@@ -295,6 +364,12 @@ export function createSqliteInboxStore(db: SqliteDatabase): InboxStore {
     },
     async countNotified(userId, fromMs, toMs) {
       return countNotified.get(userId, fromMs, toMs)?.count ?? 0;
+    },
+    async prune(userId) {
+      return { removed: prune.immediate(userId) };
+    },
+    async removeAll(userId) {
+      removeAll.immediate(userId);
     },
   };
 }

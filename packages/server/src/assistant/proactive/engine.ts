@@ -15,7 +15,7 @@ import type {
   SequencedObservation,
   TimelineStore,
 } from '../../memory/index.ts';
-import { goalProgress, type ProgressSignal } from '../goals/index.ts';
+import { goalProgress, madeByModel, type ProgressSignal } from '../goals/index.ts';
 import { commitmentItem, resolveSettings } from '../inbox/index.ts';
 import type { Notifier } from '../notifications.ts';
 import type {
@@ -225,7 +225,6 @@ export function createProactiveEngine(deps: ProactiveEngineDeps) {
       const happenedAt = Math.min(observation.capturedAt, clock.now());
       const signals = await modelSignals(user, entry, active);
       const outcome = evaluateObservation(entry, context, signals ?? undefined);
-      const origin = signals ? 'model' : 'rules';
       for (const { goal, amount, signal } of outcome.progress) {
         const id = newId();
         const recorded = await goals.recordProgress(
@@ -238,7 +237,7 @@ export function createProactiveEngine(deps: ProactiveEngineDeps) {
             at: signal.at,
             confidence: signal.confidence,
             status: 'inferred',
-            origin,
+            origin: signals && madeByModel(signal) ? 'model' : 'rules',
             evidence: signal.evidence,
             createdAt: clock.now(),
           },
