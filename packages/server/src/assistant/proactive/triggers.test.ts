@@ -166,6 +166,23 @@ describe('per-observation triggers', () => {
     );
     expect(park.nudges).toEqual([]);
   });
+
+  it('nudges about an errand when a frame shows a place that serves it (a sign read in passing)', () => {
+    const sign = evaluateObservation(
+      observation(11, "a street with people; text: 'EXPRESS SUPERMARKET open 7am-11pm'", {
+        modality: 'frame',
+        details: null,
+      }),
+      context(),
+    );
+    expect(sign.nudges.map((nudge) => nudge.draft.title)).toEqual(['Near a shop: Buy milk']);
+    expect(sign.nudges[0]!.draft.reason).toContain('You passed a');
+    const desk = evaluateObservation(
+      observation(12, 'a laptop and a cup; text: "Quarterly review"', { modality: 'frame', details: null }),
+      context(),
+    );
+    expect(desk.nudges).toEqual([]);
+  });
 });
 
 describe('time triggers', () => {

@@ -405,7 +405,9 @@ export function evaluateObservation(
     }
   }
 
-  if (observation.modality === 'location' && text.trim()) {
+  // A place the person is at (a location), or one they see (a frame's sign or caption: "PHARMACY", "Tesco Express").
+  const seenPlace = observation.modality === 'frame';
+  if ((observation.modality === 'location' || seenPlace) && text.trim()) {
     const places = placesIn(text);
     if (places.size > 0) {
       for (const item of open) {
@@ -419,7 +421,9 @@ export function evaluateObservation(
             title: `Near a ${kind}: ${item.title}`,
             body: item.body,
             due: item.due,
-            reason: `You are at "${text.trim().slice(0, 120)}" (${when}), a ${place}, and this is still open: "${item.title}"`,
+            reason: seenPlace
+              ? `You passed a ${place} (seen ${when}: "${text.trim().slice(0, 120)}") and this is still open: "${item.title}"`
+              : `You are at "${text.trim().slice(0, 120)}" (${when}), a ${place}, and this is still open: "${item.title}"`,
             status: 'pending',
             snoozedUntil: null,
             factId: item.factId,
