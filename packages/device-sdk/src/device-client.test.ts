@@ -15,6 +15,20 @@ const chunk = (samples = 1600) => new Int16Array(samples);
 /** Wire size of an audio message on stream `audio` with `samples` samples. */
 const audioBytes = (samples = 1600) => 16 + 'audio'.length + samples * 2;
 
+const ACTION = {
+  id: '01JACTION00000000000000001',
+  tool: 'notes__send_message',
+  arguments: { to: 'sam@example.com', text: 'late' },
+  summary: 'notes__send_message to sam@example.com',
+  status: 'pending' as const,
+  result: null,
+  requestedBy: 'chat:device:d1',
+  decidedBy: null,
+  createdAt: '2026-11-29T10:00:00.000Z',
+  decidedAt: null,
+  expiresAt: '2026-11-30T10:00:00.000Z',
+};
+
 function setup(options: Partial<DeviceClientOptions> = {}) {
   const server = new FakeStreamServer();
   const client = createDeviceClient({
@@ -454,6 +468,100 @@ describe('createDeviceClient', () => {
     });
     await expect(failing).rejects.toMatchObject({ code: 'too_many_asks' });
     expect(errors).toEqual([]);
+  });
+
+  it('sends chat with its history, streams chat-delta to onDelta and resolves with the chat-reply', async () => {
+    const { server, client } = await connected();
+    const pieces: string[] = [];
+    const chatting = client.chat('  message Sam that I am late ', {
+      history: [{ role: 'user', content: 'hi' }],
+      onDelta: (text) => pieces.push(text),
+    });
+    const [sent] = server.latest.messagesOf('chat');
+    expect(sent).toMatchObject({
+      message: 'message Sam that I am late',
+      history: [{ role: 'user', content: 'hi' }],
+    });
+    // Pieces of an ask's answer, and a reply of the wrong kind, do not reach a chat.
+    server.latest.reply({ type: 'answer-delta', id: sent!.id, text: 'ignored' });
+    server.latest.reply({ type: 'chat-delta', id: sent!.id, text: 'Drafted; ' });
+    server.latest.reply({ type: 'chat-delta', id: sent!.id, text: 'confirm?' });
+    server.latest.reply({
+      type: 'answer',
+      id: sent!.id,
+      answer: 'wrong kind',
+      citations: [],
+      model: null,
+      episodes: [],
+      time: null,
+    });
+    server.latest.reply({
+      type: 'chat-reply',
+      id: sent!.id,
+      reply: 'Drafted; confirm?',
+      model: 'local:m',
+      rule: null,
+      toolCalls: [{ name: 'notes__send_message', tier: 'external', status: 'awaiting_confirmation' }],
+      pendingActions: [ACTION],
+    });
+    await expect(chatting).resolves.toEqual({
+      reply: 'Drafted; confirm?',
+      model: 'local:m',
+      rule: null,
+      toolCalls: [{ name: 'notes__send_message', tier: 'external', status: 'awaiting_confirmation' }],
+      pendingActions: [ACTION],
+    });
+    expect(pieces).toEqual(['Drafted; ', 'confirm?']);
+  });
+
+  it('sends decide and resolves with the action, or rejects with the server error code and details', async () => {
+    const { server, client } = await connected();
+    const confirming = client.decide(ACTION.id, 'confirm');
+    const [first] = server.latest.messagesOf('decide');
+    expect(first).toMatchObject({ actionId: ACTION.id, decision: 'confirm' });
+    const done = { ...ACTION, status: 'done' as const, result: { sent: true }, decidedBy: 'device:d1' };
+    server.latest.reply({ type: 'action', id: first!.id, action: done });
+    await expect(confirming).resolves.toEqual(done);
+
+    const again = client.decide(ACTION.id, 'reject');
+    const [, second] = server.latest.messagesOf('decide');
+    server.latest.reply({
+      type: 'error',
+      id: second!.id,
+      code: 'conflict',
+      message: 'this action was already decided: it is done',
+      details: { id: ACTION.id, status: 'done' },
+      fatal: false,
+    });
+    await expect(again).rejects.toMatchObject({ code: 'conflict', details: { status: 'done' } });
+  });
+
+  it('refuses invalid chat and decide input, queues them until connected, and rejects them on a lost connection', async () => {
+    const { server, client } = setup({ reconnect: false });
+    await expect(client.chat('   ')).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(
+      client.chat('hi', { history: Array(51).fill({ role: 'user', content: 'x' }) }),
+    ).rejects.toThrow(/history/);
+    await expect(client.decide('', 'confirm')).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(client.decide(ACTION.id, 'maybe' as 'confirm')).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    const deciding = client.decide(ACTION.id, 'confirm');
+    const connecting = client.connect();
+    server.latest.accept().reply(welcomeMessage());
+    await connecting;
+    expect(server.latest.messagesOf('decide')).toHaveLength(1);
+    server.latest.drop(1006);
+    await expect(deciding).rejects.toMatchObject({ code: 'disconnected' });
+    await expect(deciding).rejects.toThrow(/check the action before deciding again/);
+  });
+
+  it('times out a chat that gets no reply', async () => {
+    vi.useFakeTimers();
+    const { client } = await connected();
+    const chatting = client.chat('hello', { timeoutMs: 1000 });
+    vi.advanceTimersByTime(1000);
+    await expect(chatting).rejects.toThrow('no reply within 1000 ms');
   });
 
   it('reports a malformed server message as an error event and carries on', async () => {

@@ -1,6 +1,9 @@
 import {
   type AskResponse,
   type CaptureState,
+  type ChatRequest,
+  ChatRequestSchema,
+  type ChatResponse,
   type ClientMessage,
   encodeMediaMessage,
   MAX_STREAM_MESSAGE_BYTES,
@@ -8,6 +11,7 @@ import {
   type ObservationInput,
   ObservationInputSchema,
   PCM16_MEDIA_TYPE,
+  type PendingActionWire,
   type ServerMessage,
   ServerMessageSchema,
   STREAM_CLOSE_CODES,
@@ -28,6 +32,10 @@ export type SlowDown = Extract<ServerMessage, { type: 'slow-down' }>;
 export type DeviceNotification = Extract<ServerMessage, { type: 'notification' }>;
 /** What a device announces it can send in `hello`. */
 export type DeviceCapabilities = NonNullable<Extract<ClientMessage, { type: 'hello' }>['capabilities']>;
+/** An earlier turn of a conversation, sent with `chat` (the server keeps no chat state). */
+export type ChatTurn = NonNullable<ChatRequest['history']>[number];
+/** The person's answer to an external action the assistant proposed. */
+export type ActionDecision = 'confirm' | 'reject';
 /** Image types a frame may have. */
 export type FrameMediaType = Exclude<StreamMediaType, typeof PCM16_MEDIA_TYPE>;
 
@@ -140,6 +148,26 @@ export interface DeviceClient {
     question: string,
     options?: { timeoutMs?: number; onDelta?: (text: string) => void },
   ): Promise<AskResponse>;
+  /**
+   * One assistant turn (as `POST /v1/chat`), with the conversation so far in `history`; resolves with the reply.
+   * `onDelta` gets each piece of the reply's text as the server writes it. External actions the assistant proposes
+   * are in `pendingActions` with their exact arguments and summary: show them, ask the person, then `decide`.
+   * `timeoutMs` (default 120 s) bounds the whole reply.
+   */
+  chat(
+    message: string,
+    options?: { history?: ChatTurn[]; timeoutMs?: number; onDelta?: (text: string) => void },
+  ): Promise<ChatResponse>;
+  /**
+   * Confirms (runs once, with its exact stored arguments) or rejects a pending action; resolves with the action
+   * after the decision (`done` or `failed` with its `result`, or `rejected`). Rejects with `conflict` when it was
+   * already decided, `action_expired` when its time ran out, `not_found` for an unknown id.
+   */
+  decide(
+    actionId: string,
+    decision: ActionDecision,
+    options?: { timeoutMs?: number },
+  ): Promise<PendingActionWire>;
   /** Resolves when every queued message is acknowledged; rejects on timeout or when the client fails. */
   flush(timeoutMs?: number): Promise<void>;
   /** Closes the connection; messages not yet acknowledged are rejected with `closed`. */
@@ -210,6 +238,39 @@ interface Waiter<T> {
 
 type State = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed' | 'failed';
 
+/** The requests that get a reply by id: `ask` → `answer`, `chat` → `chat-reply`, `decide` → `action`. */
+type RequestKind = 'ask' | 'chat' | 'decide';
+
+/** Which request kind each reply (and each delta) belongs to, so that a reply of the wrong kind is ignored. */
+const REPLY_KIND = {
+  answer: 'ask',
+  'answer-delta': 'ask',
+  'chat-reply': 'chat',
+  'chat-delta': 'chat',
+  action: 'decide',
+} as const;
+
+const WAITED_FOR: Record<RequestKind, string> = {
+  ask: 'answer',
+  chat: 'reply',
+  decide: 'answer to the decision',
+};
+
+const DISCONNECTED: Record<RequestKind, string> = {
+  ask: 'the connection closed before the answer came; ask again',
+  chat: 'the connection closed before the reply came; send the message again',
+  decide:
+    'the connection closed before the decision was confirmed; it may have been made: check the action before deciding again',
+};
+
+interface RequestWaiter extends Waiter<unknown> {
+  kind: RequestKind;
+  /** Whether the request went out on the current connection (queued ones are sent after the next welcome). */
+  sent: boolean;
+  timer: ReturnType<typeof setTimeout>;
+  onDelta: ((text: string) => void) | undefined;
+}
+
 const textEncoder = new TextEncoder();
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -253,14 +314,8 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
   const flushWaiters = new Set<Waiter<void>>();
   const connectWaiters: Waiter<Welcome>[] = [];
   const controlQueue: Array<{ message: ClientMessage; sent(): void }> = [];
-  const asks = new Map<
-    string,
-    Waiter<AskResponse> & {
-      sent: boolean;
-      timer: ReturnType<typeof setTimeout>;
-      onDelta: ((text: string) => void) | undefined;
-    }
-  >();
+  /** Asks, chat turns and decisions sent (or queued) and not yet answered, by request id. */
+  const requests = new Map<string, RequestWaiter>();
   const counters = { sent: 0, acked: 0, duplicates: 0, discarded: 0, rejected: 0, resent: 0, reconnects: 0 };
 
   let state: State = 'idle';
@@ -278,7 +333,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
   let pausedUntil = 0;
   let rate: { perSecond: number; until: number } | null = null;
   let nextSendAt = 0;
-  let askCounter = 0;
+  let requestCounter = 0;
   let closing: (() => void) | null = null;
 
   function emit<K extends keyof DeviceClientEvents>(type: K, event: DeviceClientEvents[K]): void {
@@ -419,8 +474,10 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       case 'notification':
         emit('notification', message);
         return;
-      case 'answer-delta': {
-        const onDelta = asks.get(message.id)?.onDelta;
+      case 'answer-delta':
+      case 'chat-delta': {
+        const waiter = requests.get(message.id);
+        const onDelta = waiter?.kind === REPLY_KIND[message.type] ? waiter.onDelta : undefined;
         if (!onDelta) return;
         try {
           onDelta(message.text);
@@ -431,20 +488,29 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
         }
         return;
       }
-      case 'answer': {
-        const waiter = asks.get(message.id);
-        if (!waiter) return;
-        asks.delete(message.id);
+      case 'answer':
+      case 'chat-reply':
+      case 'action': {
+        const waiter = requests.get(message.id);
+        if (!waiter || waiter.kind !== REPLY_KIND[message.type]) return;
+        requests.delete(message.id);
         clearTimeout(waiter.timer);
-        const { type: _type, id: _id, ...answer } = message;
-        waiter.resolve(answer);
+        if (message.type === 'action') {
+          waiter.resolve(message.action);
+          return;
+        }
+        const { type: _type, id: _id, ...reply } = message;
+        waiter.resolve(reply);
         return;
       }
       case 'error': {
-        const error = new DeviceStreamError(message.code, message.message, { retryable: !message.fatal });
-        const asked = message.id === undefined ? undefined : asks.get(message.id);
+        const error = new DeviceStreamError(message.code, message.message, {
+          retryable: !message.fatal,
+          ...(message.details === undefined ? {} : { details: message.details }),
+        });
+        const asked = message.id === undefined ? undefined : requests.get(message.id);
         if (asked && message.id !== undefined) {
-          asks.delete(message.id);
+          requests.delete(message.id);
           clearTimeout(asked.timer);
           asked.reject(error);
           return;
@@ -526,15 +592,11 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     pumpTimer = undefined;
     const wasWelcomed = state === 'open';
     outbox.disconnected();
-    for (const [id, waiter] of asks) {
+    for (const [id, waiter] of requests) {
       if (!waiter.sent) continue;
-      asks.delete(id);
+      requests.delete(id);
       clearTimeout(waiter.timer);
-      waiter.reject(
-        new DeviceStreamError('disconnected', 'the connection closed before the answer came; ask again', {
-          retryable: true,
-        }),
-      );
+      waiter.reject(new DeviceStreamError('disconnected', DISCONNECTED[waiter.kind], { retryable: true }));
     }
     if (state === 'closed' || state === 'failed') return;
     const fatal = FATAL_CLOSES[code];
@@ -606,11 +668,11 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     for (const waiter of connectWaiters.splice(0)) waiter.reject(error);
     for (const waiter of flushWaiters) waiter.reject(error);
     flushWaiters.clear();
-    for (const waiter of asks.values()) {
+    for (const waiter of requests.values()) {
       clearTimeout(waiter.timer);
       waiter.reject(error);
     }
-    asks.clear();
+    requests.clear();
     controlQueue.length = 0;
   }
 
@@ -719,6 +781,46 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     });
   }
 
+  /** Sends a request now, or once connected, and resolves with the server's reply to its id. */
+  function request<T>(
+    kind: RequestKind,
+    message: (id: string) => ClientMessage,
+    timeoutMs: number,
+    onDelta?: (text: string) => void,
+  ): Promise<T> {
+    requestCounter += 1;
+    const id = `${kind}-${requestCounter}-${Math.floor(random() * 1e9).toString(36)}`;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        requests.delete(id);
+        reject(
+          new DeviceStreamError('timeout', `no ${WAITED_FOR[kind]} within ${timeoutMs} ms`, {
+            retryable: true,
+          }),
+        );
+      }, timeoutMs);
+      const waiter: RequestWaiter = {
+        kind,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        sent: false,
+        timer,
+        onDelta,
+      };
+      requests.set(id, waiter);
+      const outgoing = message(id);
+      if (state === 'open' && sendNow(outgoing)) waiter.sent = true;
+      else {
+        controlQueue.push({
+          message: outgoing,
+          sent: () => {
+            waiter.sent = true;
+          },
+        });
+      }
+    });
+  }
+
   function control(message: ClientMessage): Promise<void> {
     const refused = refusal();
     if (refused) return Promise.reject(refused);
@@ -797,26 +899,50 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       const trimmed = question.trim();
       if (!trimmed || trimmed.length > 2000)
         return Promise.reject(new DeviceStreamError('invalid_input', 'a question is 1-2000 characters'));
-      askCounter += 1;
-      const id = `ask-${askCounter}-${Math.floor(random() * 1e9).toString(36)}`;
-      return new Promise<AskResponse>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          asks.delete(id);
-          reject(new DeviceStreamError('timeout', `no answer within ${timeoutMs} ms`, { retryable: true }));
-        }, timeoutMs);
-        const waiter = { resolve, reject, sent: false, timer, onDelta };
-        asks.set(id, waiter);
-        const message: ClientMessage = { type: 'ask', id, question: trimmed };
-        if (state === 'open' && sendNow(message)) waiter.sent = true;
-        else {
-          controlQueue.push({
-            message,
-            sent: () => {
-              waiter.sent = true;
-            },
-          });
-        }
-      });
+      return request<AskResponse>(
+        'ask',
+        (id) => ({ type: 'ask', id, question: trimmed }),
+        timeoutMs,
+        onDelta,
+      );
+    },
+
+    chat(message, { history, timeoutMs = 120_000, onDelta } = {}) {
+      const refused = refusal();
+      if (refused) return Promise.reject(refused);
+      const parsed = ChatRequestSchema.safeParse({ message, ...(history ? { history } : {}) });
+      if (!parsed.success)
+        return Promise.reject(
+          new DeviceStreamError(
+            'invalid_input',
+            `invalid chat message: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+          ),
+        );
+      return request<ChatResponse>(
+        'chat',
+        (id) => ({ type: 'chat', id, ...parsed.data }),
+        timeoutMs,
+        onDelta,
+      );
+    },
+
+    decide(actionId, decision, { timeoutMs = 60_000 } = {}) {
+      const refused = refusal();
+      if (refused) return Promise.reject(refused);
+      if (!actionId || actionId.length > 64)
+        return Promise.reject(new DeviceStreamError('invalid_input', 'an action id is 1-64 characters'));
+      if (decision !== 'confirm' && decision !== 'reject')
+        return Promise.reject(
+          new DeviceStreamError(
+            'invalid_input',
+            `a decision is "confirm" or "reject", not "${String(decision)}"`,
+          ),
+        );
+      return request<PendingActionWire>(
+        'decide',
+        (id) => ({ type: 'decide', id, actionId, decision }),
+        timeoutMs,
+      );
     },
 
     flush(timeoutMs) {

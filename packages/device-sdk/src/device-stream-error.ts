@@ -20,11 +20,19 @@ export class DeviceStreamError extends Error {
   readonly fatal: boolean;
   /** The WebSocket close code, when the error came with a close. */
   readonly closeCode: number | undefined;
+  /** What the server said about the error beside its message (e.g. the action's `id` and `status`), if anything. */
+  readonly details: unknown;
 
   constructor(
     code: DeviceStreamErrorCode,
     message: string,
-    options: { retryable?: boolean; fatal?: boolean; closeCode?: number; cause?: unknown } = {},
+    options: {
+      retryable?: boolean;
+      fatal?: boolean;
+      closeCode?: number;
+      cause?: unknown;
+      details?: unknown;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DeviceStreamError';
@@ -32,5 +40,6 @@ export class DeviceStreamError extends Error {
     this.retryable = options.retryable ?? false;
     this.fatal = options.fatal ?? false;
     this.closeCode = options.closeCode;
+    this.details = options.details;
   }
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ClientMessageSchema, decodeMediaMessage, encodeMediaMessage, PCM16_MEDIA_TYPE } from './stream.ts';
+import {
+  ClientMessageSchema,
+  decodeMediaMessage,
+  encodeMediaMessage,
+  PCM16_MEDIA_TYPE,
+  ServerMessageSchema,
+} from './stream.ts';
 
 describe('media message header', () => {
   it('round-trips stream id, sequence, device time, media type and payload', () => {
@@ -148,5 +154,71 @@ describe('client messages', () => {
         },
       }).success,
     ).toBe(false);
+  });
+});
+
+describe('chat and decide', () => {
+  const action = {
+    id: '01JACTION00000000000000001',
+    tool: 'notes__send_message',
+    arguments: { to: 'sam@example.com', text: 'late' },
+    summary: 'notes__send_message to sam@example.com',
+    status: 'pending',
+    result: null,
+    requestedBy: 'chat:device:d1',
+    decidedBy: null,
+    createdAt: '2026-11-29T10:00:00.000Z',
+    decidedAt: null,
+    expiresAt: '2026-11-30T10:00:00.000Z',
+  };
+
+  it('accept a chat with the limits of POST /v1/chat, and a decide of confirm or reject', () => {
+    const ok = (message: unknown) => ClientMessageSchema.safeParse(message).success;
+    expect(ok({ type: 'chat', id: 'c1', message: 'what are my goals' })).toBe(true);
+    expect(
+      ok({
+        type: 'chat',
+        id: 'c1',
+        message: 'and?',
+        history: [{ role: 'assistant', content: 'Run a 10k.' }],
+      }),
+    ).toBe(true);
+    expect(ok({ type: 'chat', id: 'c1', message: '  ' })).toBe(false);
+    expect(ok({ type: 'chat', id: 'c1', message: 'x'.repeat(4001) })).toBe(false);
+    expect(ok({ type: 'chat', id: '', message: 'hi' })).toBe(false);
+    expect(
+      ok({ type: 'chat', id: 'c1', message: 'hi', history: [{ role: 'system', content: 'obey' }] }),
+    ).toBe(false);
+    expect(
+      ok({ type: 'chat', id: 'c1', message: 'hi', history: Array(51).fill({ role: 'user', content: 'x' }) }),
+    ).toBe(false);
+    expect(ok({ type: 'chat', id: 'c1', message: 'hi', userId: 'u' })).toBe(false);
+    expect(ok({ type: 'decide', id: 'd1', actionId: action.id, decision: 'confirm' })).toBe(true);
+    expect(ok({ type: 'decide', id: 'd1', actionId: action.id, decision: 'reject' })).toBe(true);
+    expect(ok({ type: 'decide', id: 'd1', actionId: action.id, decision: 'maybe' })).toBe(false);
+    expect(ok({ type: 'decide', id: 'd1', decision: 'confirm' })).toBe(false);
+  });
+
+  it('describe chat-delta, chat-reply with its pending actions, and action (the action nested)', () => {
+    const ok = (message: unknown) => ServerMessageSchema.safeParse(message).success;
+    expect(ok({ type: 'chat-delta', id: 'c1', text: 'Drafted' })).toBe(true);
+    expect(
+      ok({
+        type: 'chat-reply',
+        id: 'c1',
+        reply: 'Drafted; it waits for your confirmation.',
+        model: 'local:m',
+        rule: null,
+        toolCalls: [{ name: 'notes__send_message', tier: 'external', status: 'awaiting_confirmation' }],
+        pendingActions: [action],
+      }),
+    ).toBe(true);
+    expect(ok({ type: 'chat-reply', id: 'c1', reply: 'x', model: null, rule: null, toolCalls: [] })).toBe(
+      false,
+    );
+    expect(
+      ok({ type: 'action', id: 'd1', action: { ...action, status: 'done', decidedBy: 'device:d1' } }),
+    ).toBe(true);
+    expect(ok({ type: 'action', id: 'd1', action: { ...action, status: 'sent' } })).toBe(false);
   });
 });

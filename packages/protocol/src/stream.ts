@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AskResponseSchema } from './api.ts';
+import { ChatRequestSchema, ChatResponseSchema, PendingActionSchema } from './assistant.ts';
 import { ObservationInputSchema } from './observation.ts';
 
 /** Version of the device-stream protocol (`GET /v1/stream`); sent in `hello` and `welcome`. */
@@ -147,6 +148,22 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
     id: z.string().max(64),
     question: z.string().trim().min(1).max(2000),
   }),
+  /**
+   * One assistant turn (as `POST /v1/chat`): answered with `chat-delta` pieces, then `chat-reply` (or an `error`
+   * with this id). External actions it proposes come back in `chat-reply.pendingActions`, waiting for `decide`.
+   */
+  z.strictObject({
+    type: z.literal('chat'),
+    id: z.string().min(1).max(64),
+    ...ChatRequestSchema.shape,
+  }),
+  /** The person's yes or no to a pending action (as `familiar confirm|reject`); answered with `action` or `error`. */
+  z.strictObject({
+    type: z.literal('decide'),
+    id: z.string().min(1).max(64),
+    actionId: z.string().min(1).max(64),
+    decision: z.enum(['confirm', 'reject']),
+  }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
@@ -208,12 +225,27 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   /** A piece of the answer to the `ask` with this id, in order; the `answer` message that follows holds it all. */
   z.object({ type: z.literal('answer-delta'), id: z.string(), text: z.string() }),
   z.object({ type: z.literal('answer'), id: z.string(), ...AskResponseSchema.shape }),
+  /** A piece of the reply to the `chat` with this id, in order; the `chat-reply` that follows holds it all. */
+  z.object({ type: z.literal('chat-delta'), id: z.string(), text: z.string() }),
+  /**
+   * The reply to the `chat` with this id, as `POST /v1/chat` answers it; `pendingActions` are the external actions it
+   * proposed, with their exact arguments and summary: show them and send `decide` with the person's answer.
+   */
+  z.object({ type: z.literal('chat-reply'), id: z.string(), ...ChatResponseSchema.shape }),
+  /**
+   * The answer to the `decide` with this id: the action after the decision (`done` or `failed` with its `result`
+   * after a confirm, `rejected` after a reject). The action is nested because it has an `id` of its own.
+   */
+  z.object({ type: z.literal('action'), id: z.string(), action: PendingActionSchema }),
   z.object({
     type: z.literal('error'),
     code: z.string(),
     message: z.string(),
     details: z.unknown().optional(),
-    /** The `ask` this error ends, when it is about one (that ask gets no `answer`). */
+    /**
+     * The request this error ends, when it is about one: an `ask` (that gets no `answer`), a `chat` (no
+     * `chat-reply`) or a `decide` (no `action`).
+     */
     id: z.string().optional(),
     /** True when the server closes the socket after this error. */
     fatal: z.boolean(),

@@ -71,6 +71,7 @@ export async function startServer(
     privacy: familiar.privacy,
     notifier: familiar.notifier,
     ask: familiar.ask,
+    chat: familiar.chat,
     mediaLinks: familiar.mediaLinks,
     clock: familiar.clock,
     newId: familiar.newId,

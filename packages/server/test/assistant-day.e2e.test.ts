@@ -17,19 +17,18 @@ const STEP_MINUTES = 10;
 const DRIVE_TIMEOUT_MS = 120_000;
 
 const first = loadScenario(join(FIXTURES, 'day-in-the-life.yaml'));
-const paraphrases = loadScenario(join(FIXTURES, 'paraphrases.yaml'));
+/** The same week re-worded, used while developing the rules (so no longer a held-out measure). */
+const devParaphrases = loadScenario(join(FIXTURES, 'paraphrases.yaml'));
+/** The same week re-worded blind, after the rules were developed: the acceptance's held-out fixture. */
+const heldOut = loadScenario(join(FIXTURES, 'paraphrases-heldout.yaml'));
 
 /**
- * The rules path's detection rate on day-in-the-life.yaml, rounded down to 5 %: measured 21/28 = 75.0 % (misses: the
- * anniversary date, Priya's budget promise, the second "buy milk" reminder at 6pm, the plumber due at 14:00 read as
- * 02:00, the finished-book frame); it may only go up.
+ * The rules path's detection rate on day-in-the-life.yaml, rounded down to 5 %: measured 28/28 (2026-11-29, after
+ * widening the rules on the development paraphrases); it may only go up.
  */
-const RULES_RATE_FLOOR = 0.75;
-/**
- * The model path's bar. The replay answers with the expected extractions, so what it misses is the assistant's own:
- * measured 26/28 = 92.9 % (Priya's "I'll share the budget spreadsheet with you" makes no inbox item).
- */
-const MODEL_RATE_FLOOR = 0.9;
+const RULES_RATE_FLOOR = 1;
+/** The model path's bar: the replay answers with the expected extractions; measured 28/28. */
+const MODEL_RATE_FLOOR = 1;
 
 /** With SCENARIO_DUMP=<dir>, each run's result is written there as JSON, to read what the server did. */
 function dump(label: string, result: DriveResult): void {
@@ -77,37 +76,27 @@ function inQuietHours(ms: number, scenario: Scenario): boolean {
 }
 
 /** The assertions of the acceptance criteria, for one run of a scenario (rules or model path). */
-function dayInTheLifeAssertions(
-  scenario: Scenario,
-  run: () => DriveResult,
-  knownGaps: ReadonlySet<'dates' | 'reminders' | 'digest'> = new Set(),
-): void {
+function dayInTheLifeAssertions(scenario: Scenario, run: () => DriveResult): void {
   const zone = scenario.timezone;
-  // Known gaps (issue 9 stays open until they close): `it.fails` passes while the assertion fails, and turns red
-  // the day it passes, so the marker is removed then.
-  const check = (gap: 'dates' | 'reminders' | 'digest') => (knownGaps.has(gap) ? it.fails : it);
 
-  check('dates')(
-    'nudges about each important date on the day its lead time says, with a reason that names it',
-    () => {
-      const result = run();
-      for (const date of scenario.expect.dates) {
-        if (date.nudgeOn === null) continue;
-        const onDay = result.nudges.filter((nudge) => localDay(nudge.createdAt, zone) === date.nudgeOn);
-        const about = onDay.filter((nudge) => nudge.reason.toLowerCase().includes(date.label.toLowerCase()));
-        expect(
-          about,
-          `a nudge on ${date.nudgeOn} whose reason mentions "${date.label}" (from ${date.from}); nudges: ${JSON.stringify(
-            result.nudges.map((n) => ({
-              day: localDay(n.createdAt, zone),
-              title: n.title,
-              reason: n.reason,
-            })),
-          )}`,
-        ).not.toHaveLength(0);
-      }
-    },
-  );
+  it('nudges about each important date on the day its lead time says, with a reason that names it', () => {
+    const result = run();
+    for (const date of scenario.expect.dates) {
+      if (date.nudgeOn === null) continue;
+      const onDay = result.nudges.filter((nudge) => localDay(nudge.createdAt, zone) === date.nudgeOn);
+      const about = onDay.filter((nudge) => nudge.reason.toLowerCase().includes(date.label.toLowerCase()));
+      expect(
+        about,
+        `a nudge on ${date.nudgeOn} whose reason mentions "${date.label}" (from ${date.from}); nudges: ${JSON.stringify(
+          result.nudges.map((n) => ({
+            day: localDay(n.createdAt, zone),
+            title: n.title,
+            reason: n.reason,
+          })),
+        )}`,
+      ).not.toHaveLength(0);
+    }
+  });
 
   it('makes "I\'ll send Sam the deck tomorrow" an inbox commitment due the next day', () => {
     const result = run();
@@ -122,7 +111,7 @@ function dayInTheLifeAssertions(
     expect(localDay(item!.due!, zone)).toBe(expected.dueDay);
   });
 
-  check('reminders')('fires each reminder inside its expected window', () => {
+  it('fires each reminder inside its expected window', () => {
     const result = run();
     const misses: string[] = [];
     for (const window of scenario.expect.notifications) {
@@ -177,7 +166,7 @@ function dayInTheLifeAssertions(
     expect(morning).toBeLessThanOrEqual(7 * 60 + 15);
   });
 
-  check('digest')('lists each day in its digest', () => {
+  it('lists each day in its digest', () => {
     const result = run();
     const misses: string[] = [];
     for (const digest of scenario.expect.digest) {
@@ -198,30 +187,34 @@ describe('assistant day in the life: rules path (no model)', () => {
     console.log(formatScore('rules, day-in-the-life', result.score));
   }, DRIVE_TIMEOUT_MS);
 
-  // Rules path gaps, measured 2026-11-29: the wording "Our wedding anniversary is on March 10th, eight years, …" is
-  // not extracted (so no nudge and no digest line), "remind me to buy milk at 6pm" on day 3 is merged into day 1's
-  // completed "buy milk" (slotless facts corroborate regardless of due time), and "at 2 tomorrow" resolves to 02:00.
-  dayInTheLifeAssertions(first, () => result, new Set(['dates', 'reminders', 'digest'] as const));
+  dayInTheLifeAssertions(first, () => result);
 
   it('detects at least the measured share of what the scenario expects', () => {
     expect(result.score.rate).toBeGreaterThanOrEqual(RULES_RATE_FLOOR);
   });
 
-  describe('held-out paraphrases', () => {
+  describe('paraphrases', () => {
+    let dev: DriveResult;
     let held: DriveResult;
     beforeAll(async () => {
-      held = await driveScenario(paraphrases, { model: 'none', stepMinutes: STEP_MINUTES });
-      console.log(summary('rules, paraphrases', held));
-      console.log(formatScore('rules, paraphrases', held.score));
+      dev = await driveScenario(devParaphrases, { model: 'none', stepMinutes: STEP_MINUTES });
+      console.log(formatScore('rules, development paraphrases', dev.score));
+      held = await driveScenario(heldOut, { model: 'none', stepMinutes: STEP_MINUTES });
+      // Counts only: the held-out misses are not printed, so nobody tunes the rules to them by accident.
       console.log(
-        `paraphrases / first: ${held.score.detected}/${result.score.detected} = ` +
-          `${(detectionRatio(result.score, held.score) * 100).toFixed(1)} % (acceptance: at least 80 %)`,
+        `rules, held-out paraphrases: ${held.score.detected}/${held.score.expected} detections, ` +
+          `${held.score.falsePositives.length} false positive(s)`,
       );
-    }, DRIVE_TIMEOUT_MS);
+      console.log(
+        `held-out / first: ${held.score.detected}/${result.score.detected} = ` +
+          `${(detectionRatio(result.score, held.score) * 100).toFixed(1)} % (acceptance: at least 80 %); ` +
+          `development paraphrases / first: ${(detectionRatio(result.score, dev.score) * 100).toFixed(1)} %`,
+      );
+    }, 2 * DRIVE_TIMEOUT_MS);
 
-    // Acceptance target not met yet (measured 52.4 %: 11 of 21): the rules do not generalise to these wordings
-    // (no dates, reminders phrased "ping me"/"don't let me forget", completions, reading progress). Issue 9 stays open.
-    it.fails("reaches at least 80 % of the first fixture's detections", () => {
+    // Not met yet: measured 21/28 = 75.0 % of the first fixture's 28 (2026-11-29). `it.fails` keeps the gap visible
+    // and turns red the day it closes.
+    it.fails("reaches at least 80 % of the first fixture's detections on the held-out paraphrases", () => {
       expect(detectionRatio(result.score, held.score)).toBeGreaterThanOrEqual(0.8);
     });
   });
@@ -248,8 +241,7 @@ describe('assistant day in the life: model path (replayed structured extractions
     expect(run?.entries.every((entry) => entry.origin === 'model')).toBe(true);
   });
 
-  // Model path gap: the digest does not yet list the nudges of the day (budget promise by Priya is dropped too).
-  dayInTheLifeAssertions(first, () => result, new Set(['digest'] as const));
+  dayInTheLifeAssertions(first, () => result);
 
   it('reports the detection rate (near 100 % with the expected extractions)', () => {
     expect(result.score.rate).toBeGreaterThanOrEqual(MODEL_RATE_FLOOR);

@@ -10,10 +10,19 @@ import {
   STREAM_PROTOCOL_VERSION,
   type StreamErrorCode,
   trustFor,
+  UlidSchema,
 } from '@familiar/protocol';
+import type { ModelMessage } from 'ai';
 import type { WebSocket } from 'ws';
 import type { Accounts, Principal } from '../accounts/index.ts';
-import { type Ask, type Notifier, presentAnswer } from '../assistant/index.ts';
+import {
+  type Ask,
+  type Chat,
+  type ChatActor,
+  type Notifier,
+  presentAction,
+  presentAnswer,
+} from '../assistant/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import {
   type Clock,
@@ -22,6 +31,7 @@ import {
   fromIso,
   type IdGenerator,
   type Logger,
+  NotFoundError,
 } from '../kernel/index.ts';
 import type { Actor, TimelineStore } from '../memory/index.ts';
 import type { MediaLinks, Privacy } from '../safety/index.ts';
@@ -41,6 +51,8 @@ export interface HubOptions {
 
 /** How many questions one connection may have waiting for an answer at once. */
 const MAX_ASKS_PER_CONNECTION = 4;
+/** How many chat turns and decisions one connection may have waiting for their reply at once. */
+const MAX_CHATS_PER_CONNECTION = 4;
 
 const DEFAULT_OPTIONS: HubOptions = {
   helloTimeoutMs: 10_000,
@@ -68,7 +80,8 @@ interface Connection {
  * The device-stream hub: authenticates each socket with `hello`, checks sequence numbers, hands media and
  * observations to the group-commit writer and acknowledges each only once it is durable, pushes back when a device
  * sends faster than the store keeps up, corrects device clocks, and carries capture state, notifications and
- * answers back to devices.
+ * answers back to devices. Devices also chat with the assistant (`chat` → `chat-delta`…, `chat-reply` with the
+ * external actions it proposed) and confirm or reject those actions (`decide` → `action`), as `device:<id>`.
  */
 export function createDeviceHub(deps: {
   accounts: Accounts;
@@ -79,6 +92,8 @@ export function createDeviceHub(deps: {
   privacy: Privacy;
   notifier: Notifier;
   ask: Ask;
+  /** The assistant turn and the person's decisions on the external actions it proposes. */
+  chat: Pick<Chat, 'chat' | 'confirm' | 'reject'>;
   mediaLinks: MediaLinks;
   clock: Clock;
   newId: IdGenerator;
@@ -94,6 +109,7 @@ export function createDeviceHub(deps: {
     privacy,
     notifier,
     ask,
+    chat,
     mediaLinks,
     clock,
     newId,
@@ -103,7 +119,7 @@ export function createDeviceHub(deps: {
   const devices = new Map<string, DeviceState>();
   const sockets = new Set<WebSocket>();
   const pausedUsers = new Map<string, boolean>();
-  /** Answers being written, so that closing waits for their audit records. */
+  /** Answers, chat replies and decisions being made, so that closing waits for their audit records. */
   const asking = new Set<Promise<void>>();
   let lastStatePoll = clock.now();
   let polling = false;
@@ -200,6 +216,10 @@ export function createDeviceHub(deps: {
       processing: Promise.resolve(),
       /** Asks being answered on this connection; aborted when it closes. */
       asks: new Set<AbortController>(),
+      /** Chat turns being answered on this connection; aborted when it closes. */
+      chats: new Set<AbortController>(),
+      /** Decisions being carried out on this connection (not aborted: an action that started runs to its end). */
+      decisions: 0,
     };
 
     const send = (message: ServerMessage) => {
@@ -513,6 +533,105 @@ export function createDeviceHub(deps: {
           asking.add(answering);
           return;
         }
+        case 'chat':
+        case 'decide': {
+          if (state.chats.size + state.decisions >= MAX_CHATS_PER_CONNECTION) {
+            send({
+              type: 'error',
+              code: 'too_many_requests',
+              message: `at most ${MAX_CHATS_PER_CONNECTION} chat messages and decisions at a time: wait for a reply, then send again`,
+              fatal: false,
+              id: message.id,
+            });
+            return;
+          }
+          // Beside the message queue, like `ask`: a model turn or an external tool takes seconds.
+          let working: Promise<void>;
+          if (message.type === 'chat') {
+            const stop = new AbortController();
+            state.chats.add(stop);
+            working = converse(message, stop.signal).finally(() => {
+              state.chats.delete(stop);
+              asking.delete(working);
+            });
+          } else {
+            state.decisions += 1;
+            working = decide(message).finally(() => {
+              state.decisions -= 1;
+              asking.delete(working);
+            });
+          }
+          asking.add(working);
+          return;
+        }
+      }
+    }
+
+    /** The person on this device, as the chat sees them (`device:<id>` in the audit log and on decided actions). */
+    function chatActor(): ChatActor {
+      const principal = state.principal!;
+      return {
+        userId: principal.user.id,
+        label: `device:${principal.device!.id}`,
+        timezone: principal.user.timezone,
+      };
+    }
+
+    /** Ends the request `id` with a non-fatal `error`: the code of a known error, or `internal` (logged). */
+    function requestFailed(id: string, error: unknown, what: string): void {
+      if (state.closed) return;
+      const known = error instanceof FamiliarError;
+      if (!known) logger.error({ err: error }, `${what} failed`);
+      send({
+        type: 'error',
+        code: known ? error.code : 'internal',
+        message: known ? error.message : `the server could not finish ${what}; it has been logged`,
+        ...(known && error.details !== undefined ? { details: error.details } : {}),
+        fatal: false,
+        id,
+      });
+    }
+
+    /** One assistant turn: `chat-delta` messages as the reply is written, then `chat-reply` with any pending actions. */
+    async function converse(
+      message: Extract<ClientMessage, { type: 'chat' }>,
+      signal: AbortSignal,
+    ): Promise<void> {
+      const { id } = message;
+      const history: ModelMessage[] = (message.history ?? []).map((turn) => ({
+        role: turn.role,
+        content: turn.content,
+      }));
+      try {
+        const reply = await chat.chat(chatActor(), message.message, {
+          history,
+          signal,
+          onDelta: (text) => {
+            if (!state.closed && text) send({ type: 'chat-delta', id, text });
+          },
+        });
+        if (state.closed) return;
+        send({ type: 'chat-reply', id, ...reply, pendingActions: reply.pendingActions.map(presentAction) });
+      } catch (error) {
+        requestFailed(id, error, 'this chat message');
+      }
+    }
+
+    /** The person's yes or no to a pending action: confirm runs it once with its exact stored arguments. */
+    async function decide(message: Extract<ClientMessage, { type: 'decide' }>): Promise<void> {
+      const { id } = message;
+      try {
+        const actionId = UlidSchema.safeParse(message.actionId);
+        if (!actionId.success) throw new NotFoundError('action', message.actionId);
+        const actor = chatActor();
+        const action =
+          message.decision === 'confirm'
+            ? await chat.confirm(actor, actionId.data)
+            : await chat.reject(actor, actionId.data);
+        if (state.closed) return;
+        send({ type: 'action', id, action: presentAction(action) });
+      } catch (error) {
+        requestFailed(id, error, 'this decision');
       }
     }
 
@@ -628,7 +747,7 @@ export function createDeviceHub(deps: {
     });
     socket.on('close', () => {
       state.closed = true;
-      for (const stop of state.asks) stop.abort(new Error('the device disconnected'));
+      for (const stop of [...state.asks, ...state.chats]) stop.abort(new Error('the device disconnected'));
       clearTimeout(helloTimer);
       clearInterval(heartbeat);
       sockets.delete(socket);

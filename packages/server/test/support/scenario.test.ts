@@ -105,6 +105,38 @@ describe('loadScenario', () => {
     });
   });
 
+  it('loads the blind held-out paraphrases with the same skeleton and expectations as the first fixture', () => {
+    const first = loadScenario(FIRST);
+    const heldOut = loadScenario(fixture('paraphrases-heldout.yaml'));
+    const skeleton = (o: (typeof first.observations)[number]) => ({
+      id: o.id,
+      at: o.at,
+      modality: o.modality,
+      speaker: o.speaker,
+    });
+    expect(heldOut.observations.map(skeleton)).toEqual(first.observations.map(skeleton));
+    expect(heldOut.goals).toEqual(first.goals);
+    expect(heldOut.settings).toEqual(first.settings);
+    expect(heldOut.people).toEqual(first.people);
+    expect(heldOut.expect.progress).toEqual(first.expect.progress);
+    expect(heldOut.expect.dates).toEqual(first.expect.dates);
+    expect(heldOut.expect.notifications).toEqual(first.expect.notifications);
+    expect(heldOut.expect.mustNotCount).toEqual(first.expect.mustNotCount);
+    const withoutWords = ({ words: _words, ...rest }: (typeof first.expect.commitments)[number]) => rest;
+    expect(heldOut.expect.commitments.map(withoutWords)).toEqual(first.expect.commitments.map(withoutWords));
+    expect(heldOut.expect.digest.map((entry) => entry.day)).toEqual(
+      first.expect.digest.map((entry) => entry.day),
+    );
+    // Every observation is re-worded, and each commitment's words appear in the observation it comes from.
+    first.observations.forEach((observation, i) => {
+      expect(heldOut.observations[i]!.text, observation.id).not.toBe(observation.text);
+    });
+    for (const entry of heldOut.expect.commitments) {
+      const text = heldOut.observations.find((o) => o.id === entry.from)!.text.toLowerCase();
+      for (const word of entry.words) expect(text, entry.from).toContain(word.toLowerCase());
+    }
+  });
+
   it('reports a bad field with its path', () => {
     const problems = problemsOf(
       broken('{ id: d1-02, at: "2026-03-02 07:40"', '{ id: d1-02, at: "2026-03-02 7:40"'),

@@ -139,6 +139,43 @@ describe('detectProgress', () => {
     ]);
   });
 
+  it('reads the end of a book said in other words, and a reading app’s end-of-book screen', () => {
+    const books = (text: string) =>
+      detectProgress(text, ctx)
+        .filter((s) => s.activity === 'read')
+        .map((s) => `${s.amount} ${s.unit}`);
+    for (const text of [
+      'Reached the end of Middlemarch last night.',
+      'Made it to the end of the novel on the bus.',
+      'Finished the final chapter of Beloved.',
+      'Turned the last page of Dune this morning.',
+      'Polished off Persuasion on the train.',
+      'Tore through Circe this weekend.',
+      'Novel done at last!',
+      'Audiobook finished.',
+      "You've completed Circe. Rate this book ★★★★★",
+    ])
+      expect(books(text), text).toEqual(['1 books']);
+    for (const text of [
+      'Got to the end of the road and turned left.',
+      'Got to the end of March without a day off.',
+      'Polished off the leftover curry.',
+      'The book finished with a twist.',
+      "Jo's book is finished.",
+      "I'll get to the end of Dune tomorrow.",
+      'Sam got to the end of Dune.',
+    ])
+      expect(books(text), text).toEqual([]);
+  });
+
+  it('reads a distance with no activity verb as a run, but not an amount of something else', () => {
+    expect(
+      detectProgress('Did 6K round the park before work.', ctx).map((s) => [s.activity, s.amount]),
+    ).toEqual([['run', 6]]);
+    expect(detectProgress('Did 7k of admin today.', ctx)).toEqual([]);
+    expect(detectProgress('Drove 7k to the shops.', ctx)).toEqual([]);
+  });
+
   it('rejects an ordinary sentence with one cheap test', () => {
     expect(detectProgress('We talked about the new kitchen tiles over dinner', ctx)).toEqual([]);
     expect(() => detectProgress('ran 5k', { capturedAt, timezone: 'Nowhere/Else' })).toThrow(/IANA/);

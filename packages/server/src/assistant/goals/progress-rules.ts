@@ -52,7 +52,7 @@ export interface ProgressContext {
  * progress. One regular expression test, a few microseconds for an ordinary sentence.
  */
 const MIGHT_HOLD_PROGRESS =
-  /\b(?:ran|run|jog|swam|swim|swum|cycl|bike|biked|biking|rode|rid|walk|hike|hiking|hiked|read|book|novel|chapter|page|wrote|writ|words|call|phon|rang|rung|ring|face-?tim|skyp|video|spoke|talk|chatt|caught|meditat|gym|work|exercis|yoga|pilates|lost|finish|complet|marathon|parkrun|distance|length|laps|steps|km|kilomet|mile)|\d\s?(?:k|km|m|mi)\b/i;
+  /\b(?:ran|run|jog|swam|swim|swum|cycl|bike|biked|biking|rode|rid|walk|hike|hiking|hiked|read|book|novel|chapter|page|wrote|writ|words|call|phon|rang|rung|ring|face-?tim|skyp|video|spoke|talk|chatt|caught|meditat|gym|work|exercis|yoga|pilates|lost|finish|complet|marathon|parkrun|distance|length|laps|steps|km|kilomet|mile|end of|polished off|devoured|(?:tore|raced|ploughed|plowed|powered|whizzed|zipped) through)|\d\s?(?:k|km|m|mi)\b/i;
 
 const NEGATIONS = new Set([
   'not',
@@ -340,7 +340,7 @@ export function detectProgress(text: string, ctx: ProgressContext): ProgressSign
     start = i + 1;
   }
   if (signals.length === 0) {
-    const display = detectDisplay(text, ctx);
+    const display = detectDisplay(text, ctx) ?? detectReadingDisplay(text, ctx);
     if (display) signals.push(display);
   }
   return dedupe(signals);
@@ -349,7 +349,72 @@ export function detectProgress(text: string, ctx: ProgressContext): ProgressSign
 interface Trigger {
   index: number;
   family: string;
-  form: ActivityForm | 'communication' | 'finish' | 'finishTitle' | 'workedOut';
+  form: ActivityForm | 'communication' | 'finish' | 'finishTitle' | 'finishIdiom' | 'workedOut';
+}
+
+/**
+ * Ways of saying a book was read to its end, as word sequences (`*` is an optional determiner): "got to the end of",
+ * "finished the last page of", "polished off", "tore through". What follows must be a book word or a title.
+ */
+const FINISH_IDIOMS: readonly (readonly string[])[] = [
+  ['got', 'to', '*', 'end', 'of'],
+  ['reached', '*', 'end', 'of'],
+  ['made', 'it', 'to', '*', 'end', 'of'],
+  ['came', 'to', '*', 'end', 'of'],
+  ['finished', '*', 'last', 'page', 'of'],
+  ['finished', '*', 'final', 'page', 'of'],
+  ['finished', '*', 'last', 'chapter', 'of'],
+  ['finished', '*', 'final', 'chapter', 'of'],
+  ['read', '*', 'last', 'page', 'of'],
+  ['read', '*', 'final', 'page', 'of'],
+  ['turned', '*', 'last', 'page', 'of'],
+  ['turned', '*', 'final', 'page', 'of'],
+  ['polished', 'off'],
+  ['devoured'],
+  ['tore', 'through'],
+  ['raced', 'through'],
+  ['ploughed', 'through'],
+  ['plowed', 'through'],
+  ['powered', 'through'],
+  ['whizzed', 'through'],
+  ['zipped', 'through'],
+];
+const IDIOM_STARTS = new Set(FINISH_IDIOMS.map((idiom) => idiom[0]!));
+const IDIOM_DETERMINERS = new Set(['the', 'my', 'this', 'that', 'a', 'an', 'her', 'his', 'their']);
+/** Capitalised words after "the end of" that are no title: "got to the end of March". */
+const NOT_TITLES = new Set(
+  'january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday season series episode level week month year day term semester'.split(
+    ' ',
+  ),
+);
+
+/** Where a finish idiom starting at `i` ends and whether a book word (not just a title) follows; null when none. */
+function finishIdiomAt(tokens: readonly Token[], i: number, to: number): { book: boolean } | null {
+  if (!IDIOM_STARTS.has(tokens[i]!.norm)) return null;
+  for (const idiom of FINISH_IDIOMS) {
+    if (idiom[0] !== tokens[i]!.norm) continue;
+    let at = i + 1;
+    let ok = true;
+    for (const word of idiom.slice(1)) {
+      const token = tokens[at];
+      if (word === '*') {
+        if (token && IDIOM_DETERMINERS.has(token.norm)) at += 1;
+        continue;
+      }
+      if (!token || token.norm !== word) {
+        ok = false;
+        break;
+      }
+      at += 1;
+    }
+    if (!ok) continue;
+    while (at < to && IDIOM_DETERMINERS.has(tokens[at]!.norm)) at += 1;
+    const object = tokens[at];
+    if (!object || at >= to || object.kind !== 'word') continue;
+    if (BOOK_CUES.has(object.norm)) return { book: true };
+    if (object.capitalised && !NOT_TITLES.has(object.norm) && !object.possessive) return { book: false };
+  }
+  return null;
 }
 
 function isBoundary(token: Token): boolean {
@@ -366,7 +431,16 @@ function findTriggers(tokens: readonly Token[], from: number, to: number, phoneC
       triggers.push({ index: i, family: 'gym', form: 'workedOut' });
       continue;
     }
-    if (token.norm === 'finished' || token.norm === 'completed') {
+    const idiom = finishIdiomAt(tokens, i, to);
+    if (idiom) {
+      triggers.push({ index: i, family: 'read', form: idiom.book ? 'finishIdiom' : 'finishTitle' });
+      continue;
+    }
+    if (
+      token.norm === 'finished' ||
+      token.norm === 'completed' ||
+      (token.norm === 'done' && BOOK_CUES.has(tokens[i - 1]?.norm ?? ''))
+    ) {
       triggers.push({ index: i, family: 'read', form: 'finish' });
       continue;
     }
@@ -571,7 +645,31 @@ function isDone(
       if (cue.token.norm === 'been' && quantities.length === 0) return null;
       return { subject: subjectOf(tokens, cue.at, clause.start, sentenceStart), explicit: false };
     }
+    case 'finishIdiom': {
+      if (before === 'to') return null;
+      return { subject: subject(), explicit: explicitSelf() };
+    }
     case 'finish': {
+      // "Book finished!", "novel done": the book itself, said to be finished, with no one else's name on it.
+      const cueBefore = tokens[i - 1];
+      if (cueBefore && BOOK_CUES.has(cueBefore.norm) && cueBefore.kind === 'word' && !cueBefore.possessive) {
+        const owner = tokens[i - 2];
+        const fragment =
+          i - 1 === clause.start ||
+          (owner &&
+            IDIOM_DETERMINERS.has(owner.norm) &&
+            !/^(?:her|his|their)$/.test(owner.norm) &&
+            i - 2 === clause.start);
+        const after = tokens[i + 1];
+        const ends =
+          !after ||
+          i + 1 >= clause.end ||
+          after.kind !== 'word' ||
+          TIME_WORDS.has(after.norm) ||
+          ADVERBS.has(after.norm) ||
+          after.norm === 'at';
+        if (fragment && ends) return { subject: 'self', explicit: false };
+      }
       const book = rangeFind(tokens, i + 1, Math.min(clause.end, i + 6), (t) => BOOK_CUES.has(t.norm));
       const lastChapter = rangeFind(
         tokens,
@@ -755,7 +853,10 @@ function detectInSentence(
     if (subject !== 'self') continue;
     if (habitual(tokens, clause.start, clause.end)) continue;
 
-    const family = trigger.form === 'finish' || trigger.form === 'finishTitle' ? 'read' : trigger.family;
+    const family =
+      trigger.form === 'finish' || trigger.form === 'finishTitle' || trigger.form === 'finishIdiom'
+        ? 'read'
+        : trigger.family;
     const amount = chooseAmount(family, quantities, trigger, tokens, clause);
     if (!amount) continue;
     const used = new Set<number>([trigger.index]);
@@ -855,7 +956,8 @@ function chooseAmount(
     return quantities[0];
   }
   if (family === 'read') {
-    if (trigger.form === 'finishTitle') return { amount: 1, unit: 'books', assumed: false };
+    if (trigger.form === 'finishTitle' || trigger.form === 'finishIdiom')
+      return { amount: 1, unit: 'books', assumed: false };
     const finished =
       trigger.form === 'finish' ||
       rangeHas(tokens, clause.start, trigger.index, (t) => t.norm === 'finished' || t.norm === 'completed');
@@ -912,6 +1014,8 @@ function orphanDistance(
   if (blockedByNegationOrPlan(tokens, from, to, to)) return null;
   if (habitual(tokens, from, to)) return null;
   if (subjectOf(tokens, completion, from, from) !== 'self') return null;
+  // "did 7k of admin": an amount of something else.
+  if (distance.unit === 'km' && tokens[distance.to]?.norm === 'of') return null;
   const owner = tokens[distance.from - 1];
   if (owner?.possessive || /^(?:his|her|their|your)$/.test(owner?.norm ?? '')) return null;
   const used = new Set<number>();
@@ -955,6 +1059,26 @@ function detectDisplay(text: string, ctx: ProgressContext): ProgressSignal | nul
     activity,
     amount: roundAmount(value * reading.factor),
     unit: reading.unit,
+    at: ctx.capturedAt,
+    evidence: match[0],
+    confidence: 0.5,
+    about: [],
+  };
+}
+
+/** A reading app's end-of-book screen: "You've finished Piranesi | Rate this book", "Book finished! … ★★★★★". */
+const READING_DONE =
+  /\b(?:you(?:'ve|’ve| have)?\s+(?:just\s+)?(?:finished|completed)\s+\S|(?:book|novel|audiobook)\s+(?:finished|completed)\b)/i;
+const READING_APP_CUES =
+  /\brate\s+(?:this|the)\s+(?:book|novel|read)\b|\breview\b|[☆★]|\bwhat did you think\b|\bnext in (?:the )?series\b/i;
+
+function detectReadingDisplay(text: string, ctx: ProgressContext): ProgressSignal | null {
+  const match = READING_DONE.exec(text);
+  if (!match || !READING_APP_CUES.test(text)) return null;
+  return {
+    activity: 'read',
+    amount: 1,
+    unit: 'books',
     at: ctx.capturedAt,
     evidence: match[0],
     confidence: 0.5,

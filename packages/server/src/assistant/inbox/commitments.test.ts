@@ -181,6 +181,82 @@ describe('commitmentItem', () => {
   });
 });
 
+describe('commitmentItem: promises made to the person', () => {
+  /** The items the words make when `speaker` (a voice known as someone else) says them. */
+  function heard(text: string, speaker: string | null) {
+    const seen = observation(text, { details: { speaker: { label: speaker ?? 'unknown', personId: null } } });
+    return factsOf(seen, LONDON)
+      .map((fact) => ({ ...fact, personId: null }))
+      .flatMap((fact) => {
+        const made = commitmentItem({
+          fact,
+          observation: seen,
+          seq: 7,
+          timezone: LONDON,
+          id: 'IN1',
+          now: MONDAY,
+        });
+        return made ? [made.item] : [];
+      });
+  }
+  function said(text: string, speaker: string) {
+    const seen = observation(text, { details: { speaker: { label: speaker, personId: null } } });
+    const facts = extractor
+      .extract(text, { capturedAt: MONDAY, timezone: LONDON, speaker })
+      .map((extracted, i) => ({ ...factsOf(seen, LONDON)[0]!, ...extracted, id: `FB${i}`, personId: null }));
+    return facts.flatMap((fact) => {
+      const made = commitmentItem({
+        fact,
+        observation: seen,
+        seq: 7,
+        timezone: LONDON,
+        id: 'IN1',
+        now: MONDAY,
+      });
+      return made ? [made.item] : [];
+    });
+  }
+
+  it('waits for confirmation, titled and explained with who promised what', () => {
+    const [item, ...others] = said("I'll email you the floor plans by Wednesday.", 'Dana');
+    expect(others).toEqual([]);
+    expect(item).toMatchObject({
+      kind: 'commitment',
+      status: 'to_confirm',
+      title: 'Dana will email you the floor plans',
+      due: Date.parse('2026-03-04T09:00:00Z'),
+    });
+    expect(item?.reason).toMatch(/^Dana promised to email you the floor plans \(by Wed 4 Mar 2026, 09:00\)/);
+    expect(said("I'll get your keys back to you tomorrow.", 'Omar')[0]?.title).toBe(
+      'Omar will get your keys back to you',
+    );
+    expect(said("We'll post the signed copy to you on Friday.", 'Lee')[0]?.status).toBe('to_confirm');
+  });
+
+  it('says an unknown voice promised something to the person', () => {
+    const [item] = heard("I'll send you the revised quote by Thursday.", null);
+    expect(item).toMatchObject({ status: 'to_confirm', title: 'Send you the revised quote' });
+    expect(item?.reason).toContain('Someone promised to send you the revised quote');
+  });
+
+  it('leaves out what others promise to themselves or third parties, and what the person reports', () => {
+    expect(said("I'll call the bank tomorrow.", 'Dana')).toEqual([]);
+    expect(said("I'll send Omar the deck on Friday.", 'Dana')).toEqual([]);
+    const reported = observation('Dana will send you the plans', { modality: 'note', trust: 'authored' });
+    const fact = { ...factsOf(observation("I'll send Sam the deck tomorrow"), LONDON)[0]!, subject: 'Dana' };
+    expect(
+      commitmentItem({
+        fact: { ...fact, object: 'send you the plans' },
+        observation: reported,
+        seq: 1,
+        timezone: LONDON,
+        id: 'X',
+        now: MONDAY,
+      }),
+    ).toBeNull();
+  });
+});
+
 describe('dueOnDay', () => {
   it('is 09:00 local, or the next full hour when said later that same day', () => {
     const tuesday = Date.parse('2026-03-03T00:00:00Z');
@@ -225,6 +301,12 @@ describe('parseReminder', () => {
         'The parking permit',
         at('2026-03-04T09:00:00Z'),
       ],
+      ['Ping me at 11 tonight about locking the shed', 'Locking the shed', at('2026-03-02T23:00:00Z')],
+      ['Nudge me tomorrow at 8am to renew the permit', 'Renew the permit', at('2026-03-03T08:00:00Z')],
+      ['Set a reminder for 7pm: feed the cat', 'Feed the cat', at('2026-03-02T19:00:00Z')],
+      ['Tell me in twenty minutes to check the rice', 'Check the rice', MONDAY + 20 * 60_000],
+      ['Give me a shout at 3 to call the garage', 'Call the garage', at('2026-03-02T15:00:00Z')],
+      ["Don't let me forget the dry cleaning", 'The dry cleaning', null],
       [
         'Make sure I remember to pick up the dry cleaning at 4pm',
         'Pick up the dry cleaning',
@@ -242,6 +324,10 @@ describe('parseReminder', () => {
       "I'll buy milk later",
       'What did you remind me about?',
       'The reminder went off at 6',
+      'Tell me a joke',
+      'Ping me the file',
+      'Text me when you land',
+      'Tell me about your weekend',
       '',
     ])
       expect(parseReminder(text, london), text).toBeNull();

@@ -5,7 +5,10 @@ import { capitalise, clip, sentencesOf, straighten } from './words.ts';
 
 /** Words that ask to be reminded, anywhere in a sentence ("remind me", "don't let me forget", "note to self"). */
 const ASKS_FOR_REMINDER =
-  /\b(?:remind\s+me|(?:don't|do\s+not)\s+let\s+me\s+forget|set\s+(?:me\s+)?(?:a|an)\s+reminder|add\s+(?:a|an)\s+reminder|note\s+to\s+self|reminder\s*:)/i;
+  /\b(?:remind\s+me|(?:don't|do\s+not)\s+let\s+me\s+forget|(?:set|add|create|make|put\s+in|stick\s+in)\s+(?:me\s+)?(?:a|an)\s+reminder|note\s+to\s+self|reminder\s*:|(?:ping|nudge|prompt|buzz|poke|bug|alert|text|message|tell|warn)\s+me\s+(?:at|in|on|by|around|about|tomorrow|tonight|later|this|next|when|before|after)\b|give\s+me\s+(?:a|an)\s+(?:nudge|shout|buzz|ping|bell|heads[- ]up|reminder|poke)\b)/i;
+
+/** Words that direct a promise at the person listening: "with you", "your inbox", "get you the contract". */
+const TO_THE_LISTENER = /\b(?:you|your|yours|yourself|ya)\b/i;
 
 /** The hour a date said without a time of day is due at, local time. */
 const MORNING_HOUR = 9;
@@ -34,9 +37,8 @@ export function isFromWearer(observation: StoredObservation): boolean {
   );
 }
 
-/** What the person committed to, as a to-do phrase, or null for a fact that is not the person's own promise. */
+/** What was promised, as a to-do phrase, or null for a fact that is no promise. */
 function commitmentPhrase(fact: Fact): string | null {
-  if (fact.subject.toLowerCase() !== 'self') return null;
   let phrase: string;
   if (fact.predicate === 'will') phrase = fact.object;
   else if (fact.predicate.startsWith('will_'))
@@ -81,27 +83,24 @@ export function commitmentItem(input: {
   if (fact.kind !== 'commitment' || fact.status !== 'active') return null;
   const phrase = commitmentPhrase(fact);
   if (phrase === null) return null;
+  if (fact.subject.toLowerCase() !== 'self') return promiseToPerson(input, phrase);
 
   const quote = clip(sentenceWith(observation.text, phrase), 200);
   const kind =
     ASKS_FOR_REMINDER.test(quote) || ASKS_FOR_REMINDER.test(observation.text) ? 'reminder' : 'commitment';
-  let due: number | null = null;
-  if (fact.validFrom !== null) {
-    const local = wallClockAt(fact.validFrom, timezone);
-    due =
-      local.hour === 0 && local.minute === 0
-        ? dueOnDay(fact.validFrom, observation.capturedAt, timezone)
-        : fact.validFrom;
-  }
+  const due = dueOf(fact, observation.capturedAt, timezone);
   const fromWearer = isFromWearer(observation);
   const typed =
     observation.trust === 'authored' || observation.modality === 'note' || observation.modality === 'chat';
   const moment = formatMoment(observation.capturedAt, timezone);
-  const reason = !fromWearer
-    ? `Heard on ${moment}, from a voice not known to be yours: "${quote}". Confirm it is yours to do.`
-    : kind === 'reminder'
-      ? `You asked on ${moment}: "${quote}"`
-      : `You ${typed ? 'wrote' : 'said'} on ${moment}: "${quote}"`;
+  const toListener = !fromWearer && kind === 'commitment' && TO_THE_LISTENER.test(phrase);
+  const reason = toListener
+    ? `Heard on ${moment}, from a voice not known to be yours: "${quote}". Someone promised to ${phrase}${due === null ? '' : ` (by ${formatMoment(due, timezone)})`}; confirm to keep track of it.`
+    : !fromWearer
+      ? `Heard on ${moment}, from a voice not known to be yours: "${quote}". Confirm it is yours to do.`
+      : kind === 'reminder'
+        ? `You asked on ${moment}: "${quote}"`
+        : `You ${typed ? 'wrote' : 'said'} on ${moment}: "${quote}"`;
 
   return {
     item: {
@@ -123,6 +122,52 @@ export function commitmentItem(input: {
   };
 }
 
+/** When a fact is due: its time, or for a day said without one, the hour `dueOnDay` gives. */
+function dueOf(fact: Fact, capturedAt: number, timezone: string): number | null {
+  if (fact.validFrom === null) return null;
+  const local = wallClockAt(fact.validFrom, timezone);
+  return local.hour === 0 && local.minute === 0
+    ? dueOnDay(fact.validFrom, capturedAt, timezone)
+    : fact.validFrom;
+}
+
+/**
+ * A promise someone else made to the person ("I'll share the budget spreadsheet with you by Friday", said by Priya):
+ * a commitment waiting `to_confirm`, titled with who promised what. Null when the promise is not directed at the
+ * person (no "you"/"your" in it: "I'll call the bank" said by Priya is hers alone).
+ */
+function promiseToPerson(
+  input: Parameters<typeof commitmentItem>[0],
+  phrase: string,
+): { item: NewInboxItem; sourceSeqs: number[] } | null {
+  const { fact, observation, seq, timezone, id, now } = input;
+  if (fact.predicate !== 'will' || !TO_THE_LISTENER.test(phrase)) return null;
+  // Said or typed by the person, "Sam will send you …" tells someone else about Sam: no promise to the person.
+  if (isFromWearer(observation)) return null;
+  const who = fact.subject;
+  const due = dueOf(fact, observation.capturedAt, timezone);
+  const when = due === null ? '' : ` (by ${formatMoment(due, timezone)})`;
+  const quote = clip(sentenceWith(observation.text, phrase), 200);
+  return {
+    item: {
+      id,
+      kind: 'commitment',
+      title: clip(`${who} will ${phrase}`, 200),
+      body: '',
+      due,
+      reason: `${who} promised to ${clip(phrase, 160)}${when}: "${quote}" (${formatMoment(observation.capturedAt, timezone)}). Confirm to keep track of it.`,
+      status: 'to_confirm',
+      snoozedUntil: null,
+      factId: fact.id,
+      goalId: null,
+      personId: fact.personId,
+      dedupeKey: `commitment:${fact.id}`,
+      createdAt: now,
+    },
+    sourceSeqs: [seq],
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Reminder requests
 
@@ -132,7 +177,13 @@ const LEAD =
 
 /** The request itself; a trailing "for" belongs to the time ("set a reminder for 5pm to …"). */
 const TRIGGER =
-  /^(?:remind\s+me|(?:set|add|create|make)\s+(?:me\s+)?(?:a|an)\s+reminder|(?:don't|do\s+not)\s+let\s+me\s+forget|make\s+sure\s+(?:that\s+)?I\s+(?:remember\s+)?|reminder\s*:)(?:\s+for\b(?!\s+(?:me|the|a|an|my)\b))?\s*/i;
+  /^(?:remind\s+me|(?:set|add|create|make|put\s+in|stick\s+in)\s+(?:me\s+)?(?:a|an)\s+reminder|(?:don't|do\s+not)\s+let\s+me\s+forget|make\s+sure\s+(?:that\s+)?I\s+(?:remember\s+)?|reminder\s*:)(?:\s+for\b(?!\s+(?:me|the|a|an|my)\b))?\s*/i;
+/**
+ * Softer requests ("ping me at 11 about the bins", "nudge me tomorrow to call Jo", "give me a shout at 5 to leave"):
+ * a reminder only when they name a time ("tell me a joke" is none).
+ */
+const SOFT_TRIGGER =
+  /^(?:(?:ping|nudge|prompt|buzz|poke|bug|alert|text|message|tell|warn)\s+me|give\s+me\s+(?:a|an)\s+(?:nudge|shout|buzz|ping|bell|heads[- ]up|reminder|poke))\s*/i;
 
 const NUMBER_WORDS: Record<string, number> = {
   a: 1,
@@ -188,14 +239,16 @@ function relativeMinutes(match: RegExpExecArray): number | null {
 }
 
 /** Where a reminder request starts in a sentence (its start, or after a lead-in clause), and what follows it. */
-function requestIn(sentence: string): string | null {
+function requestIn(sentence: string): { rest: string; soft: boolean } | null {
   const starts = [0];
   for (const match of sentence.matchAll(/[,:]\s*/gu)) starts.push(match.index + match[0].length);
   for (const start of starts) {
     const rest = sentence.slice(start);
     const lead = LEAD.exec(rest)?.[0] ?? '';
     const trigger = TRIGGER.exec(rest.slice(lead.length));
-    if (trigger) return rest.slice(lead.length + trigger[0].length);
+    if (trigger) return { rest: rest.slice(lead.length + trigger[0].length), soft: false };
+    const soft = SOFT_TRIGGER.exec(rest.slice(lead.length));
+    if (soft) return { rest: rest.slice(lead.length + soft[0].length), soft: true };
   }
   return null;
 }
@@ -227,9 +280,9 @@ export function parseReminder(
   ctx: { now: number; timezone: string },
 ): { title: string; due: number | null } | null {
   for (const sentence of sentencesOf(straighten(text))) {
-    const rest = requestIn(sentence.text);
-    if (rest === null) continue;
-    let remaining = rest;
+    const request = requestIn(sentence.text);
+    if (request === null) continue;
+    let remaining = request.rest;
     let due: number | null = null;
     const relative = RELATIVE.exec(remaining);
     const minutes = relative ? relativeMinutes(relative) : null;
@@ -249,7 +302,10 @@ export function parseReminder(
         remaining = `${remaining.slice(0, found.index)} ${remaining.slice(found.index + found.text.length)}`;
       }
     }
+    if (request.soft && due === null) continue;
     const title = tidyTitle(remaining);
+    // "tell me about your weekend": a soft request names something to do, in more than one word.
+    if (request.soft && !/\s/u.test(title)) continue;
     if (title === '') return null;
     return { title: capitalise(clip(title, 200)), due };
   }

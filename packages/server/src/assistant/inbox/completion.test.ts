@@ -153,6 +153,39 @@ describe('findCompletions', () => {
     expect(done('The car moved', [plants, bins, car])).toEqual([]);
   });
 
+  it('reads light-verb idioms as the action they stand for', () => {
+    const call = item('Give the garage a bell about the MOT');
+    expect(done('Spoke to the garage this morning.', [call])).toEqual([
+      ['Give the garage a bell about the MOT', 0.85],
+    ]);
+    expect(done('Phoned the garage.', [call])).toHaveLength(1);
+    expect(done('Rang the bell twice.', [call])).toEqual([]);
+    const send = item('Get the contract over to Omar');
+    expect(done('Emailed the contract to Omar before lunch.', [send])).toHaveLength(1);
+    expect(done('Fired the contract off to Omar.', [send])).toHaveLength(1);
+    expect(done('I will send the contract to Omar later.', [send])).toEqual([]);
+  });
+
+  it('counts any done-verb for a to-do that names only a thing', () => {
+    const bread = item('Bread');
+    expect(done('Grabbed bread on the way back.', [bread])).toEqual([['Bread', 0.85]]);
+    expect(done('Got the bread.', [bread])).toHaveLength(1);
+    expect(done('Forgot the bread again.', [bread])).toEqual([]);
+    expect(done('Need to get bread.', [bread])).toEqual([]);
+  });
+
+  it('takes the thing itself said to be booked, sorted or done in a passive', () => {
+    const dentist = item('Ring the dentist');
+    expect(done("The dentist's booked for Tuesday.", [dentist])).toEqual([['Ring the dentist', 0.65]]);
+    expect(done('Sorted the dentist.', [dentist])).toEqual([['Ring the dentist', 0.7]]);
+    expect(done('The dentist is not booked yet.', [dentist])).toEqual([]);
+    expect(done("The report's done.", [item('Finish the report')])).toHaveLength(1);
+  });
+
+  it('reads a to-do said with a gerund by its verb', () => {
+    expect(done('Put the recycling out.', [item('Putting the recycling out')])).toHaveLength(1);
+  });
+
   it('is fast: most texts are ruled out without reading their clauses', () => {
     const verbs = ['Send', 'Call', 'Pay', 'Book', 'Buy', 'Fix', 'Water', 'Email', 'Renew', 'Write'];
     const things = [

@@ -47,6 +47,13 @@ const FAMILIES: ReadonlyArray<{ verbs: readonly string[]; done: readonly string[
       'dropped over',
       'dropped round',
       'whatsapped',
+      'pinged',
+      'fired off',
+      'fired over',
+      'shot over',
+      'popped over',
+      'got over',
+      'got across',
     ],
   },
   {
@@ -130,6 +137,40 @@ const GENERIC_DONE = [
   'crossed off',
 ];
 
+/** Done-forms that count for any to-do when said of the thing itself in a passive: "the plumber's booked". */
+const PASSIVE_OUTCOMES = [
+  'booked',
+  'arranged',
+  'sorted',
+  'done',
+  'handled',
+  'fixed',
+  'scheduled',
+  'confirmed',
+  'organised',
+  'organized',
+  'taken care of',
+  'dealt with',
+];
+
+/**
+ * Light-verb idioms whose verb is not the action: "give the plumber a bell" is a call, "get the slides over to Sam"
+ * is sending them. Each test is on the lower-case title; `family` is a verb of the family it also counts for, and
+ * `drop` the idiom's own nouns, which are not what the to-do is about.
+ */
+const IDIOMS: ReadonlyArray<{ test: RegExp; family: string; drop: readonly string[] }> = [
+  {
+    test: /^(?:give|gave)\b.*\b(?:a|another)\s+(?:quick\s+)?(?:bell|ring|call|buzz|tinkle|phone|shout|holler)\b/u,
+    family: 'call',
+    drop: ['bell', 'ring', 'call', 'buzz', 'tinkle', 'phone', 'shout', 'holler', 'quick'],
+  },
+  {
+    test: /^(?:get|pop|drop|bring|pass|fire|shoot|ping|whizz|whip)\b.*\b(?:over|across|round|along|through|off)\s+to\b|^(?:get|pop|fire|shoot|ping)\b.*\bto\s+\p{Lu}|^(?:pop|stick|put|get)\b.*\b(?:in|into)\s+(?:the\s+)?(?:post|mail|inbox)\b/u,
+    family: 'send',
+    drop: ['post', 'mail', 'inbox'],
+  },
+];
+
 /** Words that mean the same thing in a to-do: saying one counts for the other. */
 const SYNONYMS: ReadonlyArray<readonly string[]> = [
   ['deck', 'slide', 'slides', 'presentation', 'powerpoint', 'pptx', 'keynote'],
@@ -196,6 +237,7 @@ const DETERMINERS = new Set([
 type Form = readonly string[];
 
 const GENERIC_FORMS: Form[] = GENERIC_DONE.map((phrase) => phrase.split(' '));
+const PASSIVE_FORMS: Form[] = PASSIVE_OUTCOMES.map((phrase) => phrase.split(' '));
 
 /** What is precomputed per item so that most observations are ruled out by set lookups alone. */
 interface ItemProfile {
@@ -247,6 +289,18 @@ function gerund(verb: string): string[] {
   return forms;
 }
 
+/** Every done-form of every family, for a to-do that names only a thing. */
+const ANY_DONE: readonly Form[] = FAMILIES.flatMap((family) => family.done.map((form) => form.split(' ')));
+
+/** The base form of a verb said as a gerund in a to-do ("putting" → "put", "taking" → "take"), else the word. */
+function baseOf(word: string): string {
+  if (!word.endsWith('ing') || word.length < 5) return word;
+  const stemmed = word.slice(0, -3);
+  const candidates = [stemmed, `${stemmed}e`];
+  if (/([b-df-hj-np-tv-z])\1$/u.test(stemmed)) candidates.unshift(stemmed.slice(0, -1));
+  return candidates.find((c) => FAMILY_OF.has(c) || c in IRREGULAR) ?? word;
+}
+
 const profiles = new Map<string, ItemProfile | null>();
 
 /** What an item's title promises: its verb's done-forms and its content words; null when it names nothing. */
@@ -256,28 +310,49 @@ function profileOf(item: InboxItem): ItemProfile | null {
   if (cached !== undefined) return cached;
   if (profiles.size > 10_000) profiles.clear();
 
-  const words = straighten(item.title).match(/[\p{L}\p{N}]+(?:['-][\p{L}\p{N}]+)*/gu) ?? [];
-  const first = (words[0] ?? '').toLowerCase();
-  const hasVerb = first !== '' && !DETERMINERS.has(first) && !/^\d/u.test(first);
+  const title = straighten(item.title);
+  const words = title.match(/[\p{L}\p{N}]+(?:['-][\p{L}\p{N}]+)*/gu) ?? [];
+  const first = baseOf((words[0] ?? '').toLowerCase());
+  // A lone noun ("Milk", from "don't let me forget milk") names a thing, not what to do with it.
+  const hasVerb =
+    first !== '' &&
+    !DETERMINERS.has(first) &&
+    !/^\d/u.test(first) &&
+    (words.length > 1 || FAMILY_OF.has(first) || first in IRREGULAR);
   let rest = hasVerb ? words.slice(1) : words;
   if (hasVerb && PARTICLES.has((rest[0] ?? '').toLowerCase())) rest = rest.slice(1);
 
   const forms: Form[] = [];
   const gerunds = new Set<string>();
+  const dropped = new Set<string>();
   if (hasVerb) {
     const family = FAMILY_OF.get(first);
     const done = family ? family.done : (IRREGULAR[first] ?? regularPast(first));
     for (const form of done) forms.push(form.split(' '));
     for (const verb of family ? family.verbs : [first]) for (const form of gerund(verb)) gerunds.add(form);
+    const lower = title.toLowerCase();
+    for (const idiom of IDIOMS) {
+      if (
+        !idiom.test.test(idiom.family === 'send' ? title.replace(/^\p{Lu}/u, (c) => c.toLowerCase()) : lower)
+      )
+        continue;
+      const also = FAMILY_OF.get(idiom.family);
+      if (also) for (const form of also.done) forms.push(form.split(' '));
+      for (const word of idiom.drop) dropped.add(word);
+    }
+  } else {
+    // Any done-verb of any family: "got the milk", "picked up milk", "sorted the milk".
+    for (const form of ANY_DONE) forms.push(form);
   }
   const content = new Set<string>();
   const names = new Set<string>();
   const groups = new Set<number>();
-  for (const word of rest) {
+  for (const [i, word] of rest.entries()) {
     const lower = word.toLowerCase();
-    if (STOP.has(lower) || lower.length < 2) continue;
+    if (STOP.has(lower) || lower.length < 2 || dropped.has(lower)) continue;
     const stemmed = stem(word);
-    if (/^\p{Lu}/u.test(word)) names.add(stemmed);
+    // A title's own first letter is upper case: "Milk" is a thing, not a name.
+    if (/^\p{Lu}/u.test(word) && (hasVerb || i > 0)) names.add(stemmed);
     else {
       content.add(stemmed);
       const group = SYNONYM_GROUP.get(stemmed);
@@ -293,7 +368,7 @@ function profileOf(item: InboxItem): ItemProfile | null {
           content,
           names,
           groups,
-          firstWords: new Set([...forms, ...GENERIC_FORMS].map((form) => form[0] ?? '')),
+          firstWords: new Set([...forms, ...GENERIC_FORMS, ...PASSIVE_FORMS].map((form) => form[0] ?? '')),
         };
   profiles.set(key, profile);
   return profile;
@@ -486,6 +561,12 @@ export function findCompletions(
           const acted = objectWords(clause.words, index, doer === 'passive');
           if ((doer === 'speaker' || doer === 'passive') && contentMatch(acted, profile) > 0)
             options.push({ index, confidence: 0.7 });
+        }
+        // "the plumber's booked", "milk's sorted": the thing itself, said to be done.
+        for (const { index } of formsAt(clause.words, PASSIVE_FORMS)) {
+          if (doerOf(clause.words, index) !== 'passive') continue;
+          if (contentMatch(objectWords(clause.words, index, true), profile) > 0)
+            options.push({ index, confidence: 0.65 });
         }
       } else {
         // "Thanks for sending the slides": someone else credits the person.

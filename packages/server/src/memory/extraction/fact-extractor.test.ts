@@ -148,6 +148,112 @@ describe('rule fact extractor', () => {
     ]);
   });
 
+  describe('generalised wordings (issue 9)', () => {
+    // Mon 2 Mar 2026, 15:00 in London.
+    const london: ExtractionContext = {
+      capturedAt: Date.parse('2026-03-02T15:00:00Z'),
+      timezone: 'Europe/London',
+      speaker: null,
+    };
+    const dated = (text: string, context: ExtractionContext = london) =>
+      facts(text, context)
+        .filter((f) => f.kind === 'date')
+        .map((f) => `${f.subject} ${f.predicate} ${localDay(f.validFrom ?? 0, 'Europe/London').slice(5)}`);
+    const promised = (text: string, context: ExtractionContext = london) =>
+      facts(text, context)
+        .filter((f) => f.kind === 'commitment')
+        .map((f) => {
+          const due = f.validFrom === null ? '' : new Date(f.validFrom).toISOString().slice(5, 16);
+          return `${f.subject} ${f.object}${due ? ` @${due}` : ''}`;
+        });
+
+    it('reads yearly dates in any order, with trailing clauses and tag questions', () => {
+      expect(dated('My anniversary is on the 4th of May, nine years, would you believe it?')).toEqual([
+        'self anniversary 05-04',
+      ]);
+      expect(dated("Our anniversary's the second of April.")).toEqual(['self anniversary 04-02']);
+      expect(dated("It's Lena's birthday on the 19th.")).toEqual(['Lena birthday 03-19']);
+      expect(dated("Omar's 40th birthday: 8 July!")).toEqual(['Omar birthday 07-08']);
+      expect(dated('The 3rd of June is my birthday.')).toEqual(['self birthday 06-03']);
+      expect(dated('Save the fifth of August, it is my birthday.', { ...london, speaker: 'Ravi' })).toEqual([
+        'Ravi birthday 08-05',
+      ]);
+      expect(dated('We got married on 22 September.')).toEqual(['self wedding_anniversary 09-22']);
+      expect(dated('Tom and I got engaged on the 1st of May.')).toEqual([
+        'self engagement_anniversary 05-01',
+      ]);
+      expect(dated('Lena turns 50 on October 2nd.')).toEqual(['Lena birthday 10-02']);
+      expect(dated("I'm turning forty on the 30th.")).toEqual(['self birthday 03-30']);
+    });
+
+    it('does not take what is only near a birthday for its date', () => {
+      expect(dated("I bought Lena's birthday present on Monday.")).toEqual([]);
+      expect(dated('My birthday is coming up, is it not?')).toEqual([]);
+      expect(dated('Lena ran 50 on Sunday.')).toEqual([]);
+    });
+
+    it('reads a bare hour from 1 to 7 in a plan as the afternoon, and end of day as 17:00', () => {
+      expect(promised("I'll phone the garage at 3 tomorrow.")).toEqual([
+        'self phone the garage @03-03T15:00',
+      ]);
+      expect(promised("I'll call the vet tomorrow at half four.")).toEqual([
+        'self call the vet @03-03T16:30',
+      ]);
+      expect(promised("I'll call the vet tomorrow morning at 7.")).toEqual([
+        'self call the vet @03-03T07:00',
+      ]);
+      expect(promised("I'll send the invoice by end of day.")).toEqual([
+        'self send the invoice @03-02T17:00',
+      ]);
+    });
+
+    it('reads requests to be reminded said in other words, with a time', () => {
+      expect(promised('Ping me at 4 about collecting the parcel.')).toEqual([
+        'self collect the parcel @03-02T16:00',
+      ]);
+      expect(promised('Nudge me tomorrow at 10 to renew the parking permit.')).toEqual([
+        'self renew the parking permit @03-03T10:00',
+      ]);
+      expect(promised('Set a reminder for 7pm: water the plants.')).toEqual([
+        'self water the plants @03-02T19:00',
+      ]);
+      expect(promised('Tell me in fifteen minutes to check the rice.')).toEqual([
+        'self check the rice @03-02T15:15',
+      ]);
+      expect(promised('Give me a shout at 6 to leave for the station.')).toEqual([
+        'self leave for the station @03-02T18:00',
+      ]);
+      expect(promised("Don't let me forget the dry cleaning.")).toEqual(['self the dry cleaning']);
+      // Without a time, or with nothing to do, these are no reminders.
+      expect(promised('Ping me the file when you can.')).toEqual([]);
+      expect(promised('Tell me about your weekend.')).toEqual([]);
+    });
+
+    it('takes obligations as commitments, and "should" or "ought to" as wishes', () => {
+      expect(promised("I've got to renew my passport by Friday.")).toEqual([
+        'self renew my passport @03-06T00:00',
+      ]);
+      expect(promised('I must return the library books by Thursday.')).toEqual([
+        'self return the library books @03-05T00:00',
+      ]);
+      expect(promised('I should call my brother, it has been ages.')).toEqual([]);
+      expect(promised('I really ought to phone the bank.')).toEqual([]);
+      expect(promised('We should go to the coast some time.')).toEqual([]);
+    });
+
+    it('keeps a promise made to the wearer on its speaker, and ends it before a trailing clause', () => {
+      expect(promised("I'll send you the minutes by end of day.", { ...london, speaker: 'Dana' })).toEqual([
+        'Dana send you the minutes @03-02T17:00',
+      ]);
+      expect(promised("We'll have the quote over to you by Thursday at the latest.")).toEqual([
+        'self have the quote over to you @03-05T00:00',
+      ]);
+      expect(promised("I'll get the report over to Lena tomorrow, just need to check the numbers.")).toEqual([
+        'self get the report over to Lena @03-03T00:00',
+      ]);
+    });
+  });
+
   it('rejects an invalid context', () => {
     expect(() => extractor.extract('I love tea.', { ...newYork, timezone: 'Mars/Olympus' })).toThrow(
       /context/,

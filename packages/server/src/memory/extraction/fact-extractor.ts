@@ -257,7 +257,7 @@ function pushSentence(sentences: Sentence[], text: string, start: number, end: n
 }
 
 const CLAUSE_END =
-  /[.;!?]|\s+-\s|,?\s+(?:but|so|because|since|although|though|while|whereas|when|where|which|who|if|unless|except|and then|and also|and (?:I|we|he|she|they|it|you|my|our)\b)\s*|,\s+(?:I|we|he|she|they|it|you|and|as|then|after|before|until|with|which|who)\b/i;
+  /[.;!?]|\s+-\s|,?\s+(?:but|so|because|since|although|though|while|whereas|when|where|which|who|if|unless|except|and then|and also|and (?:I|we|he|she|they|it|you|my|our)\b)\s*|,\s+(?:I|we|he|she|they|it|you|and|as|then|after|before|until|with|which|who|just|once|hopefully|need|needs|must|gotta|got to|have to)\b/i;
 const PLAIN_CLAUSE_END =
   /[.;!?]|,\s|\s+-\s|\s+(?:but|so|because|since|although|though|while|whereas|when|where|which|who|if|unless|except|and then|and also|and (?:I|we|he|she|they|you)\b|over|rather than|instead of)\s/i;
 
@@ -266,6 +266,28 @@ function clauseFrom(text: string, from: number, plain = false): string {
   const rest = text.slice(from);
   const end = (plain ? PLAIN_CLAUSE_END : CLAUSE_END).exec(rest);
   return end ? rest.slice(0, end.index) : rest;
+}
+
+/**
+ * A statement with a question tagged on after its last comma ("Our anniversary is on March 10th, can you believe
+ * it?", "I'll send it Friday, is that ok?"): the statement before the tag, or null when the sentence is not one.
+ */
+function untagged(sentence: string): string | null {
+  if (!/\?["')\]]*\s*$/.test(sentence)) return null;
+  const comma = sentence.lastIndexOf(',');
+  if (comma < 0) return null;
+  const head = sentence.slice(0, comma);
+  const tail = sentence.slice(comma + 1).trim();
+  if (head.trim().split(/\s+/).length < 3 || isQuestionStart(head.trim())) return null;
+  const tag =
+    /^(?:(?:can|could|would|do|did|does|is|are|was|were|will|have|has|had|should)(?:\s+not)?\s+(?:you|it|that|they|we|he|she|i|ya)\b[^,?]{0,30}|(?:right|yeah|yes|no|eh|innit|ok|okay|you know|remember|believe it|imagine that|how (?:cool|crazy|mad|amazing|great|nice|good|weird|mental) is that|what do you think|who knew|how about that))\?["')\]]*$/i;
+  return tag.test(tail) ? head : null;
+}
+
+function isQuestionStart(sentence: string): boolean {
+  return /^(?:do|does|did|are|is|was|were|can|could|would|will|should|have|has|shall|what|when|where|who|whom|why|how|which)\s+(?:you|i|we|he|she|they|it|there)\b/i.test(
+    sentence,
+  );
 }
 
 function isQuestion(sentence: string): boolean {
@@ -474,7 +496,7 @@ function tidyObject(phrase: string, dates: FoundDate[], phraseStart: number): st
     )
     .replace(/\s+(?:by|on|at|before|until|till|this|next|around|sometime|some time)\s*$/i, '')
     .replace(
-      /\s+(?:anymore|any more|a lot|so much|very much|too|as well|these days|lately|though|either|again|please|ok|okay|for sure|right away|asap|later|soon|first thing)\s*$/i,
+      /\s+(?:anymore|any more|a lot|so much|very much|too|as well|these days|lately|though|either|again|please|ok|okay|for sure|right away|asap|later|soon|first thing|at the (?:very )?(?:latest|earliest)|if possible|if I can|at some point)\s*$/i,
       '',
     )
     .replace(/\s+(?:now)\s*$/i, '')
@@ -755,7 +777,7 @@ function verbPhraseRules(state: SentenceState, subject: string, subjectStart: nu
 
   // Commitments and plans.
   const commitment =
-    /^(?:will|shall|(?:am|is|are)\s+going\s+to|(?:promise|promised|swear|swore)\s+to|(?:need|needs)\s+to|(?:have|has)\s+(?:got\s+)?to|got\s+to|must|(?:will|am|is|are)\s+(?:make\s+sure|sure)\s+to|agreed\s+to|(?:am|is|are)\s+supposed\s+to|should|(?:am|is|are)\s+committed\s+to)\s+/i.exec(
+    /^(?:will|shall|(?:am|is|are)\s+going\s+to|(?:promise|promised|swear|swore)\s+to|(?:need|needs)\s+to|(?:have|has)\s+(?:got\s+)?to|got\s+to|must|(?:will|am|is|are)\s+(?:make\s+sure|sure)\s+to|agreed\s+to|(?:am|is|are)\s+supposed\s+to|(?:am|is|are)\s+committed\s+to)\s+/i.exec(
       vp,
     );
   const plan =
@@ -771,7 +793,7 @@ function verbPhraseRules(state: SentenceState, subject: string, subjectStart: nu
     if (!action || DISCOURSE_VERBS.test(action) || !isUsableObject(action)) return;
     if (/^be\s+(?:honest|fine|ok|okay|right|there for)\b/i.test(action)) return;
     if (!/^(?:be|go|get)\b/i.test(action) && !startsWithVerb(action)) return;
-    const weak = /^(?:should)/i.test(trigger[0]) || /want|hope|would like|thinking/i.test(trigger[0]);
+    const weak = /want|hope|would like|thinking/i.test(trigger[0]);
     const date = dateIn(state.futureDates, actionStart, actionStart + rest.length);
     const [verb = '', ...others] = action.split(/\s+/);
     const actionText = /ing$/i.test(verb) ? [infinitive(verb), ...others].join(' ') : action;
@@ -1047,6 +1069,7 @@ function possessiveRules(state: SentenceState, selfSubject: string) {
     if (!subject) continue;
     const predicate = (m[2] ?? '')
       .toLowerCase()
+      .replace(/\b(?:\d+(?:st|nd|rd|th)?|big|first|last|next|special)\s+/g, '')
       .trim()
       .replace(/[\s-]+/g, '_');
     const object = text.slice(date.index, date.index + date.text.length).replace(/^(?:on|in|at)\s+/i, '');
@@ -1084,6 +1107,115 @@ function possessiveRules(state: SentenceState, selfSubject: string) {
       confidence: 0.85,
     });
   }
+  yearlyDateRules(state, selfSubject);
+}
+
+/** Dates that come back every year, said in any order with their day: "it's Jo's birthday on the 12th". */
+const YEARLY_NOUN = /\b(?:birthday|anniversary|name\s+day)\b/i;
+/** Nouns after "birthday" that name something else on or for that day ("Jo's birthday present on Monday"). */
+const NOT_THE_DAY_ITSELF =
+  /^(?:'s)?\s+(?:present|presents|gift|gifts|card|cards|cake|party|parties|drinks|dinner|lunch|meal|plans|bash|do|celebration|trip|weekend|night|list|message|wishes|shopping|money|girl|boy|suit)\b/i;
+/** A date that names a day (not a bare month or year: "in June", "next year"). */
+const HAS_DAY =
+  /\d|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week)\b/i;
+const COUNT_WORD =
+  '\\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\\s-]\\w+';
+
+/**
+ * Yearly dates in looser word order than "X's birthday is on …": "it's Jo's birthday on the 12th", "Jo's 30th
+ * birthday: 12 March", "keep the 20th of June free, it's my birthday", "our anniversary's the tenth of March",
+ * "we got married on 10 March" (an anniversary), "Sam turns 30 on June 20th" (a birthday). The day must be in the
+ * same sentence and near the words.
+ */
+function yearlyDateRules(state: SentenceState, selfSubject: string) {
+  const text = state.sentence.text;
+  const emit = (
+    subject: string,
+    predicate: string,
+    date: FoundDate,
+    from: number,
+    to: number,
+    conf: number,
+  ) => {
+    const slot = `${slotKey(subject)}|${predicate}`;
+    if (state.run.drafts.some((d) => d.kind === 'date' && d.slot === slot && d.from >= state.sentence.start))
+      return;
+    add(state, {
+      kind: 'date',
+      subject,
+      predicate,
+      object: date.text.replace(/^(?:on|in|at)\s+/i, '').replace(/[\s,;:.!?]+$/u, ''),
+      slot,
+      from: Math.min(from, date.index),
+      to: Math.max(to, date.index + date.text.length),
+      date,
+      confidence: conf,
+    });
+    if (subject !== selfSubject) markCovered(state, subject);
+  };
+  const nearest = (dates: FoundDate[], from: number, to: number, reach: number): FoundDate | null => {
+    let best: FoundDate | null = null;
+    let bestGap = reach + 1;
+    for (const date of dates) {
+      if (!HAS_DAY.test(date.text)) continue;
+      const gap = date.index >= to ? date.index - to : from - (date.index + date.text.length);
+      if (gap < -1 || gap > reach) continue;
+      if (gap < bestGap) {
+        best = date;
+        bestGap = gap;
+      }
+    }
+    return best;
+  };
+
+  if (YEARLY_NOUN.test(text)) {
+    for (const m of text.matchAll(
+      new RegExp(
+        `\\b([Mm]y|[Oo]ur|(?:[Mm]y|[Oo]ur)\\s+(?:${ROLE_NOUNS})'s|${NAME_RUN.source}'s)\\s+((?:[\\p{Ll}\\d-]+\\s+){0,2}?)([Bb]irthday|[Aa]nniversary|[Nn]ame\\s+day)\\b`,
+        'gu',
+      ),
+    )) {
+      const end = m.index + m[0].length;
+      if (NOT_THE_DAY_ITSELF.test(text.slice(end))) continue;
+      const subject = dateOwner(m[1] ?? '', selfSubject);
+      if (!subject) continue;
+      // "It was my birthday on Sunday": the last one.
+      const past = /\b(?:was|were)\s+(?:\w+\s+)?$/i.test(text.slice(Math.max(0, m.index - 16), m.index));
+      const date = nearest(past ? state.pastDates : state.futureDates, m.index, end, 40);
+      if (!date) continue;
+      const noun = (m[3] ?? '').toLowerCase().replace(/\s+/g, '_');
+      const predicate =
+        noun === 'anniversary' && /\bwedding\b/i.test(m[2] ?? '') ? 'wedding_anniversary' : noun;
+      emit(subject, predicate, date, m.index, end, 0.85);
+    }
+  }
+  // "we got married on 10 March 2018", "Chris and I got engaged in Paris on 4 May".
+  for (const m of text.matchAll(
+    new RegExp(
+      `\\b(I|[Ww]e|(?:${NAME_RUN.source}\\s+and\\s+I))\\s+(?:got|were|was|became)\\s+(married|engaged|hitched)\\b`,
+      'gu',
+    ),
+  )) {
+    const end = m.index + m[0].length;
+    const date = nearest(state.pastDates, m.index, end, 30);
+    if (!date) continue;
+    const predicate = m[2] === 'engaged' ? 'engagement_anniversary' : 'wedding_anniversary';
+    emit(selfSubject, predicate, date, m.index, end, 0.8);
+  }
+  // "Sam turns 30 on June 20th", "I'm turning forty on the 3rd", "Jo's turning 30 on the 12th".
+  for (const m of text.matchAll(
+    new RegExp(
+      `\\b(I|${NAME_RUN.source})(?:\\s+(?:am|is|will\\s+be)\\s+turning|'s\\s+turning|\\s+turns|\\s+turn|\\s+will\\s+turn)\\s+(?:${COUNT_WORD})\\b`,
+      'gu',
+    ),
+  )) {
+    const end = m.index + m[0].length;
+    const date = nearest(state.futureDates, m.index, end, 30);
+    if (!date) continue;
+    const who = m[1] === 'I' ? selfSubject : leadingName(m[1] ?? '');
+    if (!who || NOT_NAMES.has(who)) continue;
+    emit(resolveSubject(who, state.run.context), 'birthday', date, m.index, end, 0.8);
+  }
 }
 
 /** The person "he" or "she" most likely means: the last one named before `position`, in this or an earlier sentence. */
@@ -1117,12 +1249,63 @@ function selfOf(context: ExtractionContext): string {
   return context.speaker;
 }
 
-function extractSentence(run: Run, sentence: Sentence, previousPeople: string[]) {
+/** Asking to be reminded, with a time or without: "remind me", "don't let me forget", "set a reminder", "note to self". */
+const REMINDER_REQUEST =
+  /\b(?:remind\s+me|(?:don't|do\s+not)\s+let\s+me\s+forget|(?:set|add|create|make|put\s+in|stick\s+in)\s+(?:me\s+)?(?:a|an)\s+reminder|reminder\s*:|note\s+to\s+self:?|(?:I\s+)?(?:must|need\s+to)\s+remember)\s*/gi;
+/**
+ * Softer ways to ask for a reminder ("ping me at 11 tonight about the bins", "nudge me tomorrow to call Jo", "give me
+ * a shout at 5 to leave"): they count only with a time and something to do ("ping me the file" is no reminder).
+ */
+const NUDGE_REQUEST =
+  /\b(?:(?:ping|nudge|prompt|buzz|poke|bug|alert|text|message|tell|warn)\s+me|give\s+me\s+(?:a|an)\s+(?:nudge|shout|buzz|ping|bell|heads[- ]up|reminder|poke|call))\s*/gi;
+/** What may stand between a reminder request and the thing to do: "to", "about", "that", a colon. */
+const REMINDER_LINK =
+  /^(?:(?:for|at|on|by|in)\s+)?[\s:,-]*(?:(?:to|about|that|re|of|regarding)\b\s*)?[\s:,-]*/i;
+
+/** A request to be reminded starting at `m`: what to do, where it ends, and when; null when it names nothing to do. */
+function reminderAction(
+  state: SentenceState,
+  m: RegExpMatchArray & { index: number },
+  soft: boolean,
+): { action: string; end: number; date: FoundDate | null } | null {
+  const text = state.sentence.text;
+  let at = m.index + m[0].length;
+  let linked = !soft;
+  // Times said between the request and what to do: "ping me at 11 tonight about …", "remind me in 20 minutes to …".
+  for (let guard = 0; guard < 3; guard += 1) {
+    const before = at;
+    const date = state.futureDates.find((d) => d.index >= at && d.index <= at + 4);
+    if (date) at = date.index + date.text.length;
+    const link = REMINDER_LINK.exec(text.slice(at));
+    if (link && link[0].length > 0) {
+      if (/\b(?:to|about|that|re|of|regarding)\b|:/i.test(link[0])) linked = true;
+      at += link[0].length;
+    }
+    if (at === before) break;
+  }
+  if (!linked) return null;
+  const rest = clauseFrom(text, at);
+  const action = tidyObject(rest, state.futureDates, at);
+  if (!action || !isUsableObject(action)) return null;
+  const date = dateIn(state.futureDates, m.index, at + rest.length);
+  if (soft && !date) return null;
+  const [verb = '', ...others] = action.replace(/^about\s+/i, '').split(/\s+/);
+  const object =
+    /^\w+ing$/i.test(verb) && others.length > 0 ? [infinitive(verb), ...others].join(' ') : action;
+  // A soft request names something to do: "ping me about your weekend" asks for no reminder.
+  if (soft && !startsWithVerb(object.replace(/^about\s+/i, ''))) return null;
+  return { action: object.replace(/^about\s+/i, ''), end: at + rest.length, date };
+}
+
+function extractSentence(run: Run, whole: Sentence, previousPeople: string[]) {
+  // "Our anniversary is on March 10th, can you believe it?": the statement before a tag question is a statement.
+  const head = untagged(whole.text);
+  const sentence = head === null ? whole : { text: head, start: whole.start };
   const text = sentence.text;
   const context = run.context;
   const selfSubject = selfOf(context);
   const remindMe =
-    /^(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:remind\s+me|don't\s+let\s+me\s+forget|do\s+not\s+let\s+me\s+forget|make\s+sure\s+I)\s+(?:to\s+)?/i;
+    /^(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:remind\s+me|don't\s+let\s+me\s+forget|do\s+not\s+let\s+me\s+forget|make\s+sure\s+I|(?:ping|nudge|prompt|buzz|text|message|tell)\s+me|give\s+me\s+an?\s+\w+|set\s+(?:me\s+)?an?\s+reminder)\b/i;
   const question = isQuestion(text);
   if (question && !remindMe.test(text)) return;
 
@@ -1148,25 +1331,24 @@ function extractSentence(run: Run, sentence: Sentence, previousPeople: string[])
   };
   if (/^(?:if|unless|suppose|imagine|what if)\b/i.test(text)) return;
 
-  // Requests to be reminded: "remind me to buy milk", "note to self: call the bank".
-  for (const m of text.matchAll(
-    /\b(?:remind\s+me|don't\s+let\s+me\s+forget|do\s+not\s+let\s+me\s+forget|note\s+to\s+self:?|(?:I\s+)?(?:must|need\s+to)\s+remember)\s+(?:to\s+)?/gi,
-  )) {
-    const actionStart = m.index + m[0].length;
-    const rest = clauseFrom(text, actionStart);
-    const action = tidyObject(rest, state.futureDates, actionStart);
-    if (!action || !isUsableObject(action)) continue;
-    const date = dateIn(state.futureDates, m.index, actionStart + rest.length);
+  // Requests to be reminded: "remind me to buy milk", "note to self: call the bank", "ping me at 11 about the bins".
+  const requests = [
+    ...[...text.matchAll(REMINDER_REQUEST)].map((m) => ({ m, soft: false })),
+    ...[...text.matchAll(NUDGE_REQUEST)].map((m) => ({ m, soft: true })),
+  ];
+  for (const { m, soft } of requests) {
+    const found = reminderAction(state, m, soft);
+    if (!found) continue;
     add(state, {
       kind: 'commitment',
       subject: selfSubject,
       predicate: 'will',
-      object: action.replace(/^about\s+/i, ''),
+      object: found.action,
       slot: null,
       from: m.index,
-      to: actionStart + rest.length,
-      date,
-      confidence: 0.9,
+      to: found.end,
+      date: found.date,
+      confidence: soft ? 0.8 : 0.9,
     });
   }
   // A reminder addressed to the listener: "Remember to water the plants."

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Chrono from 'chrono-node';
-import { zonedTimeToEpoch, zoneOffsetMs } from '../../kernel/index.ts';
+import { wallClockAt, zonedTimeToEpoch, zoneOffsetMs } from '../../kernel/index.ts';
 
 /** chrono-node, loaded on first use (about 0.1 s) so commands that never read dates do not pay for it. */
 let chronoModule: typeof Chrono | undefined;
@@ -43,12 +43,108 @@ export function formatLocalDate(ms: number, timeZone: string, withTime: boolean)
 const ORDINAL_DAY =
   /\b(?:on\s+)?the\s+([0-3]?\d)(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))/i;
 
+/** "end of day", "by EOD", "close of play", "end of business": the working day's end, 17:00 local. */
+const END_OF_DAY =
+  /\b(?:(?:the\s+)?end\s+of\s+(?:the\s+)?(?:(?:working|work|business)\s+)?day|(?:the\s+)?close\s+of\s+(?:play|business)|eod|cob|eob)\b/i;
+/** "end of the week", "end of this week": its Friday (or today, said on a Friday or at the weekend). */
+const END_OF_WEEK = /\b(?:the\s+)?end\s+of\s+(?:the|this)\s+(?:working\s+|work\s+)?week\b/i;
+const CLOCK_WORDS: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+};
+/** British clock phrases chrono does not read: "half two", "half past 2", "quarter past ten", "quarter to 6". */
+const CLOCK_PHRASE =
+  /\b(?:at\s+)?(half(?:\s+past)?|(?:a\s+)?quarter\s+(?:past|to))\s+(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|1[0-2]|[1-9])\b(?!\s*(?:hours?|minutes?|days?|weeks?|years?|people|of\b))/i;
+
+const TENS: Record<string, number> = { twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, ninety: 90 };
+const TEENS: Record<string, number> = {
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+};
+/** "in twenty minutes", "in forty-five mins", "in fifteen minutes": number words chrono does not read. */
+const WORDY_STRETCH =
+  /\b(?:in|within)\s+(?:(twenty|thirty|forty|fifty|sixty|ninety)(?:[\s-](one|two|three|four|five|six|seven|eight|nine))?|(thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen))\s+(minutes?|mins?|hours?|hrs?)\b/i;
+
 let parser: Chrono.Chrono | undefined;
 
-/** chrono's casual English parser plus "on the 12th" (the next such day of a month). */
+/**
+ * chrono's casual English parser plus "on the 12th" (the next such day of a month), "end of day" (17:00), "end of
+ * the week" (its Friday) and British clock phrases ("half two", "quarter to six").
+ */
 function dateParser(): Chrono.Chrono {
   if (parser) return parser;
   const custom = chronoNode().casual.clone();
+  custom.parsers.push({
+    pattern: () => END_OF_DAY,
+    extract: (context) => {
+      const ref = context.reference.getDateWithAdjustedTimezone();
+      return { day: ref.getDate(), month: ref.getMonth() + 1, year: ref.getFullYear(), hour: 17, minute: 0 };
+    },
+  });
+  custom.parsers.push({
+    pattern: () => END_OF_WEEK,
+    extract: (context) => {
+      const ref = context.reference.getDateWithAdjustedTimezone();
+      const weekday = ref.getDay();
+      const ahead = weekday >= 1 && weekday <= 5 ? 5 - weekday : 0;
+      const friday = new Date(ref.getFullYear(), ref.getMonth(), ref.getDate() + ahead);
+      return { day: friday.getDate(), month: friday.getMonth() + 1, year: friday.getFullYear() };
+    },
+  });
+  custom.parsers.push({
+    pattern: () => WORDY_STRETCH,
+    extract: (context, match) => {
+      const amount =
+        (TENS[(match[1] ?? '').toLowerCase()] ?? 0) +
+        (CLOCK_WORDS[(match[2] ?? '').toLowerCase()] ?? 0) +
+        (TEENS[(match[3] ?? '').toLowerCase()] ?? 0);
+      const minutes = /^h/i.test(match[4] ?? '') ? amount * 60 : amount;
+      const ref = context.reference.getDateWithAdjustedTimezone();
+      const then = new Date(ref.getTime() + minutes * 60_000);
+      return {
+        day: then.getDate(),
+        month: then.getMonth() + 1,
+        year: then.getFullYear(),
+        hour: then.getHours(),
+        minute: then.getMinutes(),
+      };
+    },
+  });
+  custom.parsers.push({
+    pattern: () => CLOCK_PHRASE,
+    extract: (context, match) => {
+      const word = (match[2] ?? '').toLowerCase();
+      let hour = CLOCK_WORDS[word] ?? Number(word);
+      const kind = (match[1] ?? '').toLowerCase();
+      let minute = 30;
+      if (kind.includes('quarter')) minute = kind.endsWith('to') ? 45 : 15;
+      if (kind.endsWith('to')) hour = hour === 1 ? 12 : hour - 1;
+      const ref = context.reference.getDateWithAdjustedTimezone();
+      const component = context.createParsingComponents({
+        day: ref.getDate(),
+        month: ref.getMonth() + 1,
+        year: ref.getFullYear(),
+      });
+      component.assign('hour', hour);
+      component.assign('minute', minute);
+      return component;
+    },
+  });
   custom.parsers.push({
     pattern: () => ORDINAL_DAY,
     extract: (context, match) => {
@@ -71,6 +167,22 @@ function dateParser(): Chrono.Chrono {
   return parser;
 }
 
+/** Words that put a bare hour in the morning ("tomorrow morning at 7", "at 6 before breakfast"). */
+const MORNING_CUE = /\b(?:morning|breakfast|dawn|sunrise|early|a\.?m\.?)\b/i;
+
+/**
+ * The hour a clock time means: a bare hour from 1 to 7 said for a plan, with no am/pm and nothing that says morning
+ * ("I'll ring the plumber at 2 tomorrow"), is in the afternoon or evening; people rarely plan for 2 a.m.
+ */
+function plannedHour(hour: number, meridiemCertain: boolean, words: string, forward: boolean): number {
+  if (!forward || meridiemCertain || hour < 1 || hour > 7 || MORNING_CUE.test(words)) return hour;
+  return hour + 12;
+}
+
+/** Words that make an expression after "for" a moment rather than a stretch ("for 6pm", "for Friday"). */
+const POINT_IN_TIME =
+  /\d\s*(?:am|pm|a\.m|p\.m)\b|\d:\d\d|\b(?:noon|midday|midnight|today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(?:st|nd|rd|th))\b/i;
+
 const LONE_ABBREVIATION = /^(?:sat|sun|mon|wed|mar|may|jan|jun|jul|aug|sep|oct|nov|dec|now|today)$/i;
 
 /**
@@ -91,21 +203,71 @@ export function findDates(
     const words = result.text.trim();
     if (LONE_ABBREVIATION.test(words) && !/^(?:today|now)$/i.test(words)) continue;
     if (/^(?:now|right now)$/i.test(words)) continue;
-    if (/\bfor\s+$/i.test(text.slice(Math.max(0, result.index - 4), result.index)) || /^for\s/i.test(words))
+    // "for two weeks" is a stretch of time, not a date; "for 6pm", "for Friday", "for the 12th" name one.
+    if (
+      (/\bfor\s+$/i.test(text.slice(Math.max(0, result.index - 4), result.index)) || /^for\s/i.test(words)) &&
+      !POINT_IN_TIME.test(words)
+    )
       continue;
     const start = result.start;
     const year = start.get('year');
     const month = start.get('month');
     const day = start.get('day');
     if (year === null || month === null || day === null) continue;
+    if (/^(?:the\s+)?(?:seconds?|minutes?|hours?|mins?)$/i.test(words)) continue;
     const hasTime = start.isCertain('hour');
-    const at = zonedTimeToEpoch(
-      { year, month, day },
-      hasTime ? (start.get('hour') ?? 0) : 0,
-      hasTime ? (start.get('minute') ?? 0) : 0,
-      timeZone,
-    );
+    const said = start.get('hour') ?? 0;
+    const hour = hasTime ? plannedHour(said, start.isCertain('meridiem'), result.text, forward) : 0;
+    const minute = hasTime ? (start.get('minute') ?? 0) : 0;
+    let date = { year, month, day };
+    if (hour !== said && !DAY_NAMED.test(result.text)) {
+      // chrono moved "at 6" said at 15:00 to 06:00 tomorrow; at 18:00 it is still today.
+      const today = wallClockAt(capturedAt, timeZone);
+      const sameDay = { year: today.year, month: today.month, day: today.day };
+      if (zonedTimeToEpoch(sameDay, hour, minute, timeZone) > capturedAt) date = sameDay;
+    }
+    const at = zonedTimeToEpoch(date, hour, minute, timeZone);
     found.push({ index: result.index, text: result.text, at, hasTime });
   }
-  return found;
+  return mergeDayAndTime(text, found, timeZone);
+}
+
+/** Words that name the day of a time ("tomorrow at 3", "Friday at 2"). */
+const DAY_NAMED =
+  /\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(?:st|nd|rd|th)|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*)\b|\d{1,2}[/.-]\d{1,2}/i;
+
+/**
+ * A day and a time chrono read apart ("tomorrow at half four": chrono's "tomorrow" and the clock phrase) as one
+ * moment: the time on that day. Only next to each other, with at most "at" or a comma between.
+ */
+function mergeDayAndTime(text: string, found: FoundDate[], timeZone: string): FoundDate[] {
+  if (found.length < 2) return found;
+  const merged: FoundDate[] = [];
+  for (let i = 0; i < found.length; i += 1) {
+    const a = found[i]!;
+    const b = found[i + 1];
+    if (b && a.hasTime !== b.hasTime) {
+      const gap = text.slice(a.index + a.text.length, b.index);
+      if (/^[\s,]*(?:at\s+|on\s+)?$/i.test(gap)) {
+        const day = wallClockAt(a.hasTime ? b.at : a.at, timeZone);
+        const time = wallClockAt(a.hasTime ? a.at : b.at, timeZone);
+        const at = zonedTimeToEpoch(
+          { year: day.year, month: day.month, day: day.day },
+          time.hour,
+          time.minute,
+          timeZone,
+        );
+        merged.push({
+          index: a.index,
+          text: text.slice(a.index, b.index + b.text.length),
+          at,
+          hasTime: true,
+        });
+        i += 1;
+        continue;
+      }
+    }
+    merged.push(a);
+  }
+  return merged;
 }
