@@ -137,6 +137,40 @@ describe('loadScenario', () => {
     }
   });
 
+  it('loads the second development paraphrases with the same skeleton and expectations as the first fixture', () => {
+    const first = loadScenario(FIRST);
+    const dev2 = loadScenario(fixture('paraphrases-dev2.yaml'));
+    const skeleton = (o: (typeof first.observations)[number]) => ({
+      id: o.id,
+      at: o.at,
+      modality: o.modality,
+      speaker: o.speaker,
+    });
+    expect(dev2.observations.map(skeleton)).toEqual(first.observations.map(skeleton));
+    expect(dev2.timezone).toBe(first.timezone);
+    expect(dev2.days).toEqual(first.days);
+    expect(dev2.wearer).toEqual(first.wearer);
+    expect(dev2.goals).toEqual(first.goals);
+    expect(dev2.settings).toEqual(first.settings);
+    expect(dev2.people).toEqual(first.people);
+    expect(dev2.expect.progress).toEqual(first.expect.progress);
+    expect(dev2.expect.dates).toEqual(first.expect.dates);
+    expect(dev2.expect.notifications).toEqual(first.expect.notifications);
+    expect(dev2.expect.mustNotCount).toEqual(first.expect.mustNotCount);
+    const withoutWords = ({ words: _words, ...rest }: (typeof first.expect.commitments)[number]) => rest;
+    expect(dev2.expect.commitments.map(withoutWords)).toEqual(first.expect.commitments.map(withoutWords));
+    const withoutMentions = ({ mentions: _mentions, ...rest }: (typeof first.expect.digest)[number]) => rest;
+    expect(dev2.expect.digest.map(withoutMentions)).toEqual(first.expect.digest.map(withoutMentions));
+    // Every observation is re-worded, and each commitment's words appear in the observation it comes from.
+    first.observations.forEach((observation, i) => {
+      expect(dev2.observations[i]!.text, observation.id).not.toBe(observation.text);
+    });
+    for (const entry of dev2.expect.commitments) {
+      const text = dev2.observations.find((o) => o.id === entry.from)!.text.toLowerCase();
+      for (const word of entry.words) expect(text, entry.from).toContain(word.toLowerCase());
+    }
+  });
+
   it('reports a bad field with its path', () => {
     const problems = problemsOf(
       broken('{ id: d1-02, at: "2026-03-02 07:40"', '{ id: d1-02, at: "2026-03-02 7:40"'),
