@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PersonSchema } from './api.ts';
 import { TimestampSchema } from './ids.ts';
 
 /** Risk tiers of the assistant's tools, from harmless to never allowed. */
@@ -188,3 +189,17 @@ export const DigestSchema = z.object({
   tomorrow: z.array(z.object({ label: z.string(), date: z.string(), personId: z.string().nullable() })),
 });
 export type DigestWire = z.infer<typeof DigestSchema>;
+
+/**
+ * `GET /v1/people/:id/assistant`: one person as the assistant sees them: open promises (commitments and reminders
+ * linked to them or naming them), follow-ups to ask them about, their important dates in the next 60 days
+ * ("YYYY-MM-DD" local days), and when they last came up.
+ */
+export const PersonAssistantViewSchema = z.object({
+  person: PersonSchema,
+  openPromises: z.array(InboxItemSchema),
+  followUps: z.array(InboxItemSchema),
+  nextDates: z.array(z.object({ label: z.string(), date: z.string(), daysAhead: z.number().int() })),
+  lastInteraction: z.object({ at: TimestampSchema, how: z.enum(['seen', 'heard', 'mentioned']) }).nullable(),
+});
+export type PersonAssistantViewWire = z.infer<typeof PersonAssistantViewSchema>;

@@ -9,13 +9,20 @@ import {
   NotFoundError,
   toIso,
   ValidationError,
+  wallClockAt,
 } from '../kernel/index.ts';
-import type { Actor, PeopleStore, Timeline } from '../memory/index.ts';
+import type { Actor, PeopleStore, Person, Timeline } from '../memory/index.ts';
 import { buildIcs, calendarEntriesFrom, parseIcs } from './calendar/index.ts';
 import type { GoalSpec } from './goals/index.ts';
 import { goalProgress } from './goals/index.ts';
 import { AssistantSettingsSchema, resolveSettings } from './inbox/index.ts';
-import type { Digest, ProactiveEngine } from './proactive/index.ts';
+import {
+  collectDateSources,
+  type Digest,
+  dayKey,
+  occurrencesWithin,
+  type ProactiveEngine,
+} from './proactive/index.ts';
 import type {
   AssistantSettings,
   Goal,
@@ -48,6 +55,36 @@ export interface GoalChanges {
   plan?: string[];
   status?: Goal['status'];
 }
+
+/** One person as the assistant sees them: what is open with them, what to ask them, their dates, when last met. */
+export interface PersonAssistantView {
+  person: Person;
+  /** Open commitments and reminders linked to them or naming them in their title, soonest due first. */
+  openPromises: InboxItem[];
+  /** Open follow-up nudges about them ("Ask Sam how the job interview went"), soonest due first. */
+  followUps: InboxItem[];
+  /** Their important dates in the next `PERSON_DATES_DAYS` days, soonest first. */
+  nextDates: Array<{ label: string; date: string; daysAhead: number }>;
+  /** The latest of when they were last seen, heard or mentioned, or null when never. */
+  lastInteraction: { at: number; how: 'seen' | 'heard' | 'mentioned' } | null;
+}
+
+/** How far ahead a person's view lists their important dates. */
+const PERSON_DATES_DAYS = 60;
+const ULID = /^[0-9a-z]{26}$/i;
+const escapeRegExp = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A whole-word pattern for every name a person goes by (name, first name, aliases), or null without one. */
+function namePattern(person: Person): RegExp | null {
+  const names = [person.name, person.name.split(/\s+/)[0] ?? '', ...person.aliases]
+    .map((name) => name.trim())
+    .filter((name) => name.length >= 2);
+  if (names.length === 0) return null;
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${names.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'iu');
+}
+
+const byDue = (a: InboxItem, b: InboxItem) =>
+  (a.due ?? Number.MAX_SAFE_INTEGER) - (b.due ?? Number.MAX_SAFE_INTEGER) || a.createdAt - b.createdAt;
 
 /** How far ahead of and behind "now" a calendar import reads (recurring events are expanded in that window). */
 const IMPORT_BACK_MS = 30 * 86_400_000;
@@ -308,6 +345,54 @@ export function createAssistantService(deps: {
     },
     completeItem: (actor: AssistantActor, id: string) => close(actor, id, 'done'),
     dismissItem: (actor: AssistantActor, id: string) => close(actor, id, 'dismissed'),
+
+    // --- people ------------------------------------------------------------------------------------------------
+    /**
+     * One person (by id, or by name or alias) with what helps to be a better friend: open promises, things to ask
+     * them about, their dates in the next 60 days and when they last came up.
+     */
+    async person(actor: AssistantActor, personIdOrName: string): Promise<PersonAssistantView> {
+      const reference = personIdOrName.trim();
+      let person =
+        (ULID.test(reference) ? await people.get(actor.userId, reference.toUpperCase()) : null) ??
+        (reference ? await people.find(actor.userId, reference) : null);
+      if (!person && reference) {
+        // A first name ("Sam" for Sam Lee) when it names exactly one person.
+        const wanted = reference.toLowerCase();
+        const matching = (await people.list(actor.userId)).filter(
+          (candidate) => candidate.name.split(/\s+/)[0]?.toLowerCase() === wanted,
+        );
+        if (matching.length === 1) person = matching[0]!;
+      }
+      if (!person) throw new NotFoundError('person', reference);
+      const [promises, nudges] = await Promise.all([
+        inbox.list(actor.userId, { kinds: ['commitment', 'reminder'] }),
+        inbox.list(actor.userId, { kinds: ['nudge'] }),
+      ]);
+      const names = namePattern(person);
+      const openPromises = promises
+        .filter((item) => item.personId === person.id || names?.test(item.title) === true)
+        .sort(byDue);
+      const followUps = nudges
+        .filter((item) => item.dedupeKey.startsWith(`followup:${person.id}:`))
+        .sort(byDue);
+      const today = wallClockAt(clock.now(), actor.timezone);
+      const nextDates = occurrencesWithin(
+        collectDateSources([{ ...person, optedOut: false }], [], actor.timezone),
+        today,
+        PERSON_DATES_DAYS,
+      ).map(({ source, day, daysAhead }) => ({ label: source.label, date: dayKey(day), daysAhead }));
+      const seen: Array<{ at: number | null; how: 'seen' | 'heard' | 'mentioned' }> = [
+        { at: person.lastSeenAt, how: 'seen' },
+        { at: person.lastHeardAt, how: 'heard' },
+        { at: person.lastMentionedAt, how: 'mentioned' },
+      ];
+      let lastInteraction: PersonAssistantView['lastInteraction'] = null;
+      for (const { at, how } of seen)
+        if (at !== null && (lastInteraction === null || at > lastInteraction.at))
+          lastInteraction = { at, how };
+      return { person, openPromises, followUps, nextDates, lastInteraction };
+    },
 
     // --- settings and digest -----------------------------------------------------------------------------------
     settingsOf,

@@ -75,8 +75,8 @@ export function createChatToolDeps(deps: {
     async personDetails(context, { personId }) {
       const person = await people.get(context.userId, personId);
       if (!person) throw new NotFoundError('person', personId);
-      const open = await assistant.listInbox(actorFor(context), { kinds: ['commitment', 'reminder'] });
-      return { person, openPromises: open.filter((item) => item.personId === personId) };
+      const view = await assistant.person(actorFor(context), person.id);
+      return { person, openPromises: view.openPromises, followUps: view.followUps };
     },
     async exportCalendar(context) {
       const ics = await assistant.exportCalendar(actorFor(context));

@@ -4,9 +4,12 @@ import type {
   GoalWire,
   InboxItemWire,
   PendingActionWire,
+  PersonAssistantViewWire,
   ProgressEntryWire,
 } from '@familiar/protocol';
 import { toIso } from '../kernel/index.ts';
+import { presentPerson } from '../memory/index.ts';
+import type { PersonAssistantView } from './assistant-service.ts';
 import type { Digest } from './proactive/index.ts';
 import type { AssistantSettings, GoalProgress, InboxItem, PendingAction, ProgressEntry } from './types.ts';
 
@@ -116,5 +119,19 @@ export function presentDigest(digest: Digest): DigestWire {
       date: entry.date,
       personId: entry.personId,
     })),
+  };
+}
+
+/** The wire form of a person as the assistant sees them. */
+export function presentPersonAssistantView(view: PersonAssistantView): PersonAssistantViewWire {
+  return {
+    person: presentPerson(view.person),
+    openPromises: view.openPromises.map(presentInboxItem),
+    followUps: view.followUps.map(presentInboxItem),
+    nextDates: view.nextDates.map((entry) => ({ ...entry })),
+    lastInteraction:
+      view.lastInteraction === null
+        ? null
+        : { at: toIso(view.lastInteraction.at), how: view.lastInteraction.how },
   };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { User } from '../accounts/index.ts';
 import type { Familiar } from '../app.ts';
+import { presentPersonAssistantView } from '../assistant/index.ts';
 import { formatMoment, ValidationError } from '../kernel/index.ts';
 import {
   type Actor,
@@ -253,24 +254,47 @@ export function registerMemoryCommands(
 
   people
     .command('show <name>')
-    .description('a person: relationship, dates that matter, when they last came up, and what memory knows')
+    .description(
+      'a person: relationship, dates that matter, when they last came up, open promises, what to follow up, and what memory knows',
+    )
     .option('--user <name>', 'whose contact (default: the only user)')
     .action(async (name: string, options: { user?: string }, command: Command) =>
       withFamiliar(command, async (familiar, out) => {
         const owner = await caughtUp(familiar, options.user);
+        // The assistant follows memory: its promises and follow-ups about them are current too.
+        await familiar.assistant.catchUp({ id: owner.id, timezone: owner.timezone });
         const actor = cliActor(owner);
         const found = await familiar.memory.findPerson(actor, name);
         const { person, facts: about } = await familiar.memory.getPerson(actor, found.id);
+        const view = await familiar.assistant.person({ ...actor, timezone: owner.timezone }, found.id);
         const when = (ms: number | null) => (ms === null ? 'never' : formatMoment(ms, owner.timezone));
-        out.result({ ...presentPerson(person), facts: about.map(presentFact) }, () =>
-          [
-            `${person.name}${person.aliases.length ? ` (also ${person.aliases.join(', ')})` : ''}${person.relationship ? `, your ${person.relationship}` : ''}`,
-            ...person.importantDates.map((date) => `  ${date.label}: ${date.date}`),
-            `last seen ${when(person.lastSeenAt)} · heard ${when(person.lastHeardAt)} · mentioned ${when(person.lastMentionedAt)}`,
-            ...(about.length
-              ? ['', table(['ID', 'KIND', 'STATEMENT', 'WHEN', 'ORIGIN'], factRows(about, owner.timezone))]
-              : []),
-          ].join('\n'),
+        const due = (ms: number | null) => (ms === null ? '' : ` (due ${formatMoment(ms, owner.timezone)})`);
+        const inDays = (days: number) => (days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days`);
+        const none = (lines: string[]) => (lines.length > 0 ? lines : ['  none']);
+        out.result(
+          {
+            ...presentPerson(person),
+            facts: about.map(presentFact),
+            assistant: presentPersonAssistantView(view),
+          },
+          () =>
+            [
+              `${person.name}${person.aliases.length ? ` (also ${person.aliases.join(', ')})` : ''}${person.relationship ? `, your ${person.relationship}` : ''}`,
+              ...person.importantDates.map((date) => `  ${date.label}: ${date.date}`),
+              `last seen ${when(person.lastSeenAt)} · heard ${when(person.lastHeardAt)} · mentioned ${when(person.lastMentionedAt)}`,
+              'Open promises:',
+              ...none(view.openPromises.map((item) => `  ${item.title}${due(item.due)}  [${item.id}]`)),
+              'To follow up:',
+              ...none(view.followUps.map((item) => `  ${item.title}${due(item.due)}  [${item.id}]`)),
+              'Coming dates:',
+              ...none(
+                view.nextDates.map((date) => `  ${date.label}: ${date.date} (${inDays(date.daysAhead)})`),
+              ),
+              `Last interaction: ${view.lastInteraction === null ? 'none yet' : `${view.lastInteraction.how} ${formatMoment(view.lastInteraction.at, owner.timezone)}`}`,
+              ...(about.length
+                ? ['', table(['ID', 'KIND', 'STATEMENT', 'WHEN', 'ORIGIN'], factRows(about, owner.timezone))]
+                : []),
+            ].join('\n'),
         );
       }),
     );

@@ -19,6 +19,7 @@ import {
   presentDigest,
   presentGoal,
   presentInboxItem,
+  presentPersonAssistantView,
   presentProgress,
   presentSettings,
 } from '../assistant/index.ts';
@@ -65,7 +66,8 @@ function assistantActor(principal: Principal): AssistantActor {
 
 /**
  * The assistant over HTTP: `/v1/goals`, `/v1/inbox`, `/v1/chat`, `/v1/actions` (external actions waiting for the
- * person's confirmation), `/v1/assistant/settings`, `/v1/digest` and `/v1/calendar` (.ics export and import).
+ * person's confirmation), `/v1/assistant/settings`, `/v1/digest`, `/v1/calendar` (.ics export and import) and
+ * `/v1/people/:id/assistant` (a person's open promises, follow-ups and coming dates).
  */
 export function registerAssistantRoutes(app: Hono<Env>, assistant: AssistantService, chat: Chat): void {
   // --- goals ---------------------------------------------------------------------------------------------------
@@ -189,6 +191,13 @@ export function registerAssistantRoutes(app: Hono<Env>, assistant: AssistantServ
       return c.json(presentInboxItem(item));
     });
   }
+
+  // --- people --------------------------------------------------------------------------------------------------
+  // One person as the assistant sees them (by id; a name or alias works too): open promises, follow-ups, dates.
+  app.get('/v1/people/:id/assistant', async (c) => {
+    const view = await assistant.person(assistantActor(c.get('principal')), c.req.param('id'));
+    return c.json(presentPersonAssistantView(view));
+  });
 
   // --- settings and digest -------------------------------------------------------------------------------------
   app.get('/v1/assistant/settings', async (c) => {

@@ -22,8 +22,10 @@ export interface CitedMoment {
 /** A person with what the assistant knows that helps: their important dates and the promises still open. */
 export interface PersonDetails {
   person: Person;
-  /** Open commitments that involve them (inbox items linked to the person). */
+  /** Open commitments that involve them (inbox items linked to the person or naming them). */
   openPromises: InboxItem[];
+  /** Open follow-ups about them ("Ask Sam how the job interview went"), when the deps know them. */
+  followUps?: InboxItem[];
 }
 
 /** What importing a calendar did. */
@@ -324,12 +326,12 @@ export function builtinTools(deps: ChatToolDeps): ToolDefinition[] {
     define({
       name: 'person_details',
       description:
-        "One person's details (by id from list_people): important dates such as birthdays and anniversaries, and the promises still open.",
+        "One person's details (by id from list_people): important dates such as birthdays and anniversaries, the promises still open, and things to follow up with them (how their interview or move went).",
       tier: 'read',
       input: z.object({ personId: Id }),
       summarize: ({ personId }) => `Show person ${personId}`,
       run: async (args, context) => {
-        const { person, openPromises } = await deps.personDetails(context, args);
+        const { person, openPromises, followUps } = await deps.personDetails(context, args);
         return {
           id: person.id,
           name: person.name,
@@ -341,6 +343,16 @@ export function builtinTools(deps: ChatToolDeps): ToolDefinition[] {
             title: item.title,
             due: when(item.due, context.timezone),
           })),
+          ...(followUps
+            ? {
+                followUps: followUps.map((item) => ({
+                  id: item.id,
+                  title: item.title,
+                  due: when(item.due, context.timezone),
+                  reason: item.reason,
+                })),
+              }
+            : {}),
         };
       },
     }),

@@ -95,7 +95,12 @@ export function notificationTime(item: Pick<InboxItem, 'status' | 'due' | 'snooz
  * Everything else stays: reminders the person set (`reminder:`, no sources), digests (`digest:`), date nudges
  * (`date:`, from people's important dates) and goal nudges (`behind:`): they are not made from an observation.
  */
-export const OBSERVATION_DERIVED_PREFIXES: readonly string[] = ['commitment:', 'person:', 'place:'];
+export const OBSERVATION_DERIVED_PREFIXES: readonly string[] = [
+  'commitment:',
+  'person:',
+  'place:',
+  'followup:',
+];
 
 /** The item a `person:`/`place:` nudge is about (its key is `<prefix><item id>:<day>`), or null for other keys. */
 export function nudgedItemId(dedupeKey: string): string | null {

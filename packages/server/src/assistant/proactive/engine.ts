@@ -57,6 +57,11 @@ const PUSH_WINDOWS: ReadonlyArray<[prefix: string, ms: number]> = [
   ['digest:', DAY_MS],
   ['behind:', 7 * DAY_MS],
 ];
+/**
+ * Nudges pushed at their `due` time rather than when added, and how long after it they may still be pushed: a
+ * follow-up ("Ask Sam how the job interview went") waits for the day after the event, and is stale two days later.
+ */
+const PUSH_AT_DUE: ReadonlyArray<[prefix: string, ms: number]> = [['followup:', 2 * DAY_MS]];
 const TITLE_MAX = 200;
 const BODY_MAX = 2_000;
 
@@ -307,7 +312,10 @@ export function createProactiveEngine(deps: ProactiveEngineDeps) {
     return buildDigest({ store, episodes: deps.episodes, goals, inbox, people, facts, clock }, user, day);
   }
 
-  /** Open items whose push is due at `now`: reminders by their due time, nudges and digests once added. */
+  /**
+   * Open items whose push is due at `now`: reminders by their due time, follow-ups by theirs, other nudges and
+   * digests once added.
+   */
   async function pushQueue(user: ProactiveUser, now: number, remindersDueBy: number): Promise<InboxItem[]> {
     const [due, waiting] = await Promise.all([
       inbox.dueForNotification(user.id, remindersDueBy),
@@ -324,6 +332,9 @@ export function createProactiveEngine(deps: ProactiveEngineDeps) {
       if (window !== undefined && now - item.createdAt > window) continue;
       // A nudge about a day ahead (a birthday) is no use once that day is over.
       if (item.dedupeKey.startsWith('date:') && item.due !== null && now >= item.due + DAY_MS) continue;
+      // A follow-up waits for its due time, and is not pushed once it is long past.
+      const atDue = PUSH_AT_DUE.find(([prefix]) => item.dedupeKey.startsWith(prefix))?.[1];
+      if (atDue !== undefined && item.due !== null && (now < item.due || now - item.due > atDue)) continue;
       queue.set(item.id, item);
     }
     return [...queue.values()];

@@ -22,6 +22,14 @@ export {
   type TickResult,
 } from './engine.ts';
 export {
+  type FollowUp,
+  type FollowUpContext,
+  findFollowUps,
+  followUpDue,
+  followUpKey,
+  followUpTitle,
+} from './follow-ups.ts';
+export {
   type DeliveryDecision,
   deliveryDecision,
   parseLocalTime,

@@ -185,6 +185,77 @@ describe('per-observation triggers', () => {
   });
 });
 
+describe('follow-up triggers', () => {
+  it('nudges to ask a known person how their event went, due the day after it at 18:00, even with nothing open', () => {
+    const outcome = evaluateObservation(
+      observation(7, 'Sam has a job interview on Friday'),
+      context({ openItems: [], goals: [] }),
+    );
+    expect(outcome.nudges).toHaveLength(1);
+    expect(outcome.nudges[0]).toEqual({
+      draft: {
+        kind: 'nudge',
+        title: 'Ask Sam Lee how the job interview went',
+        body: '',
+        due: Date.parse('2026-03-07T18:00:00Z'),
+        reason: 'You said on Mon 2 Mar at 15:00: "Sam has a job interview on Friday" (on Friday: Fri 6 Mar)',
+        status: 'pending',
+        snoozedUntil: null,
+        factId: null,
+        goalId: null,
+        personId: 'sam',
+        dedupeKey: 'followup:sam:2026-03-06:interview',
+      },
+      sourceSeqs: [7],
+    });
+  });
+
+  it('says who told it: heard from a known voice ("I" is them), from someone unknown, or written', () => {
+    const fromJo = evaluateObservation(
+      observation(8, "I'm moving house on Saturday", {
+        details: { speaker: { label: 'Joanna', personId: 'jo' } },
+      }),
+      context({ openItems: [] }),
+    );
+    expect(fromJo.nudges.map((nudge) => nudge.draft)).toMatchObject([
+      {
+        title: 'Ask Joanna how the move went',
+        personId: 'jo',
+        reason: 'Joanna said on Mon 2 Mar at 15:00: "I\'m moving house on Saturday" (on Saturday: Sat 7 Mar)',
+        dedupeKey: 'followup:jo:2026-03-07:move',
+      },
+    ]);
+    const overheard = evaluateObservation(
+      observation(9, "Jo's presenting to the board on Thursday", {
+        details: { speaker: { label: 'unknown', personId: null } },
+      }),
+      context({ openItems: [] }),
+    );
+    expect(overheard.nudges[0]!.draft.reason).toMatch(/^You heard on Mon 2 Mar at 15:00: "Jo's presenting/);
+    const noted = evaluateObservation(
+      observation(10, "Sam's driving test is on the 12th", { modality: 'note', trust: 'authored' }),
+      context({ openItems: [] }),
+    );
+    expect(noted.nudges[0]!.draft).toMatchObject({
+      title: 'Ask Sam Lee how the driving test went',
+      reason: expect.stringMatching(/^You wrote on Mon 2 Mar/),
+      dedupeKey: 'followup:sam:2026-03-12:test',
+    });
+  });
+
+  it('makes none for the wearer, past or cancelled events, or text read off a frame or a calendar event', () => {
+    const none = (text: string, extra: Partial<StoredObservation> = {}) =>
+      expect(evaluateObservation(observation(11, text, extra), context({ openItems: [] })).nudges).toEqual(
+        [],
+      );
+    none('I have an interview on Friday');
+    none('Sam had an interview last week');
+    none("Sam doesn't have the interview on Friday any more");
+    none('Sam has a job interview on Friday', { modality: 'frame' });
+    none('Sam has a job interview on Friday', { modality: 'event' });
+  });
+});
+
 describe('time triggers', () => {
   const settings: AssistantSettings = {
     quietHours: { start: '22:00', end: '07:00' },

@@ -13,6 +13,7 @@ import {
   occurrencesWithin,
   ownerOf,
 } from './dates.ts';
+import { findFollowUps, followUpDue, followUpKey, followUpTitle } from './follow-ups.ts';
 import { parseLocalTime } from './policy.ts';
 
 /** What a trigger proposes to add to the inbox, before it gets an id and a creation time. */
@@ -30,6 +31,8 @@ const TEXT_MODALITIES = new Set(['utterance', 'note', 'chat', 'event']);
 const PROGRESS_MODALITIES = new Set([...TEXT_MODALITIES, 'frame']);
 /** Speaker labels that do not name someone other than the wearer. */
 const ANONYMOUS_SPEAKERS = new Set(['unknown', 'wearer', '']);
+/** Modalities whose words can tell of someone's event to follow up on (a calendar event is not someone's news). */
+const FOLLOW_UP_MODALITIES = new Set(['utterance', 'note', 'chat']);
 /** Item statuses a nudge may be about: open and not hidden by a snooze. */
 const NUDGEABLE = new Set(['pending', 'to_confirm']);
 
@@ -334,10 +337,63 @@ export function spokenByWearer(observation: StoredObservation): boolean {
 }
 
 /**
+ * Follow-ups: a known person's event heard or noted ("Sam has a job interview on Friday") becomes a nudge "Ask Sam
+ * how the job interview went", due the day after the event at 18:00 local (pushed then, not when heard), one per
+ * person, event day and topic head noun (`followup:<person id>:<yyyy-mm-dd>:<head noun>`).
+ */
+function followUpNudges(
+  { seq, observation }: SequencedObservation,
+  context: ObservationContext,
+  byOther: boolean,
+): Candidate[] {
+  const speaker = observation.details?.speaker;
+  const speakerId = byOther && speaker?.personId ? speaker.personId : null;
+  const found = findFollowUps(observation.text, {
+    capturedAt: observation.capturedAt,
+    timezone: context.timezone,
+    people: context.people,
+    speakerId,
+  });
+  if (found.length === 0) return [];
+  const said = `${formatDay(wallClockAt(observation.capturedAt, context.timezone))} at ${formatTime(observation.capturedAt, context.timezone)}`;
+  const speakerName = speakerId ? context.people.byId.get(speakerId)?.name : undefined;
+  const how =
+    observation.modality === 'note' || observation.modality === 'chat'
+      ? 'You wrote'
+      : speakerName
+        ? `${speakerName} said`
+        : byOther
+          ? `${speaker!.label.trim()} said`
+          : spokenByWearer(observation)
+            ? 'You said'
+            : 'You heard';
+  return found.map((followUp) => {
+    const { day, due } = followUpDue(followUp.eventAt, context.timezone);
+    return {
+      draft: {
+        kind: 'nudge' as const,
+        title: followUpTitle(followUp),
+        body: '',
+        due,
+        reason: `${how} on ${said}: "${followUp.evidence}" (${followUp.dateText}: ${formatDay(day)})`,
+        status: 'pending' as const,
+        snoozedUntil: null,
+        factId: null,
+        goalId: null,
+        personId: followUp.personId,
+        dedupeKey: followUpKey(followUp, day),
+      },
+      sourceSeqs: [seq],
+    };
+  });
+}
+
+/**
  * The per-observation triggers, run on every new observation (so they are cheap: precompiled patterns, no I/O):
  * progress toward an active goal ("ran 5k this morning"), an open commitment or reminder said to be done ("sent the
  * deck"), a known person seen, heard or named who has an open promise ("You promised Sam: …", once per item per
- * local day), and a location that serves an open errand ("buy milk" at a supermarket, once per item per day).
+ * local day), a location that serves an open errand ("buy milk" at a supermarket, once per item per day), and a
+ * known person's upcoming event to ask them about afterwards (`followUpNudges`).
  * Progress signals come from the offline rules unless `signals` gives them (a model's extraction).
  */
 export function evaluateObservation(
@@ -359,6 +415,9 @@ export function evaluateObservation(
         outcome.progress.push({ goal: matched.goal, amount: matched.amount, signal });
     }
   }
+
+  if (FOLLOW_UP_MODALITIES.has(observation.modality) && text.trim())
+    outcome.nudges.push(...followUpNudges(entry, context, byOther));
 
   const open = context.openItems.filter((item) => NUDGEABLE.has(item.status));
   if (open.length === 0) return outcome;
