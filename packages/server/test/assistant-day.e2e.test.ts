@@ -19,6 +19,8 @@ const DRIVE_TIMEOUT_MS = 120_000;
 const first = loadScenario(join(FIXTURES, 'day-in-the-life.yaml'));
 /** The same week re-worded, used while developing the rules (so no longer a held-out measure). */
 const devParaphrases = loadScenario(join(FIXTURES, 'paraphrases.yaml'));
+/** A second development set, written blind and then used to widen the rules. */
+const devParaphrases2 = loadScenario(join(FIXTURES, 'paraphrases-dev2.yaml'));
 /** The same week re-worded blind, after the rules were developed: the acceptance's held-out fixture. */
 const heldOut = loadScenario(join(FIXTURES, 'paraphrases-heldout.yaml'));
 
@@ -199,6 +201,8 @@ describe('assistant day in the life: rules path (no model)', () => {
     beforeAll(async () => {
       dev = await driveScenario(devParaphrases, { model: 'none', stepMinutes: STEP_MINUTES });
       console.log(formatScore('rules, development paraphrases', dev.score));
+      const dev2 = await driveScenario(devParaphrases2, { model: 'none', stepMinutes: STEP_MINUTES });
+      console.log(formatScore('rules, development paraphrases 2', dev2.score));
       held = await driveScenario(heldOut, { model: 'none', stepMinutes: STEP_MINUTES });
       // Counts only: the held-out misses are not printed, so nobody tunes the rules to them by accident.
       console.log(
@@ -210,11 +214,11 @@ describe('assistant day in the life: rules path (no model)', () => {
           `${(detectionRatio(result.score, held.score) * 100).toFixed(1)} % (acceptance: at least 80 %); ` +
           `development paraphrases / first: ${(detectionRatio(result.score, dev.score) * 100).toFixed(1)} %`,
       );
-    }, 2 * DRIVE_TIMEOUT_MS);
+    }, 3 * DRIVE_TIMEOUT_MS);
 
-    // Not met yet: measured 21/28 = 75.0 % of the first fixture's 28 (2026-11-29). `it.fails` keeps the gap visible
-    // and turns red the day it closes.
-    it.fails("reaches at least 80 % of the first fixture's detections on the held-out paraphrases", () => {
+    // Measured 25/28 = 89.3 % of the first fixture's 28 (2026-11-29; 21/28 before the second widening, which used
+    // paraphrases-dev2.yaml, never this file).
+    it("reaches at least 80 % of the first fixture's detections on the held-out paraphrases", () => {
       expect(detectionRatio(result.score, held.score)).toBeGreaterThanOrEqual(0.8);
     });
   });

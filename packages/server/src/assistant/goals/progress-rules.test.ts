@@ -282,3 +282,55 @@ describe('matchGoal', () => {
     expect(matchGoal([anyCall, callMum], { ...s, about: ['sam'] })?.goal).toBe(anyCall);
   });
 });
+
+describe('detectProgress: second round of phrasings', () => {
+  it.each([
+    ["Just been on the phone to mum, she's recovering well.", 'mum'],
+    ['was on the phone with my mom for an hour', 'mom'],
+    ['Been on a call with Dad most of the evening', 'dad'],
+    ['on the blower to mum for ages earlier', 'mum'],
+    ['just came off a call with my nan', 'nan'],
+  ])('a call said as being on the phone: %s', (text, who) => {
+    const signal = one(text);
+    expect(signal.activity).toBe('call');
+    expect(signal.about).toContain(who);
+  });
+
+  it.each([
+    ["Haven't been on the phone to mum in ages"],
+    ['Mum was on the phone to Jo'],
+    ['I should have been on the phone to mum'],
+    ['The call was at three'],
+  ])('no call: %s', (text) => {
+    expect(
+      detectProgress(text, ctx).filter((s) => s.activity === 'call'),
+      text,
+    ).toEqual([]);
+  });
+
+  it.each([
+    ["Seven k along the canal just now, furthest I've run all year!", 7],
+    ['Seven k along the canal just now!', 7],
+    ['another 5k this morning, longest I have run in weeks', 5],
+    ['Ten k earlier, legs are toast', 10],
+    ['Easy 8 km along the river this morning', 8],
+    ['a solid twelve k yesterday', 12],
+  ])('a distance said in a verbless fragment: %s', (text, km) => {
+    const signal = one(text);
+    expect(signal).toMatchObject({ activity: 'run', amount: km, unit: 'km' });
+  });
+
+  it.each([
+    ['Thinking of doing eight k on Saturday, if the weather holds.'],
+    ['Eight k tomorrow morning, I will run it slow'],
+    ["His 10k this morning, fastest he's run"],
+    ['No 5k this morning, too tired'],
+    ['Seven k along the canal would be lovely'],
+    ['Sam did 10k, I ran too'],
+  ])('no distance from a fragment: %s', (text) => {
+    expect(
+      detectProgress(text, ctx).filter((s) => s.unit === 'km'),
+      text,
+    ).toEqual([]);
+  });
+});

@@ -52,7 +52,7 @@ export interface ProgressContext {
  * progress. One regular expression test, a few microseconds for an ordinary sentence.
  */
 const MIGHT_HOLD_PROGRESS =
-  /\b(?:ran|run|jog|swam|swim|swum|cycl|bike|biked|biking|rode|rid|walk|hike|hiking|hiked|read|book|novel|chapter|page|wrote|writ|words|call|phon|rang|rung|ring|face-?tim|skyp|video|spoke|talk|chatt|caught|meditat|gym|work|exercis|yoga|pilates|lost|finish|complet|marathon|parkrun|distance|length|laps|steps|km|kilomet|mile|end of|polished off|devoured|(?:tore|raced|ploughed|plowed|powered|whizzed|zipped) through)|\d\s?(?:k|km|m|mi)\b/i;
+  /\b(?:ran|run|jog|swam|swim|swum|cycl|bike|biked|biking|rode|rid|walk|hike|hiking|hiked|read|book|novel|chapter|page|wrote|writ|words|call|phon|rang|rung|ring|face-?tim|skyp|video|blower|spoke|talk|chatt|caught|meditat|gym|work|exercis|yoga|pilates|lost|finish|complet|marathon|parkrun|distance|length|laps|steps|km|kilomet|mile|end of|polished off|devoured|(?:tore|raced|ploughed|plowed|powered|whizzed|zipped) through)|\d\s?(?:k|km|m|mi)\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty)[\s-]?(?:k|kms?)\b/i;
 
 const NEGATIONS = new Set([
   'not',
@@ -187,6 +187,7 @@ const COMPLETION = new Set([
 ]);
 const PHONE_CUES = new Set([
   'phone',
+  'blower',
   'telephone',
   'facetime',
   'zoom',
@@ -200,6 +201,11 @@ const PHONE_CUES = new Set([
   'call',
 ]);
 const COMMUNICATION = new Set(['spoke', 'talked', 'chatted', 'caught', 'called', 'facetimed']);
+/**
+ * Verbs that, with a call named by a noun, say the call happened: "just been on the phone to mum", "was on a call
+ * with Dad for an hour", "came off FaceTime with my sister", "hung up the phone to Mum".
+ */
+const CALL_STATES = new Set(['been', 'was', 'were', 'came', 'hung', 'spent']);
 /** Nouns of talking that are a call when a phone is mentioned: "had a chat with mum over the phone". */
 const TALK_NOUNS = new Set(['chat', 'talk', 'catchup', 'natter', 'conversation']);
 const TIME_WORDS = new Set([
@@ -739,7 +745,9 @@ function isDone(
         tokens,
         clause.start,
         clause.end,
-        (t) => COMPLETION.has(t.norm) && t !== tokens[i],
+        (t) =>
+          (COMPLETION.has(t.norm) || (trigger.family === 'call' && CALL_STATES.has(t.norm))) &&
+          t !== tokens[i],
       );
       if (completion !== -1) {
         const who = subjectOf(tokens, completion, clause.start, sentenceStart);
@@ -843,7 +851,7 @@ function detectInSentence(
         if (laterAmount.length === 0) continue;
       }
     }
-    const quantities = findQuantities(tokens, clause.start, clause.end, trigger.family);
+    let quantities = findQuantities(tokens, clause.start, clause.end, trigger.family);
     const done = isDone(tokens, trigger, clause, from, quantities, hasTimeWord);
     if (!done) continue;
     let subject = done.subject;
@@ -857,6 +865,11 @@ function detectInSentence(
       trigger.form === 'finish' || trigger.form === 'finishTitle' || trigger.form === 'finishIdiom'
         ? 'read'
         : trigger.family;
+    if (DISTANCE_FAMILIES.has(family) && !quantities.some((q) => q.unit === 'km')) {
+      // "Seven k along the canal, furthest I've run all year": the distance said in a fragment of the sentence.
+      const borrowed = fragmentAmount(tokens, from, to, triggers, family);
+      if (borrowed) quantities = [borrowed, ...quantities];
+    }
     const amount = chooseAmount(family, quantities, trigger, tokens, clause);
     if (!amount) continue;
     const used = new Set<number>([trigger.index]);
@@ -888,6 +901,66 @@ interface Clause {
   start: number;
   end: number;
   afterConjunction: boolean;
+}
+
+/** Families whose progress is a distance that may be said apart from the verb. */
+const DISTANCE_FAMILIES = new Set(['run', 'walk', 'swim', 'cycle']);
+/** Words that may open a fragment before its amount: "another 5k", "a solid seven k", "easy 10 km". */
+const FRAGMENT_OPENERS = new Set(
+  'another solid decent steady cheeky gentle whole full easy good great nice lovely quick long short slow fast brisk sunny rainy wet cold muddy hilly flat first'.split(
+    ' ',
+  ),
+);
+
+/**
+ * The amount a verbless fragment opens with ("Seven k along the canal just now", "another 5k this morning"): at the
+ * start of its clause (after at most a determiner, an adjective or an interjection), in a clause with no activity
+ * word of its own, no one else's name or possession, and nothing that negates it or makes it a plan. Null when none.
+ */
+function fragmentAmount(
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  triggers: readonly Trigger[],
+  family: string,
+): Quantity | null {
+  let start = from;
+  for (let i = from; i <= to; i += 1) {
+    const token = tokens[i];
+    if (i < to && token && !isBoundary(token)) continue;
+    const end = i;
+    const hasTrigger = triggers.some((t) => t.index >= start && t.index < end);
+    if (!hasTrigger && end > start) {
+      const amount = findQuantities(tokens, start, end, family).find((q) => q.unit === 'km');
+      if (
+        amount &&
+        opensFragment(tokens, start, amount.from) &&
+        !blockedByNegationOrPlan(tokens, start, end, end)
+      )
+        return amount;
+    }
+    start = i + 1;
+  }
+  return null;
+}
+
+/** True when only openers (determiners, adjectives, interjections, adverbs) stand between `start` and `at`. */
+function opensFragment(tokens: readonly Token[], start: number, at: number): boolean {
+  for (let j = start; j < at; j += 1) {
+    const token = tokens[j]!;
+    if (token.kind !== 'word' || token.possessive) return false;
+    const norm = token.norm;
+    if (/^(?:his|her|their|your|its)$/.test(norm)) return false;
+    if (
+      !(DETERMINERS.has(norm) && norm !== 'that') &&
+      !MODIFIERS.has(norm) &&
+      !FRAGMENT_OPENERS.has(norm) &&
+      !INTERJECTIONS.has(norm) &&
+      !ADVERBS.has(norm)
+    )
+      return false;
+  }
+  return true;
 }
 
 /** The clause around a trigger: from the boundary before it to the boundary after it, within the sentence. */
@@ -1010,10 +1083,14 @@ function orphanDistance(
         /ed$/.test(t.norm) &&
         /^(?:out|up|off|in|through)$/.test(tokens[tokens.indexOf(t) + 1]?.norm ?? '')),
   );
-  if (completion === -1) return null;
+  if (completion === -1) {
+    // A verbless fragment that opens with the amount and says when, in the past: "Seven k along the canal just
+    // now!", "5k this morning", "another 10 km earlier".
+    if (!opensFragment(tokens, from, distance.from) || !saysJustDone(tokens, from, to)) return null;
+  }
   if (blockedByNegationOrPlan(tokens, from, to, to)) return null;
   if (habitual(tokens, from, to)) return null;
-  if (subjectOf(tokens, completion, from, from) !== 'self') return null;
+  if (completion !== -1 && subjectOf(tokens, completion, from, from) !== 'self') return null;
   // "did 7k of admin": an amount of something else.
   if (distance.unit === 'km' && tokens[distance.to]?.norm === 'of') return null;
   const owner = tokens[distance.from - 1];
@@ -1029,6 +1106,23 @@ function orphanDistance(
     confidence: 0.6,
     about: aboutWordsIn(tokens, from, to, used),
   };
+}
+
+/** Times that place a fragment in the recent past: "just now", "earlier", "this morning", "yesterday", "an hour ago". */
+function saysJustDone(tokens: readonly Token[], from: number, to: number): boolean {
+  for (let i = from; i < to; i += 1) {
+    const norm = tokens[i]!.norm;
+    if (FUTURE_WORDS.has(norm)) return false;
+  }
+  for (let i = from; i < to; i += 1) {
+    const norm = tokens[i]!.norm;
+    const next = tokens[i + 1]?.norm ?? '';
+    if (norm === 'earlier' || norm === 'yesterday' || norm === 'ago') return true;
+    if (norm === 'just' && next === 'now') return true;
+    if (norm === 'this' && /^(?:morning|afternoon|evening|lunchtime)$/.test(next)) return true;
+    if ((norm === 'last' && next === 'night') || norm === 'lunchtime') return true;
+  }
+  return false;
 }
 
 const DISPLAY_DISTANCE = /\b(?:distance|dist)\b\W{0,3}(\d+(?:[.,]\d+)?)\s*(km|kms|mi|miles?|m)\b/i;

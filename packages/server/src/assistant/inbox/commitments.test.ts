@@ -361,3 +361,88 @@ describe('parseReminder', () => {
     ).toEqual({ title: 'Call Jo', due: at('2026-03-29T08:00:00Z') });
   });
 });
+
+describe('second round of phrasings', () => {
+  const london = { now: MONDAY, timezone: LONDON };
+  const at = (iso: string) => Date.parse(iso);
+
+  it('reads clock times said in words and texting spellings in reminders', () => {
+    const cases: Array<[string, string, number]> = [
+      [
+        'Can you remind me to take the bins out at eleven tonight?',
+        'Take the bins out',
+        at('2026-03-02T23:00:00Z'),
+      ],
+      ['remind me at seven pm pls to ring Jo', 'Ring Jo', at('2026-03-02T19:00:00Z')],
+      ['remind me 2moro at half six to ring Jo', 'Ring Jo', at('2026-03-03T18:30:00Z')],
+      [
+        'remind me tmrw at quarter past two to pay the window cleaner',
+        'Pay the window cleaner',
+        at('2026-03-03T14:15:00Z'),
+      ],
+      ['remind me at nine to call the bank', 'Call the bank', at('2026-03-02T21:00:00Z')],
+      [
+        "remind me at eight o'clock in the morning to feed the cat",
+        'Feed the cat',
+        at('2026-03-03T08:00:00Z'),
+      ],
+    ];
+    for (const [text, title, due] of cases) expect(parseReminder(text, london), text).toEqual({ title, due });
+  });
+
+  it("takes a date said before the subject as the promise's due time", () => {
+    const cases: Array<[string, string, number]> = [
+      [
+        "Tomorrow at two I'll call the plumber about the boiler.",
+        'Call the plumber about the boiler',
+        at('2026-03-03T14:00:00Z'),
+      ],
+      [
+        "On Friday, I'm going to send Priya the invoice.",
+        'Send Priya the invoice',
+        at('2026-03-06T09:00:00Z'),
+      ],
+      ["2moro at 3 I'll ring the bank", 'Ring the bank', at('2026-03-03T15:00:00Z')],
+      ['So first thing tomorrow I will email the landlord', 'Email the landlord', at('2026-03-03T09:00:00Z')],
+    ];
+    for (const [text, title, due] of cases) {
+      const [made] = itemsFrom(observation(text));
+      expect(made?.item, text).toMatchObject({ kind: 'commitment', title, due, status: 'pending' });
+    }
+    // A date in an earlier clause that is not the sentence's opening stays out of it.
+    const [plain] = itemsFrom(observation("Sam's back on Friday and I'll call the plumber"));
+    expect(plain?.item.due ?? null).toBeNull();
+  });
+
+  it("reads a promise said from the listener's side as the speaker's, waiting for confirmation", () => {
+    const unknown = { details: { speaker: { label: 'unknown', personId: null } } };
+    const cases: Array<[string, string, number | null]> = [
+      [
+        "Leave it with me, you'll have the contract from us by Thursday.",
+        'contract',
+        at('2026-03-05T09:00:00Z'),
+      ],
+      ['You should get the invoice from me tomorrow.', 'invoice', at('2026-03-03T09:00:00Z')],
+      ['Expect the signed lease from us on Friday.', 'lease', at('2026-03-06T09:00:00Z')],
+      ['The report will be with you by Wednesday.', 'report', at('2026-03-04T09:00:00Z')],
+      ["you'll have the quote from us", 'quote', null],
+    ];
+    for (const [text, word, due] of cases) {
+      const made = itemsFrom(observation(text, unknown));
+      expect(made, text).toHaveLength(1);
+      expect(made[0]?.item.title.toLowerCase(), text).toContain(word);
+      expect(made[0]?.item, text).toMatchObject({ kind: 'commitment', status: 'to_confirm', due });
+    }
+    for (const text of [
+      "You'll have a great time on Friday.",
+      "You'll get used to it by Thursday.",
+      "You'll have to wait until Thursday.",
+      'Will you have the contract by Thursday?',
+      "You won't have the contract from us until Friday.",
+      "If you'll have the contract by Thursday, great.",
+      "You'll get a letter from the council on Monday.",
+    ]) {
+      expect(itemsFrom(observation(text, unknown)), text).toEqual([]);
+    }
+  });
+});

@@ -223,7 +223,7 @@ const PART_OF_DAY: ReadonlyArray<[RegExp, number]> = [
 
 /** Words left hanging at either end of a title once the time is taken out. */
 const DANGLING =
-  /^(?:(?:to|that|about|of|re|on|at|by|in|for)\b[\s:]*)+|(?:\s+(?:on|at|by|in|for|from|please|thanks|thank you|then))+$/i;
+  /^(?:(?:to|that|about|of|re|on|at|by|in|for|please|pls|plz)\b[\s:,]*)+|(?:\s+(?:on|at|by|in|for|from|please|pls|plz|thanks|thank you|thx|ta|then))+$/i;
 const SELF_OBLIGATION =
   /^(?:I\s+(?:need|have|must|should|ought)\s+(?:to\s+)?|I\s+(?:have\s+)?got\s+to\s+|I'm\s+supposed\s+to\s+)/i;
 

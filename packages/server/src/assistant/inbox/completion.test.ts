@@ -219,4 +219,63 @@ describe('findCompletions', () => {
       open.filter((o) => o.title.startsWith('Pay the rent')).map((o) => [o.title, 0.85]),
     );
   });
+
+  describe('second round of phrasings', () => {
+    const deckOver = item('Get the deck over to Sam');
+    const plumber = item('Call the plumber about the boiler');
+    const council = item('Ring the council about the parking permit');
+    const rentDue = item('Pay the rent', { kind: 'reminder' });
+    const invoice = item('Send the invoice to Priya');
+    const all = [deckOver, plumber, council, rentDue, invoice];
+
+    it('reads a result construction as done: "that\'s the deck gone off", "there\'s the rent paid"', () => {
+      for (const [text, title] of [
+        ["Right, that's the deck gone off to Sam.", 'Get the deck over to Sam'],
+        ["that's the slides sent off to Sam, phew", 'Get the deck over to Sam'],
+        ["There's the rent paid for another month", 'Pay the rent'],
+        ['Finally got the invoice sent over to Priya', 'Send the invoice to Priya'],
+        ["The invoice's gone out to Priya", 'Send the invoice to Priya'],
+        ['invoice went off to Priya this morning', 'Send the invoice to Priya'],
+      ] as const) {
+        expect(
+          done(text, all).map(([found]) => found),
+          text,
+        ).toEqual([title]);
+      }
+    });
+
+    it('reads reaching someone as a call: "got hold of", "got through to", "spoke with"', () => {
+      for (const text of [
+        'Got hold of the plumber, he can come round Monday at 9.',
+        "Finally got through to the plumber, he's coming Tuesday",
+        'got in touch with the plumber about the boiler',
+        'Spoke with the plumber earlier',
+        'had a word with the plumber, all sorted',
+        'Reached the plumber at last',
+      ]) {
+        expect(
+          done(text, all).map(([found]) => found),
+          text,
+        ).toEqual(['Call the plumber about the boiler']);
+      }
+      expect(done('Got through to the council about the permit', all).map(([found]) => found)).toEqual([
+        'Ring the council about the parking permit',
+      ]);
+    });
+
+    it('does not count those phrasings negated, planned, by someone else or in a relative clause', () => {
+      for (const text of [
+        "Couldn't get hold of the plumber",
+        'Need to get hold of the plumber tomorrow',
+        'Sam got hold of the plumber',
+        "that's the deck Sam sent me last week",
+        "that's the deck you sent, right",
+        'If the rent was paid I would know',
+        "that's the milk gone off",
+        "I'll try and get through to the plumber",
+      ]) {
+        expect(done(text, all), text).toEqual([]);
+      }
+    });
+  });
 });

@@ -54,6 +54,15 @@ const FAMILIES: ReadonlyArray<{ verbs: readonly string[]; done: readonly string[
       'popped over',
       'got over',
       'got across',
+      'gone off',
+      'gone out',
+      'gone over',
+      'gone across',
+      'went off',
+      'went out',
+      'went over',
+      'sent off',
+      'sent over',
     ],
   },
   {
@@ -71,7 +80,23 @@ const FAMILIES: ReadonlyArray<{ verbs: readonly string[]; done: readonly string[
       'contacted',
       'spoke to',
       'spoken to',
+      'spoke with',
+      'spoken with',
       'talked to',
+      'talked with',
+      'chatted to',
+      'chatted with',
+      'got hold of',
+      'got ahold of',
+      'gotten hold of',
+      'got through to',
+      'got in touch with',
+      'been in touch with',
+      'reached',
+      'dialled',
+      'dialed',
+      'buzzed',
+      'had a word with',
     ],
   },
   { verbs: ['pay', 'settle', 'transfer'], done: ['paid', 'settled', 'transferred'] },
@@ -435,16 +460,49 @@ function doerOf(
     }
     // Anything else before the verb is its subject (someone else), or, in a passive, the thing done.
     for (let j = i - 1; j >= Math.max(0, i - 4); j -= 1) if (NOT_DONE.has(words[j] ?? '')) return 'not-done';
+    if (!passive && resultOpening(words, i)) return 'passive';
     return passive ? 'passive' : 'other';
   }
   return passive ? 'passive' : 'speaker';
 }
 
+/** Heads of a result construction: "that's the deck sent", "there's the rent paid", "here's the form done". */
+const RESULT_HEADS = new Set(['that', 'there', 'here', 'thats', 'theres', 'heres']);
+/** Causative verbs: "got the deck sent off", "had the car fixed", "have the invoice paid". */
+const CAUSATIVES = new Set(['got', 'get', 'had', 'have', 'gotten']);
+
+/**
+ * True when the words up to `last` (inclusive, walking back at most five words over the thing done) open a result
+ * construction whose participle follows: "that's the deck gone off to Sam", "there's the rent paid", "I've got the
+ * slides sent over", "finally had the boiler fixed". The thing done comes before the participle, as in a passive.
+ */
+function resultOpening(words: readonly string[], last: number): boolean {
+  const subjects = new Set(['i', 'you', 'we', 'he', 'she', 'they', 'it']);
+  if (subjects.has(words[last] ?? '')) return false; // "that's the deck you sent": a relative clause
+  for (let k = last - 1; k >= Math.max(0, last - 5); k -= 1) {
+    const word = words[k] ?? '';
+    const thing = words.slice(k + 1, last + 1);
+    // The thing done is one word ("that's milk sorted") or starts with a determiner ("the deck", "my invoice").
+    const nounPhrase = thing.length === 1 || DETERMINERS.has(thing[0] ?? '');
+    if (word === 's' || word === 'is') return nounPhrase && RESULT_HEADS.has(words[k - 1] ?? '');
+    if (word === 'thats' || word === 'theres' || word === 'heres') return nounPhrase;
+    if (CAUSATIVES.has(word)) {
+      const before = words[k - 1];
+      return nounPhrase && (before === undefined || before === 'i' || before === 'we' || BETWEEN.has(before));
+    }
+    if (NOT_DONE.has(word) || subjects.has(word) || startsAnotherAction(word)) return false;
+  }
+  return false;
+}
+
 /** First words of every known done-form: where the stretch of words a verb acts on ends. */
+/** Auxiliaries: never the start of another action, even when a done-form opens with one. */
+const AUXILIARIES = new Set(['been', 'had', 'have', 'has', 'was', 'were', 'is', 'are', 'be']);
 const DONE_WORDS = new Set(
-  [...FAMILIES.flatMap((family) => family.done), ...Object.values(IRREGULAR).flat(), ...GENERIC_DONE].map(
-    (form) => form.split(' ')[0] ?? '',
-  ),
+  [...FAMILIES.flatMap((family) => family.done), ...Object.values(IRREGULAR).flat(), ...GENERIC_DONE]
+    .map((form) => form.split(' ')[0] ?? '')
+    // Auxiliaries that open a done-form ("been in touch with", "had a word with") are no action of their own.
+    .filter((word) => !AUXILIARIES.has(word)),
 );
 
 /** True for a word that starts another action ("… and then called the bank"): the end of what a verb acts on. */
@@ -546,8 +604,13 @@ export function findCompletions(
     let best: Completion | null = null;
     for (const clause of clauses) {
       const options: Array<{ index: number; confidence: number }> = [];
-      for (const { index } of formsAt(clause.words, profile.forms)) {
-        const doer = doerOf(clause.words, index);
+      for (const { index, form } of formsAt(clause.words, profile.forms)) {
+        let doer = doerOf(clause.words, index);
+        // "the invoice went off to Priya": the thing sent is the subject of an intransitive "went"/"gone".
+        if (doer === 'other' && (form[0] === 'went' || form[0] === 'gone') && form.length > 1)
+          doer = 'passive';
+        // "that's the deck Sam sent": a name just before the participle did it.
+        if (doer === 'passive' && profile.names.has(stem(clause.words[index - 1] ?? ''))) continue;
         if (ctx.speakerIsWearer ? doer === 'speaker' || doer === 'passive' : doer === 'listener') {
           // In a passive the thing done comes first ("the deck was sent"), else "Sam's sent the deck" would count.
           const match = contentMatch(objectWords(clause.words, index, doer === 'passive'), profile);

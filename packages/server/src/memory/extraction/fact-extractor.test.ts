@@ -278,3 +278,52 @@ describe('rule fact extractor', () => {
     expect(Math.min(...rounds)).toBeLessThan(5);
   });
 });
+
+describe('rule fact extractor: second round of phrasings', () => {
+  // Tue 3 Mar 2026, 14:10 in London.
+  const london: ExtractionContext = {
+    capturedAt: Date.parse('2026-03-03T14:10:00Z'),
+    timezone: 'Europe/London',
+    speaker: null,
+  };
+  const newYorkMarch: ExtractionContext = { ...london, timezone: 'America/New_York' };
+  const dateOf = (text: string, context: ExtractionContext) =>
+    facts(text, context)
+      .filter((f) => f.kind === 'date')
+      .map(
+        (f) =>
+          `${f.subject} ${f.predicate} ${f.validFrom === null ? null : localDay(f.validFrom, context.timezone)}`,
+      );
+
+  it('reads "bday" and numeric dates day first in a day-first zone, month first in a US zone', () => {
+    expect(dateOf("Jo's bday 12/3 - the big 3-0!!", london)).toEqual(['Jo birthday 2026-03-12']);
+    expect(dateOf('Jo’s b-day is on 12/3', london)).toEqual(['Jo birthday 2026-03-12']);
+    expect(dateOf('my bday is the 3rd of May', london)).toEqual(['self birthday 2026-05-03']);
+    expect(dateOf("Sam's birthday May 3rd", london)).toEqual(['Sam birthday 2026-05-03']);
+    expect(dateOf("Jo's bday 12/3", newYorkMarch)).toEqual(['Jo birthday 2026-12-03']);
+    expect(dateOf("Jo's bday 25/12", newYorkMarch)).toEqual(['Jo birthday 2026-12-25']);
+    expect(dateOf("Jo's bday drinks on 12/3", london)).toEqual([]);
+  });
+
+  it('gives a commitment the date said before its subject', () => {
+    const [fact] = facts("Tomorrow at two I'll call the plumber about the boiler.", london).filter(
+      (f) => f.kind === 'commitment',
+    );
+    expect(fact).toMatchObject({
+      object: 'call the plumber about the boiler',
+      validFrom: Date.parse('2026-03-04T14:00:00Z'),
+    });
+    const [later] = facts('Yesterday was rough. I will call the plumber.', london).filter(
+      (f) => f.kind === 'commitment',
+    );
+    expect(later?.validFrom).toBeNull();
+  });
+
+  it("reads a promise said from the listener's side as the speaker's", () => {
+    const priya = { ...london, speaker: 'Priya' };
+    expect(triples("You'll have the budget from me by tonight.", priya)).toContain(
+      'commitment Priya will get you the budget',
+    );
+    expect(triples("You'll have a lovely time tonight.", priya)).toEqual([]);
+  });
+});

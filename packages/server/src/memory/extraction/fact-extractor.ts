@@ -515,6 +515,27 @@ function dateIn(dates: FoundDate[], from: number, to: number): FoundDate | null 
   return dates.find((d) => d.index >= from && d.index < to) ?? null;
 }
 
+/** Words that may open a sentence before a fronted date ("So, tomorrow at two I'll …", "OK on Friday I'm …"). */
+const FRONTED_LEAD =
+  /^(?:(?:so|ok|okay|right|and|then|well|oh|um|erm|er|also|anyway|alright|yeah|yes)\b[\s,]*)*(?:(?:on|at|by|first\s+thing|sometime|some\s+time|later)\s+)?$/i;
+
+/**
+ * A date said at the start of a sentence, before the subject it belongs to: "Tomorrow at two I'll call the plumber",
+ * "On Friday, I'm going to send it", "2moro remind me to …". Only the sentence's opening (after a filler word or a
+ * preposition), with nothing but a comma or "then" between the date and `anchor` (where the subject starts).
+ */
+function frontedDate(state: SentenceState, anchor: number): FoundDate | null {
+  if (anchor <= 0) return null;
+  const text = state.sentence.text;
+  for (const date of state.futureDates) {
+    const end = date.index + date.text.length;
+    if (end > anchor) break;
+    if (!/^[\s,:-]*(?:then\s+)?$/i.test(text.slice(end, anchor))) continue;
+    if (FRONTED_LEAD.test(text.slice(0, date.index))) return date;
+  }
+  return null;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The rules.
 
@@ -794,7 +815,8 @@ function verbPhraseRules(state: SentenceState, subject: string, subjectStart: nu
     if (/^be\s+(?:honest|fine|ok|okay|right|there for)\b/i.test(action)) return;
     if (!/^(?:be|go|get)\b/i.test(action) && !startsWithVerb(action)) return;
     const weak = /want|hope|would like|thinking/i.test(trigger[0]);
-    const date = dateIn(state.futureDates, actionStart, actionStart + rest.length);
+    const date =
+      dateIn(state.futureDates, actionStart, actionStart + rest.length) ?? frontedDate(state, subjectStart);
     const [verb = '', ...others] = action.split(/\s+/);
     const actionText = /ing$/i.test(verb) ? [infinitive(verb), ...others].join(' ') : action;
     emit(
@@ -816,7 +838,8 @@ function verbPhraseRules(state: SentenceState, subject: string, subjectStart: nu
   if (progressive?.[1]) {
     const actionStart = at + progressive[0].length - progressive[1].length;
     const rest = clauseFrom(text, actionStart);
-    const date = dateIn(state.futureDates, actionStart, actionStart + rest.length);
+    const date =
+      dateIn(state.futureDates, actionStart, actionStart + rest.length) ?? frontedDate(state, subjectStart);
     const action = tidyObject(rest, state.futureDates, actionStart);
     if (firstPerson && date && date.at > state.run.context.capturedAt - 86_400_000 && action) {
       const [verb = '', ...others] = action.split(/\s+/);
@@ -1057,7 +1080,7 @@ function possessiveRules(state: SentenceState, selfSubject: string) {
   // Important dates: "my birthday is on 3 March", "Anna's birthday is next week", "I was born on 4 July".
   for (const m of text.matchAll(
     new RegExp(
-      `(?:\\b(my|our|(?:my|our)\\s+(?:${ROLE_NOUNS})'s|${NAME_RUN.source}'s)\\s+|^)((?:[a-z-]+\\s+){0,2}?(?:birthday|anniversary|wedding|due date|graduation|surgery|operation|appointment|interview|exam|flight|move|moving day|party|deadline|concert|recital|trip|holiday|vacation|check-up|checkup|review|presentation|match|game|race|marathon|retirement|funeral|ceremony|visit|launch|baby shower|name day))(?:\\s+(?:party|date))?\\s+(?:is|falls|will be|was|are)\\s+(?:on\\s+|in\\s+|at\\s+)?`,
+      `(?:\\b(my|our|(?:my|our)\\s+(?:${ROLE_NOUNS})'s|${NAME_RUN.source}'s)\\s+|^)((?:[a-z-]+\\s+){0,2}?(?:birthday|b-?day|anniversary|wedding|due date|graduation|surgery|operation|appointment|interview|exam|flight|move|moving day|party|deadline|concert|recital|trip|holiday|vacation|check-up|checkup|review|presentation|match|game|race|marathon|retirement|funeral|ceremony|visit|launch|baby shower|name day))(?:\\s+(?:party|date))?\\s+(?:is|falls|will be|was|are)\\s+(?:on\\s+|in\\s+|at\\s+)?`,
       'giu',
     ),
   )) {
@@ -1070,6 +1093,7 @@ function possessiveRules(state: SentenceState, selfSubject: string) {
     const predicate = (m[2] ?? '')
       .toLowerCase()
       .replace(/\b(?:\d+(?:st|nd|rd|th)?|big|first|last|next|special)\s+/g, '')
+      .replace(/\bb-?day\b/g, 'birthday')
       .trim()
       .replace(/[\s-]+/g, '_');
     const object = text.slice(date.index, date.index + date.text.length).replace(/^(?:on|in|at)\s+/i, '');
@@ -1111,7 +1135,7 @@ function possessiveRules(state: SentenceState, selfSubject: string) {
 }
 
 /** Dates that come back every year, said in any order with their day: "it's Jo's birthday on the 12th". */
-const YEARLY_NOUN = /\b(?:birthday|anniversary|name\s+day)\b/i;
+const YEARLY_NOUN = /\b(?:birthday|b-?day|anniversary|name\s+day)\b/i;
 /** Nouns after "birthday" that name something else on or for that day ("Jo's birthday present on Monday"). */
 const NOT_THE_DAY_ITSELF =
   /^(?:'s)?\s+(?:present|presents|gift|gifts|card|cards|cake|party|parties|drinks|dinner|lunch|meal|plans|bash|do|celebration|trip|weekend|night|list|message|wishes|shopping|money|girl|boy|suit)\b/i;
@@ -1171,7 +1195,7 @@ function yearlyDateRules(state: SentenceState, selfSubject: string) {
   if (YEARLY_NOUN.test(text)) {
     for (const m of text.matchAll(
       new RegExp(
-        `\\b([Mm]y|[Oo]ur|(?:[Mm]y|[Oo]ur)\\s+(?:${ROLE_NOUNS})'s|${NAME_RUN.source}'s)\\s+((?:[\\p{Ll}\\d-]+\\s+){0,2}?)([Bb]irthday|[Aa]nniversary|[Nn]ame\\s+day)\\b`,
+        `\\b([Mm]y|[Oo]ur|(?:[Mm]y|[Oo]ur)\\s+(?:${ROLE_NOUNS})'s|${NAME_RUN.source}'s)\\s+((?:[\\p{Ll}\\d-]+\\s+){0,2}?)([Bb]irthday|[Bb]-?day|[Aa]nniversary|[Nn]ame\\s+day)\\b`,
         'gu',
       ),
     )) {
@@ -1183,7 +1207,10 @@ function yearlyDateRules(state: SentenceState, selfSubject: string) {
       const past = /\b(?:was|were)\s+(?:\w+\s+)?$/i.test(text.slice(Math.max(0, m.index - 16), m.index));
       const date = nearest(past ? state.pastDates : state.futureDates, m.index, end, 40);
       if (!date) continue;
-      const noun = (m[3] ?? '').toLowerCase().replace(/\s+/g, '_');
+      const noun = (m[3] ?? '')
+        .toLowerCase()
+        .replace(/\s+/g, '_')
+        .replace(/^b-?day$/, 'birthday');
       const predicate =
         noun === 'anniversary' && /\bwedding\b/i.test(m[2] ?? '') ? 'wedding_anniversary' : noun;
       emit(subject, predicate, date, m.index, end, 0.85);
@@ -1287,7 +1314,7 @@ function reminderAction(
   const rest = clauseFrom(text, at);
   const action = tidyObject(rest, state.futureDates, at);
   if (!action || !isUsableObject(action)) return null;
-  const date = dateIn(state.futureDates, m.index, at + rest.length);
+  const date = dateIn(state.futureDates, m.index, at + rest.length) ?? frontedDate(state, m.index);
   if (soft && !date) return null;
   const [verb = '', ...others] = action.replace(/^about\s+/i, '').split(/\s+/);
   const object =
@@ -1295,6 +1322,69 @@ function reminderAction(
   // A soft request names something to do: "ping me about your weekend" asks for no reminder.
   if (soft && !startsWithVerb(object.replace(/^about\s+/i, ''))) return null;
   return { action: object.replace(/^about\s+/i, ''), end: at + rest.length, date };
+}
+
+/** "you'll have the contract", "you should get the invoice", "you'll be getting the report": what the listener receives. */
+const LISTENER_RECEIVES =
+  /\byou\s+(?:will|shall|should)\s+(?:(?:definitely|certainly|also|then|already|hopefully|all)\s+)?(?:have|get|receive|be\s+getting|be\s+receiving|see)\s+/gi;
+/** "expect the contract from us", "look out for the invoice from me": an imperative that announces a delivery. */
+const EXPECT_FROM =
+  /(?:^|[,;:]\s*)(?:(?:so|and|then|ok|okay|right)[\s,]+)*(?:please\s+)?(?:expect|look\s+out\s+for|watch\s+(?:out\s+)?for|keep\s+an\s+eye\s+out\s+for)\s+/gi;
+/** "the contract will be with you by Thursday", "the report should be in your inbox tomorrow". */
+const ARRIVES_WITH_YOU =
+  /\b((?:the|your|my|our)\s+(?:[\p{L}\d'-]+\s+){0,3}?[\p{L}\d'-]+)\s+(?:will|shall|should)\s+be\s+(?:(?:sent\s+|over\s+|across\s+)*(?:with|to)\s+you|in\s+your\s+(?:inbox|hands|e-?mail|post|pigeonhole)|on\s+your\s+desk)\b/giu;
+/** The sender named after the thing: "from us", "from me", "from our side". */
+const FROM_SPEAKER = /\s+from\s+(?:me|us|our\s+(?:side|end|team|lot)|my\s+(?:side|end))\b/i;
+/** What is received must be a thing: "the contract", "your invoice" (not "a great time", "to wait", "used to it"). */
+const RECEIVED_THING = /^(?:the|your|my|our|those|these|this|that)\s+\S/i;
+const NOT_RECEIVED =
+  /^(?:the\s+)?(?:hang|chance|idea|feeling|impression|sense|point|gist|picture|drift|message|hint|joke|time|flu|cold|bug)\b|^(?:your|the)\s+(?:money's\s+worth|own\s+way|way|turn|chance|wish|head\s+round)\b/i;
+
+/**
+ * A promise said from the listener's side, which is the speaker's to keep: "you'll have the contract from us by
+ * Thursday", "you should get the invoice from me tomorrow", "expect the slides from us on Friday", "the report will
+ * be with you by Monday". Needs the sender ("from us", "from me") or a due date, and a definite thing received; the
+ * commitment is the speaker's: "get you the contract".
+ */
+function listenerReceivesRules(state: SentenceState, selfSubject: string) {
+  const text = state.sentence.text;
+  const emit = (phrase: string, thingStart: number, from: number, to: number, fromSpeaker: boolean) => {
+    const date = dateIn(state.futureDates, from, to);
+    if (!fromSpeaker && !date) return;
+    const sender = FROM_SPEAKER.exec(phrase);
+    let thing = tidyObject(sender ? phrase.slice(0, sender.index) : phrase, state.futureDates, thingStart)
+      .replace(/\s+(?:over|across|back|through|in\s+your\s+(?:inbox|hands)|on\s+your\s+desk)$/i, '')
+      .trim();
+    thing = thing.replace(/^(?:my|our)\s+/i, 'the ');
+    if (!RECEIVED_THING.test(thing) || NOT_RECEIVED.test(thing) || !isUsableObject(thing)) return;
+    if (/\b(?:if|unless|when|whether|once)\s+$/i.test(text.slice(0, from))) return;
+    add(state, {
+      kind: 'commitment',
+      subject: selfSubject,
+      predicate: 'will',
+      object: `get you ${thing}`,
+      slot: null,
+      from,
+      to,
+      date,
+      confidence: date && fromSpeaker ? 0.8 : 0.7,
+    });
+  };
+  for (const m of text.matchAll(LISTENER_RECEIVES)) {
+    const thingStart = m.index + m[0].length;
+    const rest = clauseFrom(text, thingStart, true);
+    emit(rest, thingStart, m.index, thingStart + rest.length, FROM_SPEAKER.test(rest));
+  }
+  for (const m of text.matchAll(EXPECT_FROM)) {
+    const thingStart = m.index + m[0].length;
+    const rest = clauseFrom(text, thingStart, true);
+    if (FROM_SPEAKER.test(rest)) emit(rest, thingStart, m.index, thingStart + rest.length, true);
+  }
+  for (const m of text.matchAll(ARRIVES_WITH_YOU)) {
+    const after = m.index + m[0].length;
+    const rest = clauseFrom(text, after, true);
+    emit(m[1] ?? '', m.index, m.index, after + rest.length, false);
+  }
 }
 
 function extractSentence(run: Run, whole: Sentence, previousPeople: string[]) {
@@ -1392,6 +1482,7 @@ function extractSentence(run: Run, whole: Sentence, previousPeople: string[]) {
   }
   if (question) return;
 
+  listenerReceivesRules(state, selfSubject);
   possessiveRules(state, selfSubject);
 
   // Subjects: I / we, names, and he/she for the one person just named.

@@ -80,15 +80,156 @@ const TEENS: Record<string, number> = {
 const WORDY_STRETCH =
   /\b(?:in|within)\s+(?:(twenty|thirty|forty|fifty|sixty|ninety)(?:[\s-](one|two|three|four|five|six|seven|eight|nine))?|(thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen))\s+(minutes?|mins?|hours?|hrs?)\b/i;
 
-let parser: Chrono.Chrono | undefined;
+/** Hours said as words, for clock times chrono reads only as digits ("at eleven tonight", "two thirty"). */
+const HOUR_WORD = 'one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve';
+const MINUTE_WORDS: Record<string, number> = {
+  five: 5,
+  ten: 10,
+  fifteen: 15,
+  twenty: 20,
+  'twenty five': 25,
+  thirty: 30,
+  'thirty five': 35,
+  forty: 40,
+  'forty five': 45,
+  fifty: 50,
+  'fifty five': 55,
+};
+/**
+ * A clock time in words: "at eleven tonight", "by two", "seven pm", "nine o'clock", "eleven thirty", "six in the
+ * evening", "ten at night". Without a preposition it needs something that makes it a time (minutes, o'clock, am/pm,
+ * a part of the day), and it is never an amount of something ("at two of them", "about two weeks", "one or two").
+ */
+const WORD_CLOCK = new RegExp(
+  `\\b(?:(at|by|around|about|before|after|until|till|from)\\s+(?:about\\s+|around\\s+|roughly\\s+)?)?(${HOUR_WORD})` +
+    `(?:\\s+(o'?clock)|\\s+(oh[\\s-]?(?:one|two|three|four|five|six|seven|eight|nine)|(?:twenty|thirty|forty|fifty)(?:[\\s-]?five)?|ten|fifteen)(?![\\s-]+(?:${HOUR_WORD})\\b))?` +
+    `(?:\\s*(a\\.?m\\.?|p\\.?m\\.?)(?![a-z])|\\s+(tonight|tonite|2nite|this\\s+(?:morning|afternoon|evening)|in\\s+the\\s+(?:morning|afternoon|evening)|at\\s+night))?` +
+    `(?![\\w-]|\\s+(?:of|or|and\\s+a|more|less|other|others|another|each|point|points|stage|stages|times?|people|persons?|things?|seconds?|secs?|hours?|hrs?|minutes?|mins?|days?|weeks?|wks?|months?|years?|yrs?|kids?|children|hundred|thousand|dozen|k|km|miles?|goals?|nil|all|apiece|at\\s+a\\s+time)\\b)`,
+  'i',
+);
+const ONES: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+};
+/** Texting spellings of days: "2moro", "tmrw", "tomoz", "2nite", "tonite". */
+const TEXTED_DAY =
+  /\b(2moro+w?|2morrow|2mrw|tmrw|tmr|tmw|tomoz|tomorow|tommorow|tommorrow|2nite|2night|tonite|2day)\b/i;
+
+let dayFirstParser: Chrono.Chrono | undefined;
+let monthFirstParser: Chrono.Chrono | undefined;
 
 /**
- * chrono's casual English parser plus "on the 12th" (the next such day of a month), "end of day" (17:00), "end of
- * the week" (its Friday) and British clock phrases ("half two", "quarter to six").
+ * Zones where a numeric date is written month first ("12/3" is 3 December): the United States and its
+ * territories, Canada, the Philippines and the Pacific states in free association with the US. Everywhere else
+ * writes the day first ("12/3" is 12 March). An unambiguous form ("25/12", "3/25") is read either way.
  */
-function dateParser(): Chrono.Chrono {
-  if (parser) return parser;
-  const custom = chronoNode().casual.clone();
+const MONTH_FIRST_ZONE =
+  /^(?:US\/|Canada\/|America\/(?:New_York|Chicago|Denver|Los_Angeles|Phoenix|Anchorage|Adak|Juneau|Sitka|Metlakatla|Nome|Yakutat|Boise|Detroit|Menominee|Indiana\/|Kentucky\/|North_Dakota\/|Indianapolis|Louisville|Fort_Wayne|Knox_IN|Shiprock|Puerto_Rico|St_Thomas|Toronto|Vancouver|Edmonton|Winnipeg|Halifax|St_Johns|Regina|Swift_Current|Moncton|Glace_Bay|Goose_Bay|Whitehorse|Dawson|Dawson_Creek|Fort_Nelson|Creston|Yellowknife|Inuvik|Cambridge_Bay|Rankin_Inlet|Resolute|Iqaluit|Atikokan|Coral_Harbour|Thunder_Bay|Nipigon|Rainy_River|Pangnirtung)|Pacific\/(?:Honolulu|Johnston|Guam|Saipan|Pago_Pago|Samoa|Midway|Majuro|Kwajalein|Palau|Chuuk|Truk|Pohnpei|Ponape|Kosrae|Yap)|Asia\/Manila|Navajo|EST5EDT|CST6CDT|MST7MDT|PST8PDT|EST|MST|HST)/;
+
+/** True when numeric dates in this zone are written month first ("12/3" is 3 December); see `MONTH_FIRST_ZONE`. */
+export function writesMonthFirst(timeZone: string): boolean {
+  return MONTH_FIRST_ZONE.test(timeZone);
+}
+
+/**
+ * The day and hour of a clock time said for a plan (`forward`): "at nine" said at 20:10 is 21:00 today, "at eleven"
+ * said at 23:30, or "six in the morning" said in the evening, is tomorrow. `certain` is false when no am/pm or part
+ * of the day was said, so a bare hour may move to the afternoon or evening.
+ */
+function forwardClock(
+  ref: Date,
+  hour: number,
+  minute: number,
+  certain: boolean,
+  forward: boolean,
+): { day: Date; hour: number } {
+  const today = new Date(ref.getFullYear(), ref.getMonth(), ref.getDate());
+  if (!forward) return { day: today, hour };
+  const now = ref.getHours() * 60 + ref.getMinutes();
+  const first = (certain ? hour : hour % 12) * 60 + minute;
+  if (first > now) return { day: today, hour };
+  if (!certain && hour < 12 && first + 12 * 60 > now) return { day: today, hour: hour + 12 };
+  return { day: new Date(ref.getFullYear(), ref.getMonth(), ref.getDate() + 1), hour };
+}
+
+/**
+ * chrono's casual English parser (day first or month first for numeric dates, by the zone: `writesMonthFirst`)
+ * plus "on the 12th" (the next such day of a month), "end of day" (17:00), "end of the week" (its Friday), British
+ * clock phrases ("half two", "quarter to six"), clock times in words ("at eleven tonight", "two thirty") and
+ * texting spellings ("2moro", "tmrw").
+ */
+function dateParser(timeZone: string): Chrono.Chrono {
+  const monthFirst = writesMonthFirst(timeZone);
+  const cached = monthFirst ? monthFirstParser : dayFirstParser;
+  if (cached) return cached;
+  const chrono = chronoNode();
+  const custom = chrono.casual.clone();
+  if (!monthFirst) {
+    // Only numeric dates change order ("12/3" is 12 March); chrono's whole GB configuration would also read
+    // "March 14" as March 2014.
+    const at = custom.parsers.findIndex((p) => p.constructor.name === 'SlashDateFormatParser');
+    const slash = custom.parsers[at];
+    if (slash) {
+      const DayFirst = slash.constructor as new (littleEndian: boolean) => Chrono.Parser;
+      custom.parsers[at] = new DayFirst(true);
+    }
+  }
+  custom.parsers.push({
+    pattern: () => TEXTED_DAY,
+    extract: (context, match) => {
+      const word = (match[1] ?? '').toLowerCase();
+      const ref = context.reference.getDateWithAdjustedTimezone();
+      const ahead = /^(?:2nite|2night|tonite|2day)$/.test(word) ? 0 : 1;
+      const day = new Date(ref.getFullYear(), ref.getMonth(), ref.getDate() + ahead);
+      return { day: day.getDate(), month: day.getMonth() + 1, year: day.getFullYear() };
+    },
+  });
+  custom.parsers.push({
+    pattern: () => WORD_CLOCK,
+    extract: (context, match) => {
+      const [, preposition, hourWord = '', oclock, minuteWords, meridiem, part] = match;
+      if (!preposition && !oclock && !minuteWords && !meridiem && !part) return null;
+      let hour = CLOCK_WORDS[hourWord.toLowerCase()] ?? 0;
+      let minute = 0;
+      if (minuteWords) {
+        const words = minuteWords.toLowerCase().replace(/[\s-]+/g, ' ');
+        minute = words.startsWith('oh')
+          ? (ONES[words.replace(/^oh ?/, '')] ?? 0)
+          : (MINUTE_WORDS[words] ?? 0);
+      }
+      const half = (meridiem ?? '').toLowerCase().replaceAll('.', '');
+      const partWords = (part ?? '').toLowerCase();
+      let certain = true;
+      if (half === 'pm' || /tonight|tonite|2nite|afternoon|evening/.test(partWords)) {
+        if (hour < 12) hour += 12;
+      } else if (/night/.test(partWords)) {
+        if (hour >= 5 && hour < 12) hour += 12;
+        else if (hour === 12) hour = 0;
+      } else if (half === 'am' || /morning/.test(partWords)) {
+        if (hour === 12) hour = 0;
+      } else certain = false;
+      const ref = context.reference.getDateWithAdjustedTimezone();
+      const moment = forwardClock(ref, hour, minute, certain, context.option.forwardDate === true);
+      hour = moment.hour;
+      const day = moment.day;
+      const component = context.createParsingComponents({
+        day: day.getDate(),
+        month: day.getMonth() + 1,
+        year: day.getFullYear(),
+      });
+      component.assign('hour', hour);
+      component.assign('minute', minute);
+      if (certain) component.assign('meridiem', hour >= 12 ? 1 : 0);
+      return component;
+    },
+  });
   custom.parsers.push({
     pattern: () => END_OF_DAY,
     extract: (context) => {
@@ -135,10 +276,12 @@ function dateParser(): Chrono.Chrono {
       if (kind.includes('quarter')) minute = kind.endsWith('to') ? 45 : 15;
       if (kind.endsWith('to')) hour = hour === 1 ? 12 : hour - 1;
       const ref = context.reference.getDateWithAdjustedTimezone();
+      const moment = forwardClock(ref, hour, minute, false, context.option.forwardDate === true);
+      hour = moment.hour;
       const component = context.createParsingComponents({
-        day: ref.getDate(),
-        month: ref.getMonth() + 1,
-        year: ref.getFullYear(),
+        day: moment.day.getDate(),
+        month: moment.day.getMonth() + 1,
+        year: moment.day.getFullYear(),
       });
       component.assign('hour', hour);
       component.assign('minute', minute);
@@ -163,8 +306,9 @@ function dateParser(): Chrono.Chrono {
       return { day, month, year };
     },
   });
-  parser = custom;
-  return parser;
+  if (monthFirst) monthFirstParser = custom;
+  else dayFirstParser = custom;
+  return custom;
 }
 
 /** Words that put a bare hour in the morning ("tomorrow morning at 7", "at 6 before breakfast"). */
@@ -197,7 +341,7 @@ export function findDates(
     instant: new Date(capturedAt),
     timezone: Math.round(zoneOffsetMs(capturedAt, timeZone) / 60_000),
   };
-  const results = dateParser().parse(text, reference, { forwardDate: forward });
+  const results = dateParser(timeZone).parse(text, reference, { forwardDate: forward });
   const found: FoundDate[] = [];
   for (const result of results) {
     const words = result.text.trim();
@@ -234,7 +378,7 @@ export function findDates(
 
 /** Words that name the day of a time ("tomorrow at 3", "Friday at 2"). */
 const DAY_NAMED =
-  /\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(?:st|nd|rd|th)|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*)\b|\d{1,2}[/.-]\d{1,2}/i;
+  /\b(?:today|tonight|tomorrow|2moro+w?|2morrow|2mrw|tmrw|tmr|tmw|tomoz|tomorow|tommorow|tommorrow|2nite|2night|tonite|2day|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(?:st|nd|rd|th)|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*)\b|\d{1,2}[/.-]\d{1,2}/i;
 
 /**
  * A day and a time chrono read apart ("tomorrow at half four": chrono's "tomorrow" and the clock phrase) as one
