@@ -106,6 +106,7 @@ describe('POST /v1/ask with a model', () => {
     }
     const broken: Ask = {
       stream: failing,
+      models: () => [],
       ask: () => Promise.reject(new Error('not used')),
     };
     const edge = createHttpApp({ ...familiar, ask: broken });

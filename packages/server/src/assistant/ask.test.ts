@@ -242,6 +242,58 @@ describe('ask with a language model', () => {
   });
 });
 
+describe('ask with a preferred model', () => {
+  const OTHER_MODEL: ConfiguredModel = {
+    ...LOCAL_MODEL,
+    id: 'local:other-model',
+    name: 'other-model',
+    tasks: [],
+  };
+
+  async function askWithTwo() {
+    const store = createInMemoryTimelineStore();
+    const audit = createInMemoryAuditLog();
+    const clock = { now: () => NOW };
+    await store.insertObservations('u1', [DEADLINE]);
+    const built: Record<string, LanguageModelV3> = {
+      [LOCAL_MODEL.id]: answering(['From the first model [1].']),
+      [OTHER_MODEL.id]: answering(['From the preferred model [1].']),
+    };
+    const runner = createModelRunner({
+      models: [LOCAL_MODEL, OTHER_MODEL],
+      policy: { openOnly: false, allowPrivate: [] },
+      audit,
+      clock,
+      createModel: (model) => built[model.id] ?? failingModel(500),
+    });
+    const ask = createAsk({ retriever: createRetriever({ store, clock }), audit, clock, runner });
+    return { ask, actor: { userId: 'u1', label: 'cli', timezone: 'Europe/Paris' } };
+  }
+
+  it('lists the configured models, and answers with the one the asker prefers', async () => {
+    const { ask, actor } = await askWithTwo();
+    expect(ask.models()).toEqual(['local:test-model', 'local:other-model']);
+    expect((await ask.ask(actor, 'What about the deadline?')).model).toBe('local:test-model');
+    const preferred = await ask.ask(actor, 'What about the deadline?', { prefer: 'local:other-model' });
+    expect(preferred).toMatchObject({ model: 'local:other-model', answer: 'From the preferred model [1].' });
+  });
+
+  it('refuses a preferred model that is not configured, before retrieving anything', async () => {
+    const { ask, actor } = await askWithTwo();
+    await expect(
+      ask.ask(actor, 'What about the deadline?', { prefer: 'local:nobody' }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    const none = createAsk({
+      retriever: createRetriever({ store: createInMemoryTimelineStore(), clock: { now: () => NOW } }),
+      audit: createInMemoryAuditLog(),
+      clock: { now: () => NOW },
+    });
+    expect(none.models()).toEqual([]);
+  });
+});
+
 describe('citedNumbers', () => {
   it('reads [n], [n, m] and [n][m] in order of first citation, once each, within the excerpts', () => {
     expect(citedNumbers('Friday [3], then Monday [1, 3][2]; see [9] and [0].', 3)).toEqual([3, 1, 2]);

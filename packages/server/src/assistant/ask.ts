@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/index.ts';
-import { type Clock, FamiliarError, formatMoment } from '../kernel/index.ts';
+import { type Clock, FamiliarError, formatMoment, NotFoundError } from '../kernel/index.ts';
 import type { Episode, Retrieval, Retriever, StoredObservation } from '../memory/index.ts';
 import type { ModelRunner } from '../models/index.ts';
 import { buildAskPrompt, citedNumbers } from './ask-prompt.ts';
@@ -33,11 +33,15 @@ export interface AskActor {
   timezone: string;
 }
 
-/** How an ask runs: how many moments to retrieve, the moment the question is asked at, and a way to stop it. */
+/**
+ * How an ask runs: how many moments to retrieve, the moment the question is asked at, a way to stop it, and a
+ * configured model to try first (one of `models()`; the routing rules still apply and the others stay fallbacks).
+ */
 export interface AskOptions {
   limit?: number;
   now?: number;
   signal?: AbortSignal;
+  prefer?: string;
 }
 
 const NO_MODEL = 'No language model is configured';
@@ -105,12 +109,18 @@ export function createAsk(deps: {
 }) {
   const { retriever, audit, clock, runner = null } = deps;
 
+  // The router lists every configured model among its candidates, kept or rejected.
+  const models = (): string[] =>
+    runner?.route({ task: 'ask', sensitivity: 'private' }).candidates.map((candidate) => candidate.id) ?? [];
+
   /** Streams one ask: `retrieved`, then `delta`s whose texts add up to the answer, then `done`. */
   async function* stream(
     actor: AskActor,
     question: string,
     options: AskOptions = {},
   ): AsyncGenerator<AskEvent, void, undefined> {
+    const { prefer } = options;
+    if (prefer !== undefined && !models().includes(prefer)) throw new NotFoundError('model', prefer);
     const startedAt = clock.now();
     const now = options.now ?? startedAt;
     const found = await retriever.retrieve({ id: actor.userId, timezone: actor.timezone }, question, {
@@ -134,7 +144,8 @@ export function createAsk(deps: {
       return { ...base, answer, citations: retrieved, model: null, timeToFirstTokenMs: null };
     };
 
-    const route = runner?.route({ task: 'ask', sensitivity: 'private' }) ?? null;
+    const route =
+      runner?.route({ task: 'ask', sensitivity: 'private', ...(prefer ? { prefer } : {}) }) ?? null;
     if (!runner || !route?.choice) {
       const because = route && route.candidates.length > 0 ? couldNotAnswer(route.reason) : NO_MODEL;
       const answer = extractive(because);
@@ -164,6 +175,7 @@ export function createAsk(deps: {
         messages: [{ role: 'user', content: prompt.user }],
         maxOutputTokens: MAX_OUTPUT_TOKENS,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(prefer ? { prefer } : {}),
       })) {
         if (event.type === 'text-delta') {
           timeToFirstTokenMs ??= clock.now() - startedAt;
@@ -197,6 +209,8 @@ export function createAsk(deps: {
 
   return {
     stream,
+    /** The ids (`<provider>:<name>`) of the configured language models, any of which an ask may prefer. */
+    models,
     /** Asks and waits for the whole answer. */
     async ask(actor: AskActor, question: string, options: AskOptions = {}): Promise<Answer> {
       for await (const event of stream(actor, question, options)) {

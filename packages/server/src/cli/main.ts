@@ -19,6 +19,7 @@ import { startServer } from '../server.ts';
 import { registerAssistantCommands } from './assistant-commands.ts';
 import { registerBenchCommand } from './bench-command.ts';
 import { registerFaceCommands } from './faces-command.ts';
+import { registerMcpCommand } from './mcp-command.ts';
 import { registerMemoryCommands } from './memory-commands.ts';
 import { registerModelsCommands } from './models-command.ts';
 import { createOutput, formatBytes, type Output, table } from './output.ts';
@@ -394,6 +395,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
   registerBenchCommand(program, { outputFor, env });
   registerModelsCommands(program, { withFamiliar });
   registerAssistantCommands(program, { withFamiliar });
+  registerMcpCommand(program, { withFamiliar });
 
   const privacy = program
     .command('privacy')

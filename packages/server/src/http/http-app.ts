@@ -28,18 +28,21 @@ import {
   toIso,
   ValidationError,
 } from '../kernel/index.ts';
+import type { FamiliarMcpDependencies } from '../mcp/index.ts';
 import { type MemoryService, presentCapture, presentObservation, type Timeline } from '../memory/index.ts';
 import type { MediaLinks, Privacy } from '../safety/index.ts';
 import { registerAssistantRoutes } from './assistant-routes.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import { landingPage } from './landing-page.ts';
+import { registerMcpRoutes } from './mcp-routes.ts';
 import { registerMemoryRoutes } from './memory-routes.ts';
+import { registerOpenAiRoutes } from './openai-routes.ts';
 import { actorOf, bearerToken, type Env, parseId, readJson } from './request-helpers.ts';
 
 const VERSION = '0.1.0';
 
 /** What the HTTP edge needs from the composition root. */
-export interface HttpDependencies {
+export interface HttpDependencies extends FamiliarMcpDependencies {
   accounts: Accounts;
   timeline: Timeline;
   ask: Ask;
@@ -350,6 +353,8 @@ export function createHttpApp(deps: HttpDependencies) {
 
   registerMemoryRoutes(app, deps.memory);
   registerAssistantRoutes(app, deps.assistant, deps.chat);
+  registerMcpRoutes(app, deps);
+  registerOpenAiRoutes(app, deps);
 
   return app;
 }

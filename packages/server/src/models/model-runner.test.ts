@@ -114,6 +114,23 @@ describe('model runner: fallback', () => {
     });
   });
 
+  it('calls the preferred model first, and falls back to the usual order when it fails', async () => {
+    const { runner: models } = runner({
+      'a:first': answering(['from first']),
+      'b:second': answering(['from second']),
+    });
+    const preferred = await collect(models.stream({ ...call, prefer: 'b:second' }));
+    expect(preferred.at(-1)).toMatchObject({ type: 'finish', model: 'b:second' });
+
+    const { runner: failingFirst } = runner({
+      'a:first': answering(['from first']),
+      'b:second': failing(503, 'overloaded'),
+    });
+    const fallenBack = await collect(failingFirst.stream({ ...call, prefer: 'b:second' }));
+    expect(fallenBack[0]).toEqual({ type: 'model-chosen', model: 'b:second', runsOn: 'cloud' });
+    expect(fallenBack.at(-1)).toMatchObject({ type: 'finish', model: 'a:first' });
+  });
+
   it('falls back on a 500', async () => {
     const { runner: models } = runner({
       'a:first': failing(500, 'The server had an error while processing your request.'),

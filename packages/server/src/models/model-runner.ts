@@ -57,6 +57,8 @@ export type ModelCallInput = {
   maxOutputTokens?: number;
   signal?: AbortSignal;
   needs?: { vision?: boolean };
+  /** A configured model's id to try first when the routing rules let it take the call (see `RouteRequest.prefer`). */
+  prefer?: string;
 } & ({ prompt: string; messages?: never } | { messages: ModelMessage[]; prompt?: never });
 
 /** A call for a JSON answer that must validate against `schema`. */
@@ -186,6 +188,7 @@ export function createModelRunner({
       needs: { ...input.needs, ...(json ? { json: true } : {}) },
       estimatedTokens: estimateTokens(input),
       ...(input.maxOutputTokens ? { estimatedOutputTokens: input.maxOutputTokens } : {}),
+      ...(input.prefer ? { prefer: input.prefer } : {}),
     });
     if (decision.ordered.length === 0) {
       throw new FamiliarError('model_unavailable', decision.reason, {
@@ -295,6 +298,7 @@ export function createModelRunner({
         ...(input.needs ? { needs: input.needs } : {}),
         estimatedTokens: estimateTokens(input),
         ...(input.maxOutputTokens ? { estimatedOutputTokens: input.maxOutputTokens } : {}),
+        ...(input.prefer ? { prefer: input.prefer } : {}),
       });
       if (decision.ordered.length === 0) {
         throw new FamiliarError('model_unavailable', decision.reason, {

@@ -251,6 +251,39 @@ describe('routeModel: order', () => {
     ]);
     expect(decision.reason).toBe('anthropic:claude-opus-4-5: listed for "ask" in its tasks');
   });
+
+  it('tries a preferred model first and keeps the usual order after it as fallbacks', () => {
+    const decision = routeModel(
+      { task: 'ask', sensitivity: 'public', prefer: 'openai:gpt-4o' },
+      setup(),
+      openPolicy,
+    );
+    expect(decision.choice).toBe('openai:gpt-4o');
+    expect(decision.reason).toMatch(/^openai:gpt-4o: preferred by the caller/);
+    const rest = routeModel({ task: 'ask', sensitivity: 'public' }, setup(), openPolicy).ordered;
+    expect(decision.ordered.map((model) => model.id)).toEqual([
+      'openai:gpt-4o',
+      ...rest.map((model) => model.id).filter((id) => id !== 'openai:gpt-4o'),
+    ]);
+  });
+
+  it('never lets a preference override the rules, and ignores a model that is not configured', () => {
+    const models = setup();
+    const usual = routeModel({ task: 'ask', sensitivity: 'private' }, models, openPolicy);
+    const cloud = routeModel(
+      { task: 'ask', sensitivity: 'private', prefer: 'openai:gpt-4o' },
+      models,
+      openPolicy,
+    );
+    expect(cloud.ordered.map((model) => model.id)).not.toContain('openai:gpt-4o');
+    expect(cloud.choice).toBe(usual.choice);
+    const unknown = routeModel(
+      { task: 'ask', sensitivity: 'private', prefer: 'nobody:x' },
+      models,
+      openPolicy,
+    );
+    expect(unknown.ordered).toEqual(usual.ordered);
+  });
 });
 
 describe('routeModel: nothing configured', () => {

@@ -9,6 +9,8 @@ export interface RouteRequest {
   estimatedTokens?: number;
   /** The most tokens the answer may have (the call's `maxOutputTokens`), for the budget. */
   estimatedOutputTokens?: number;
+  /** A configured model's id (`<providerId>:<name>`) to try first when the rules let it take the request. */
+  prefer?: string;
 }
 
 /** The rules from `familiar.config.json` → models that decide where data may go and what a call may cost. */
@@ -36,7 +38,8 @@ const HOW_TO_CONFIGURE =
  * Picks the models that may take a request, in the order to try them. Pure: the same inputs give the same
  * decision. Private data goes only to models on this machine or cloud models named in `allowPrivate`;
  * `openOnly` drops models whose weights the catalog does not list as open (unknown models count as closed).
- * Order: models listing the task (config order), then local before cloud, then cheaper.
+ * Order: the model the request prefers (when it may take the request), then models listing the task (config
+ * order), then local before cloud, then cheaper; the others stay as fallbacks.
  */
 export function routeModel(
   request: RouteRequest,
@@ -57,7 +60,7 @@ export function routeModel(
     rejected: rejection(request, model, policy, allowPrivate),
   }));
   const kept = models.filter((_, index) => candidates[index]?.rejected === null);
-  const ordered = orderModels(kept, request.task);
+  const ordered = orderModels(kept, request.task, request.prefer);
   const first = ordered[0];
   if (!first) {
     const reasons = candidates.map((candidate) => `${candidate.id} ${candidate.rejected}`).join('; ');
@@ -71,7 +74,7 @@ export function routeModel(
   const rejectedCount = candidates.length - kept.length;
   return {
     choice: first.id,
-    reason: `${first.id}: ${whyFirst(first, request.task, ordered.length)}${rejectedCount ? ` (${rejectedCount} other${rejectedCount > 1 ? 's' : ''} rejected)` : ''}`,
+    reason: `${first.id}: ${whyFirst(first, request, ordered.length)}${rejectedCount ? ` (${rejectedCount} other${rejectedCount > 1 ? 's' : ''} rejected)` : ''}`,
     candidates,
     ordered,
   };
@@ -165,8 +168,13 @@ function capabilityProblem(request: RouteRequest, model: ConfiguredModel): strin
   return null;
 }
 
-function orderModels(models: readonly ConfiguredModel[], task: Task): ConfiguredModel[] {
-  const listed = models.filter((model) => model.tasks.includes(task));
+function orderModels(
+  models: readonly ConfiguredModel[],
+  task: Task,
+  prefer: string | undefined,
+): ConfiguredModel[] {
+  const preferred = models.filter((model) => model.id === prefer);
+  const listed = models.filter((model) => model.id !== prefer && model.tasks.includes(task));
   const rest = models
     .map((model, index) => ({
       model,
@@ -174,10 +182,10 @@ function orderModels(models: readonly ConfiguredModel[], task: Task): Configured
       local: model.runsOn === 'cloud' ? 1 : 0,
       price: unitPrice(model),
     }))
-    .filter(({ model }) => !model.tasks.includes(task))
+    .filter(({ model }) => model.id !== prefer && !model.tasks.includes(task))
     .sort((a, b) => a.local - b.local || a.price - b.price || a.index - b.index)
     .map(({ model }) => model);
-  return [...listed, ...rest];
+  return [...preferred, ...listed, ...rest];
 }
 
 /** Input plus output list price per million tokens; 0 on this machine, infinite when unknown. */
@@ -187,7 +195,9 @@ function unitPrice(model: ConfiguredModel): number {
   return price ? price.inputPerMTokUsd + price.outputPerMTokUsd : Number.POSITIVE_INFINITY;
 }
 
-function whyFirst(model: ConfiguredModel, task: Task, options: number): string {
+function whyFirst(model: ConfiguredModel, request: RouteRequest, options: number): string {
+  const { task } = request;
+  if (model.id === request.prefer) return 'preferred by the caller';
   if (model.tasks.includes(task)) return `listed for "${task}" in its tasks`;
   if (model.runsOn !== 'cloud') return `runs on this machine (${model.runsOn})`;
   return options > 1 ? 'the cheapest cloud model that fits' : 'the only model that fits';

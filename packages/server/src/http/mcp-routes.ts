@@ -1,0 +1,40 @@
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { Hono } from 'hono';
+import { createFamiliarMcpServer, type FamiliarMcpDependencies } from '../mcp/index.ts';
+import { actorOf, type Env } from './request-helpers.ts';
+
+/** The JSON-RPC answer to a GET or DELETE: this endpoint keeps no sessions and opens no event stream. */
+const STATELESS_ONLY = {
+  jsonrpc: '2.0',
+  error: {
+    code: -32000,
+    message: 'Method not allowed: this MCP endpoint is stateless; send each JSON-RPC message with POST',
+  },
+  id: null,
+} as const;
+
+/**
+ * `POST /v1/mcp`: the person's memory as MCP tools over Streamable HTTP, behind the device-token auth of `/v1/*`
+ * and scoped to the token's user. Stateless: each request gets its own server and transport, answered with JSON (no
+ * sessions, so no event stream to open with GET and nothing to end with DELETE: both answer 405).
+ */
+export function registerMcpRoutes(app: Hono<Env>, deps: FamiliarMcpDependencies): void {
+  app.post('/v1/mcp', async (c) => {
+    const principal = c.get('principal');
+    const server = createFamiliarMcpServer(deps, principal.user, `mcp:${actorOf(principal).label}`);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    await server.connect(transport);
+    try {
+      // In JSON mode the response is complete when this resolves, so closing afterwards cuts nothing short.
+      return await transport.handleRequest(c.req.raw);
+    } finally {
+      await server.close();
+    }
+  });
+  for (const method of ['GET', 'DELETE'] as const) {
+    app.on(method, '/v1/mcp', (c) => c.json(STATELESS_ONLY, 405, { Allow: 'POST' }));
+  }
+}
