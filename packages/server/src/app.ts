@@ -417,6 +417,21 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
             config.audioRetentionDays === null ? 'forever' : `${config.audioRetentionDays} days`,
         },
         memory: { embeddings: describeEmbedder(config.embedder, embedder) },
+        assistant: {
+          users: await Promise.all(
+            (await accounts.listUsers()).map(async (user) => {
+              const settings = await assistant.settingsOf(user.id);
+              return {
+                name: user.name,
+                goals: (await goals.list(user.id, { status: 'active' })).length,
+                open: (await inbox.list(user.id, { kinds: ['commitment', 'reminder', 'nudge'] })).length,
+                quietHours: settings.quietHours,
+                digestAt: settings.digestAt,
+              };
+            }),
+          ),
+          mcpServers: (config.mcp?.servers ?? []).map((server) => server.name),
+        },
         models: {
           configFile: config.configFile,
           configured: configured.map((model) => ({ id: model.id, runsOn: model.runsOn })),

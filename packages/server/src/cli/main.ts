@@ -513,6 +513,19 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
                 .join(', ') || 'forever'
             }`,
             '',
+            'Assistant:',
+            ...(status.assistant.users.length === 0
+              ? ['  no users yet']
+              : status.assistant.users.map(
+                  (u) =>
+                    `  ${u.name}: ${u.goals} active goal(s), ${u.open} open in the inbox; quiet ${
+                      u.quietHours ? `${u.quietHours.start}-${u.quietHours.end}` : 'off'
+                    }, digest ${u.digestAt ?? 'off'}`,
+                )),
+            `  MCP servers:        ${
+              status.assistant.mcpServers.join(', ') || 'none (add them under "mcp" in familiar.config.json)'
+            }`,
+            '',
             'Models:',
             `  configured:         ${
               status.models.configured.map((model) => `${model.id} (${model.runsOn})`).join(', ') ||
