@@ -7,6 +7,7 @@ export * from './chat-tool-deps.ts';
 export * from './goals/index.ts';
 export * from './inbox/index.ts';
 export * from './notifications.ts';
+export * from './postgres-notification-store.ts';
 export * from './presenters.ts';
 export * from './proactive/index.ts';
 export type * from './types.ts';

@@ -1,1 +1,2 @@
 export * from './audit-log.ts';
+export * from './postgres-audit-log.ts';

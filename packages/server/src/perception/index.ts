@@ -3,6 +3,7 @@ export * from './audio-perception.ts';
 export * from './engines.ts';
 export * from './image-perception.ts';
 export * from './ports.ts';
+export * from './speakers/postgres-voiceprint-store.ts';
 export * from './speakers/sherpa-speaker-embedder.ts';
 export * from './speakers/speaker-identifier.ts';
 export * from './speakers/voiceprint-store.ts';

@@ -1,4 +1,5 @@
 export * from './capture-state.ts';
 export * from './exclusion-rules.ts';
 export * from './media-links.ts';
+export * from './postgres-capture-state.ts';
 export * from './privacy.ts';

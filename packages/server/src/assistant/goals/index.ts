@@ -38,4 +38,5 @@ export {
   type ProgressDetectionContext,
 } from './model-goals.ts';
 export { goalProgress, periodAround } from './pace.ts';
+export { createPostgresGoalStore } from './postgres-goal-store.ts';
 export { detectProgress, matchGoal, type ProgressContext, type ProgressSignal } from './progress-rules.ts';

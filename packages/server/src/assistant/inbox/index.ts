@@ -27,6 +27,9 @@ export {
   validateInboxChanges,
   validateNewInboxItem,
 } from './inbox-store.ts';
+export { createPostgresActionStore } from './postgres-action-store.ts';
+export { createPostgresInboxStore } from './postgres-inbox-store.ts';
+export { createPostgresSettingsStore } from './postgres-settings-store.ts';
 export {
   AssistantSettingsSchema,
   createSqliteSettingsStore,

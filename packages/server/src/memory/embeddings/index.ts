@@ -3,5 +3,6 @@ export * from './embedder.ts';
 export * from './embedding-indexer.ts';
 export * from './hashing-embedder.ts';
 export * from './ollama-embedder.ts';
+export * from './postgres-vector-index.ts';
 export * from './sqlite-vector-index.ts';
 export type * from './vector-index.ts';

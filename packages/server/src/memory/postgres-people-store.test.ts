@@ -1,0 +1,7 @@
+import { freshPostgres } from '../../test/support/postgres.ts';
+import { describePeopleStoreContract } from './people-store.contract.ts';
+import { createPostgresPeopleStore } from './postgres-people-store.ts';
+
+describePeopleStoreContract('PostgreSQL (PGlite)', async () =>
+  createPostgresPeopleStore(await freshPostgres('alice', 'bob')),
+);
