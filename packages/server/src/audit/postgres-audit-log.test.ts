@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { freshPostgres } from '../../test/support/postgres.ts';
+import { freshPostgres, postgresLabel } from '../../test/support/postgres.ts';
 import { describeAuditLogContract } from './audit-log.contract.ts';
 import { createPostgresAuditLog } from './postgres-audit-log.ts';
 
-describeAuditLogContract('PostgreSQL (PGlite)', async () => createPostgresAuditLog(await freshPostgres()));
+describeAuditLogContract(postgresLabel, async () => createPostgresAuditLog(await freshPostgres()));
 
 describe('PostgreSQL audit log', () => {
   it('is append-only: updates and deletes are refused by the database', async () => {

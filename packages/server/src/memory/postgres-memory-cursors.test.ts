@@ -1,7 +1,7 @@
-import { freshPostgres } from '../../test/support/postgres.ts';
+import { freshPostgres, postgresLabel } from '../../test/support/postgres.ts';
 import { describeMemoryCursorsContract } from './memory-cursors.contract.ts';
 import { createPostgresMemoryCursors } from './postgres-memory-cursors.ts';
 
-describeMemoryCursorsContract('PostgreSQL (PGlite)', async () =>
+describeMemoryCursorsContract(postgresLabel, async () =>
   createPostgresMemoryCursors(await freshPostgres('alice', 'bob')),
 );

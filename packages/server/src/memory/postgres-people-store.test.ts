@@ -1,7 +1,7 @@
-import { freshPostgres } from '../../test/support/postgres.ts';
+import { freshPostgres, postgresLabel } from '../../test/support/postgres.ts';
 import { describePeopleStoreContract } from './people-store.contract.ts';
 import { createPostgresPeopleStore } from './postgres-people-store.ts';
 
-describePeopleStoreContract('PostgreSQL (PGlite)', async () =>
+describePeopleStoreContract(postgresLabel, async () =>
   createPostgresPeopleStore(await freshPostgres('alice', 'bob')),
 );

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { freshPostgres } from '../../test/support/postgres.ts';
+import { freshPostgres, postgresLabel } from '../../test/support/postgres.ts';
 import { createPostgresTimelineStore } from './postgres-timeline-store.ts';
 import { describeTimelineStoreContract } from './timeline-store.contract.ts';
 import type { NewObservation } from './types.ts';
 
-describeTimelineStoreContract('PostgreSQL (PGlite)', async () =>
+describeTimelineStoreContract(postgresLabel, async () =>
   createPostgresTimelineStore(await freshPostgres('alice', 'bob')),
 );
 

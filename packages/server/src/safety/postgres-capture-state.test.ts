@@ -1,7 +1,7 @@
-import { freshPostgres } from '../../test/support/postgres.ts';
+import { freshPostgres, postgresLabel } from '../../test/support/postgres.ts';
 import { describeCaptureStateStoreContract } from './capture-state.contract.ts';
 import { createPostgresCaptureStateStore } from './postgres-capture-state.ts';
 
-describeCaptureStateStoreContract('PostgreSQL (PGlite)', async () =>
+describeCaptureStateStoreContract(postgresLabel, async () =>
   createPostgresCaptureStateStore(await freshPostgres('u1', 'u2')),
 );

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { freshPostgres } from '../../../test/support/postgres.ts';
+import { freshPostgres, postgresLabel } from '../../../test/support/postgres.ts';
 import { createPostgresSettingsStore } from './postgres-settings-store.ts';
 import { describeSettingsStoreContract } from './settings-store.contract.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
-describeSettingsStoreContract('PostgreSQL (PGlite)', async () =>
+describeSettingsStoreContract(postgresLabel, async () =>
   createPostgresSettingsStore(await freshPostgres('alice', 'bob')),
 );
 

@@ -1,4 +1,4 @@
-import { freshPostgres } from '../../../test/support/postgres.ts';
+import { freshPostgres, postgresLabel } from '../../../test/support/postgres.ts';
 import { createPostgresPeopleStore } from '../../memory/index.ts';
 import { createPostgresVoiceprintStore } from './postgres-voiceprint-store.ts';
 import {
@@ -6,7 +6,7 @@ import {
   describeVoiceprintStoreContract,
 } from './voiceprint-store.contract.ts';
 
-describeVoiceprintStoreContract('PostgreSQL (PGlite)', async () => {
+describeVoiceprintStoreContract(postgresLabel, async () => {
   const client = await freshPostgres('u1', 'u2');
   await client.query(
     "INSERT INTO people (id, user_id, name, name_key, aliases, opted_out, created_at, updated_at) VALUES ('p1', 'u1', 'Ana', 'ana', '[]', FALSE, 0, 0)",
@@ -14,7 +14,7 @@ describeVoiceprintStoreContract('PostgreSQL (PGlite)', async () => {
   return createPostgresVoiceprintStore(client);
 });
 
-describeDatabaseVoiceprintStoreContract('PostgreSQL (PGlite)', async () => {
+describeDatabaseVoiceprintStoreContract(postgresLabel, async () => {
   const client = await freshPostgres('u1', 'u2');
   return {
     people: createPostgresPeopleStore(client),
