@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAccounts, createSqliteAccountStore } from './accounts/index.ts';
+import { createAccounts } from './accounts/index.ts';
 import { createArchive } from './archive/index.ts';
 import {
   createAsk,
@@ -13,18 +13,11 @@ import {
   createModelProgressDetector,
   createNotifier,
   createProactiveEngine,
-  createSqliteActionStore,
-  createSqliteGoalStore,
-  createSqliteInboxStore,
-  createSqliteNotificationStore,
-  createSqliteSettingsStore,
 } from './assistant/index.ts';
-import { createSqliteAuditLog } from './audit/index.ts';
 import { createFsBlobStore } from './blobs/index.ts';
 import type { Config, EmbedderConfig } from './config.ts';
 import { probeEngines } from './engines/index.ts';
 import { createFileIngest } from './ingest/index.ts';
-import { createSqliteJobQueue } from './jobs/index.ts';
 import {
   type Clock,
   createUlidGenerator,
@@ -42,12 +35,6 @@ import {
   createOpenAiCompatibleEmbedder,
   createRetriever,
   createRuleFactExtractor,
-  createSqliteEpisodeStore,
-  createSqliteFactStore,
-  createSqliteMemoryCursors,
-  createSqlitePeopleStore,
-  createSqliteTimelineStore,
-  createSqliteVectorIndex,
   createTimeline,
   createUnderstanding,
   type Embedder,
@@ -69,11 +56,10 @@ import {
   createOpenAiCompatibleCaptioner,
   createSherpaSpeakerEmbedder,
   createSpeakerIdentifier,
-  createSqliteVoiceprintStore,
   createTesseractReader,
 } from './perception/index.ts';
-import { createMediaLinks, createPrivacy, createSqliteCaptureStateStore } from './safety/index.ts';
-import { openSqliteDatabase } from './storage/index.ts';
+import { createMediaLinks, createPrivacy } from './safety/index.ts';
+import { openSqliteStores, type Stores } from './stores.ts';
 
 /** Reads the installation's secret key (for signed media links), creating it on first use. */
 function loadSecret(home: string): Uint8Array {
@@ -127,23 +113,23 @@ function describeEmbedder(config: EmbedderConfig, embedder: Embedder | null): st
  * The composition root: opens the data directory and wires every adapter to its service. The server and the CLI
  * both start here, so a CLI command works on the same store whether or not a server is running.
  */
-export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clock; newId?: IdGenerator }) {
+export function openFamiliar(
+  config: Config,
+  deps: { logger: Logger; clock?: Clock; newId?: IdGenerator; stores?: Stores },
+) {
   const { logger, clock = systemClock, newId = createUlidGenerator() } = deps;
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   chmodSync(config.home, 0o700);
-  const databasePath = join(config.home, 'familiar.db');
-  const db = openSqliteDatabase(databasePath);
-  // Audit records go through their own connection with synchronous=NORMAL: durable across a crash of the process
-  // (WAL; only an OS crash or power cut can lose the last few), and reads (ask, list) do not pay an fsync each.
-  const auditDb = openSqliteDatabase(databasePath, { synchronous: 'NORMAL' });
+  // The database: SQLite in FAMILIAR_HOME unless the caller opened PostgreSQL (`openStoresFor`).
+  const stores = deps.stores ?? openSqliteStores(config, { clock, newId });
   const blobRoot = join(config.home, 'blobs');
 
-  const timelineStore = createSqliteTimelineStore(db);
+  const timelineStore = stores.timeline;
   const blobs = createFsBlobStore({ root: blobRoot });
-  const people = createSqlitePeopleStore(db);
-  const audit = createSqliteAuditLog(auditDb);
-  const jobs = createSqliteJobQueue(db, { clock, newId });
-  const accounts = createAccounts({ store: createSqliteAccountStore(db), clock, newId });
+  const people = stores.people;
+  const audit = stores.audit;
+  const jobs = stores.jobs;
+  const accounts = createAccounts({ store: stores.accounts, clock, newId });
   // Models: the catalog (with the person's own entries), what familiar.config.json configures, and one runner that
   // routes every call by sensitivity, falls back on failures and audits where data went.
   const catalog = loadCatalog({ extra: config.models?.catalog ?? [] });
@@ -174,16 +160,16 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
       return { choice, reason, candidates };
     },
   };
-  const facts = createSqliteFactStore(db);
-  const episodes = createSqliteEpisodeStore(db);
+  const facts = stores.facts;
+  const episodes = stores.episodes;
   const embedder = createEmbedder(config.embedder);
-  const vectors = createSqliteVectorIndex(db);
-  const cursors = createSqliteMemoryCursors(db);
+  const vectors = stores.vectors;
+  const cursors = stores.cursors;
   // The assistant's stores: what it derived from observations follows a forget as memory does (memory calls back;
   // it does not know the assistant).
-  const goals = createSqliteGoalStore(db);
-  const inbox = createSqliteInboxStore(db);
-  const assistantSettings = createSqliteSettingsStore(db);
+  const goals = stores.goals;
+  const inbox = stores.inbox;
+  const assistantSettings = stores.settings;
   const assistantForget = {
     /** Inferred progress and inbox items inferred from observations, left without any source, go. */
     async afterForget(userId: string) {
@@ -196,11 +182,8 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     async forgetAll(userId: string) {
       await goals.removeAll(userId);
       await inbox.removeAll(userId);
-      // The action and settings ports have no removal of their own; their rows are deleted here, at the root.
-      db.transaction(() => {
-        db.prepare('DELETE FROM pending_actions WHERE user_id = ?').run(userId);
-        db.prepare('DELETE FROM assistant_settings WHERE user_id = ?').run(userId);
-      }).immediate();
+      // The action and settings ports have no removal of their own; the database's rows go here.
+      await stores.forgetAssistantRows(userId);
     },
   };
   const understanding = createUnderstanding({
@@ -240,8 +223,8 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   });
   const ask = createAsk({ retriever, audit, clock, runner });
   const memory = createMemoryService({ facts, episodes, people, timeline, audit, clock, newId });
-  const privacy = createPrivacy({ store: createSqliteCaptureStateStore(db), timeline, clock, newId });
-  const notifier = createNotifier({ store: createSqliteNotificationStore(db), clock, newId });
+  const privacy = createPrivacy({ store: stores.captureState, timeline, clock, newId });
+  const notifier = createNotifier({ store: stores.notifications, clock, newId });
   // The assistant: goals, the inbox, the proactive engine (follows memory; pushes through the notifier), the chat
   // with its tools (built-in, and MCP servers from familiar.config.json), and actions waiting for confirmation.
   const engine = createProactiveEngine({
@@ -278,7 +261,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     runner,
     tools: createChatToolDeps({ assistant, retriever, ask, people }),
     extraTools: mcpTools,
-    actions: createSqliteActionStore(db),
+    actions: stores.actions,
     audit,
     clock,
     newId,
@@ -288,7 +271,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
   const speakerEmbedder = config.speakers.model
     ? createSherpaSpeakerEmbedder({ model: config.speakers.model })
     : null;
-  const voiceprints = createSqliteVoiceprintStore(db);
+  const voiceprints = stores.voiceprints;
   const speakers = createSpeakerIdentifier({
     embedder: speakerEmbedder,
     voiceprints,
@@ -391,7 +374,6 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
     fileIngest,
     /** What `familiar status` shows: data, disk, backlog and engines. */
     async status() {
-      const fileSize = (path: string) => (existsSync(path) ? statSync(path).size : 0);
       const users = await Promise.all(
         (await accounts.listUsers()).map(async (user) => ({
           name: user.name,
@@ -404,7 +386,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
       return {
         home: config.home,
         disk: {
-          databaseBytes: fileSize(databasePath) + fileSize(`${databasePath}-wal`),
+          databaseBytes: stores.databaseBytes(),
           blobBytes: await blobs.diskUsage(),
         },
         users,
@@ -454,8 +436,7 @@ export function openFamiliar(config: Config, deps: { logger: Logger; clock?: Clo
         runner.close(),
         mcpTools?.close(),
       ]);
-      auditDb.close();
-      db.close();
+      await stores.close();
     },
   };
 }

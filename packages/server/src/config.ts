@@ -108,6 +108,11 @@ const EnvSchema = z.object({
     .int()
     .min(100, 'must be at least 100 ms')
     .default(2000),
+  FAMILIAR_DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a PostgreSQL URL, postgres://user:password@host:5432/database')
+    .optional(),
 });
 
 /** Which embedding model memory uses for vector search; `off`: full-text search only. */
@@ -166,6 +171,8 @@ export interface Config {
   retention: Partial<Record<Modality, number>>;
   /** How often the server brings memory (facts, episodes, vectors) up to date with new observations. */
   memoryIntervalMs: number;
+  /** A PostgreSQL database to keep the data in instead of SQLite in FAMILIAR_HOME, or null. */
+  databaseUrl: string | null;
 }
 
 /** The environment variables Familiar reads, with their meaning, for `--help` and the README. */
@@ -248,6 +255,11 @@ export const CONFIG_VARIABLES = [
     '2000',
     'how often the server turns new observations into facts, episodes and vectors',
   ],
+  [
+    'FAMILIAR_DATABASE_URL',
+    '-',
+    'a PostgreSQL database instead of the embedded SQLite one, e.g. postgres://familiar:secret@db:5432/familiar (the password is never logged); media stays in FAMILIAR_HOME',
+  ],
 ] as const;
 
 /** Reads and validates the configuration; a bad value is an error that says which variable and how to fix it. */
@@ -288,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configFile: file ? join(home, CONFIG_FILE) : null,
     embedder: embedderConfig(values),
     memoryIntervalMs: values.FAMILIAR_MEMORY_INTERVAL_MS,
+    databaseUrl: values.FAMILIAR_DATABASE_URL ?? null,
     retention: values.FAMILIAR_RETENTION,
     home,
     port: values.FAMILIAR_PORT,

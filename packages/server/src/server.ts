@@ -6,8 +6,9 @@ import { type Familiar, openFamiliar } from './app.ts';
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/index.ts';
 import { type JobHandler, startWorker } from './jobs/index.ts';
-import { type Clock, FamiliarError, type Logger } from './kernel/index.ts';
+import { type Clock, FamiliarError, type Logger, systemClock } from './kernel/index.ts';
 import { perceiveJobType } from './memory/index.ts';
+import { openStoresFor } from './stores.ts';
 import {
   attachStreamServer,
   createAudioSegmenter,
@@ -34,7 +35,13 @@ export async function startServer(
   logger: Logger,
   options: { hub?: Partial<HubOptions>; clock?: Clock } = {},
 ): Promise<RunningServer> {
-  const familiar = openFamiliar(config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
+  // The database: PostgreSQL when FAMILIAR_DATABASE_URL names one, else SQLite in FAMILIAR_HOME.
+  const stores = await openStoresFor(config, { clock: options.clock ?? systemClock, logger });
+  const familiar = openFamiliar(config, {
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(stores ? { stores } : {}),
+  });
   const userIds = (await familiar.accounts.listUsers()).map((user) => user.id);
   await familiar.timeline.sweepOrphanBlobs(userIds);
   let hubRef: DeviceHub | null = null;

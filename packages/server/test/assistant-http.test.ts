@@ -149,8 +149,9 @@ describe('assistant HTTP API', () => {
     // Progress the assistant infers from what the person said is "inferred" until they confirm or reject it.
     const now = new Date().toISOString();
     const heard = [
-      clientObservation('ran 8k this morning', { capturedAt: now }),
-      clientObservation('ran 9k this evening', { capturedAt: new Date(Date.now() + 1000).toISOString() }),
+      // No time words: "this morning" would date the run before the goal existed at some hours of the day.
+      clientObservation('just ran 8k', { capturedAt: now }),
+      clientObservation('ran 9k, legs are done', { capturedAt: new Date(Date.now() + 1000).toISOString() }),
     ];
     expect((await post('/v1/observations', { observations: heard })).status).toBe(200);
     await server.catchUp();
@@ -164,7 +165,7 @@ describe('assistant HTTP API', () => {
     });
     const inferred = entries.filter((entry) => entry.status === 'inferred');
     expect(inferred.map((entry) => entry.amount).sort()).toEqual([8, 9]);
-    // (origin is not asserted: without a model it reads 'model' — see the report on createModelProgressDetector.)
+    expect(inferred.every((entry) => entry.origin === 'rules')).toBe(true);
     for (const entry of inferred) expect(entry.sources).toHaveLength(1);
     expect(inferred.map((entry) => entry.sources[0]).sort()).toEqual(heard.map((o) => o.id).sort());
     const eight = inferred.find((entry) => entry.amount === 8);

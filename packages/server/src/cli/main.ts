@@ -10,12 +10,14 @@ import {
   FamiliarError,
   formatMoment,
   type Logger,
+  systemClock,
   toIso,
   ValidationError,
 } from '../kernel/index.ts';
 import type { Actor, ForgetSelector } from '../memory/index.ts';
 import { perceiveJob, perceiveJobType } from '../memory/index.ts';
 import { startServer } from '../server.ts';
+import { openStoresFor } from '../stores.ts';
 import { registerAssistantCommands } from './assistant-commands.ts';
 import { registerBenchCommand } from './bench-command.ts';
 import { registerFaceCommands } from './faces-command.ts';
@@ -151,9 +153,9 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
     work: (familiar: Familiar, out: Output) => Promise<T>,
   ): Promise<T> {
     const config = configFor(command);
-    const familiar = openFamiliar(config, {
-      logger: createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }),
-    });
+    const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+    const stores = await openStoresFor(config, { clock: systemClock, logger });
+    const familiar = openFamiliar(config, { logger, ...(stores ? { stores } : {}) });
     try {
       return await work(familiar, outputFor(command));
     } finally {
@@ -170,6 +172,12 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
       const server = await startServer(config, logger);
       const users = await server.familiar.accounts.listUsers();
       process.stderr.write(`Familiar listening on ${server.url} (data in ${config.home})\n`);
+      if (config.databaseUrl) {
+        const where = new URL(config.databaseUrl);
+        process.stderr.write(
+          `Database: PostgreSQL at ${where.host}${where.pathname} (media in ${config.home})\n`,
+        );
+      }
       if (users.length === 0) {
         process.stderr.write(
           'No users yet. In another terminal: npx familiar user add <name> && npx familiar device add --name <device>\n',
@@ -466,7 +474,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
         out.result(status, () => {
           const lines = [
             `Data directory: ${status.home}`,
-            `Disk: database ${formatBytes(status.disk.databaseBytes)}, media ${formatBytes(status.disk.blobBytes)}`,
+            `Disk: database ${status.disk.databaseBytes === null ? 'on the PostgreSQL server' : formatBytes(status.disk.databaseBytes)}, media ${formatBytes(status.disk.blobBytes)}`,
             '',
           ];
           lines.push(
