@@ -109,6 +109,11 @@ function describeEmbedder(config: EmbedderConfig, embedder: Embedder | null): st
   return `${embedder.id} (in-process)`;
 }
 
+/** The user lock the understanding pass (and the sweep after a forget) holds. */
+export const UNDERSTANDING_LOCK = 'understanding';
+/** The user lock the assistant pass (observe, then tick: nudges and pushes) holds. */
+export const ASSISTANT_LOCK = 'assistant';
+
 /**
  * The composition root: opens the data directory and wires every adapter to its service. The server and the CLI
  * both start here, so a CLI command works on the same store whether or not a server is running.
@@ -352,6 +357,22 @@ export function openFamiliar(
     memory,
     /** Turns new observations into facts, episodes and vectors (the server runs it on a timer; the CLI on demand). */
     understanding,
+    /** Per-user locks for the passes: across processes on PostgreSQL, in process on SQLite. */
+    locks: stores.locks,
+    /**
+     * Brings one user's memory, then (unless `assistant: false`) the assistant, up to date under the user's locks, as
+     * the server's follower does. A pass another process is running is skipped (null): it is being done there.
+     */
+    async catchUpUser(user: { id: string; timezone: string }, options: { assistant?: boolean } = {}) {
+      const memory = await stores.locks.withUserLock(UNDERSTANDING_LOCK, user.id, () =>
+        understanding.catchUp(user),
+      );
+      const assisted =
+        options.assistant === false
+          ? null
+          : await stores.locks.withUserLock(ASSISTANT_LOCK, user.id, () => assistant.catchUp(user));
+      return { memory, assisted };
+    },
     retriever,
     audit,
     jobs,

@@ -2,12 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Modality } from '@familiar/protocol';
 import { serve } from '@hono/node-server';
-import { type Familiar, openFamiliar } from './app.ts';
+import { ASSISTANT_LOCK, type Familiar, openFamiliar, UNDERSTANDING_LOCK } from './app.ts';
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/index.ts';
 import { type JobHandler, startWorker } from './jobs/index.ts';
 import { type Clock, FamiliarError, type Logger, systemClock } from './kernel/index.ts';
 import { perceiveJobType } from './memory/index.ts';
+import { createInProcessUserLocks, type UserLocks } from './storage/user-locks.ts';
 import { openStoresFor } from './stores.ts';
 import {
   attachStreamServer,
@@ -29,11 +30,33 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The job handlers of perception as a server or `familiar worker` runs them: one per capture kind it can read; other
+ * captures wait, queued, until it can.
+ */
+export function perceptionHandlers(familiar: Familiar): Record<string, JobHandler> {
+  const handlers: Record<string, JobHandler> = {};
+  if (familiar.audioPerception) handlers[perceiveJobType('audio')] = familiar.audioPerception.handle;
+  handlers[perceiveJobType('image')] = familiar.imagePerception.handle;
+  return handlers;
+}
+
+/** Options of `startServer`. */
+export interface ServerOptions {
+  hub?: Partial<HubOptions>;
+  clock?: Clock;
+  /**
+   * Whether this process runs the job workers (perception); default true. False for a server that leaves them to
+   * `familiar worker` processes on the same PostgreSQL database (`familiar start --no-workers`, FAMILIAR_WORKERS=0).
+   */
+  workers?: boolean;
+}
+
 /** Opens the data directory, serves the HTTP API and runs the job workers; resolves once listening. */
 export async function startServer(
   config: Config,
   logger: Logger,
-  options: { hub?: Partial<HubOptions>; clock?: Clock } = {},
+  options: ServerOptions = {},
 ): Promise<RunningServer> {
   // The database: PostgreSQL when FAMILIAR_DATABASE_URL names one, else SQLite in FAMILIAR_HOME.
   const stores = await openStoresFor(config, { clock: options.clock ?? systemClock, logger });
@@ -42,6 +65,8 @@ export async function startServer(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(stores ? { stores } : {}),
   });
+  // Per-user passes run one at a time for a user: across every server on a PostgreSQL database, in process on SQLite.
+  const locks = stores?.locks ?? createInProcessUserLocks();
   const userIds = (await familiar.accounts.listUsers()).map((user) => user.id);
   await familiar.timeline.sweepOrphanBlobs(userIds);
   let hubRef: DeviceHub | null = null;
@@ -87,12 +112,17 @@ export async function startServer(
   });
   hubRef = hub;
   // Perception registers a job handler per capture kind it can read; other captures wait, queued, until it can.
-  const handlers: Record<string, JobHandler> = {};
-  if (familiar.audioPerception) handlers[perceiveJobType('audio')] = familiar.audioPerception.handle;
-  handlers[perceiveJobType('image')] = familiar.imagePerception.handle;
-  const worker = startWorker({ queue: familiar.jobs, handlers, owner: `server:${process.pid}`, logger });
+  const worker =
+    options.workers === false
+      ? { stop: async () => {}, drain: async () => {} }
+      : startWorker({
+          queue: familiar.jobs,
+          handlers: perceptionHandlers(familiar),
+          owner: `server:${process.pid}:${familiar.newId()}`,
+          logger,
+        });
   const retention = startRetention(familiar, logger);
-  const follower = startMemoryFollower(familiar, hub, logger);
+  const follower = startMemoryFollower(familiar, hub, locks, logger);
   let server: ReturnType<typeof serve>;
   try {
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -192,19 +222,27 @@ function startRetention(familiar: Familiar, logger: Logger): NodeJS.Timeout {
 function startMemoryFollower(
   familiar: Familiar,
   hub: DeviceHub,
+  locks: UserLocks,
   logger: Logger,
 ): { stop(): Promise<void>; runNow(): Promise<void> } {
   let inFlight: Promise<void> = Promise.resolve();
   let stopped = false;
+  // Each pass holds the user's lock: with several servers on one database, a user another server is catching up
+  // is skipped here (it is caught up there, or next round), so no observation is read twice at once and no reminder
+  // is pushed twice. Notifications another server pushed reach this server's devices through the hub's poll.
   const tick = async () => {
     for (const user of await familiar.accounts.listUsers()) {
       if (stopped) return;
-      const result = await familiar.understanding.catchUp({ id: user.id, timezone: user.timezone });
-      if (result.observations > 0 || result.embedded > 0)
+      const result = await locks.withUserLock(UNDERSTANDING_LOCK, user.id, () =>
+        familiar.understanding.catchUp({ id: user.id, timezone: user.timezone }),
+      );
+      if (result && (result.observations > 0 || result.embedded > 0))
         logger.debug({ user: user.name, ...result }, 'memory caught up');
       // The assistant follows memory: new commitments, progress and completions, then reminders and nudges due.
-      const assisted = await familiar.assistant.catchUp({ id: user.id, timezone: user.timezone });
-      if (assisted.pushed > 0) await hub.deliverNotifications(user.id);
+      const assisted = await locks.withUserLock(ASSISTANT_LOCK, user.id, () =>
+        familiar.assistant.catchUp({ id: user.id, timezone: user.timezone }),
+      );
+      if (assisted && assisted.pushed > 0) await hub.deliverNotifications(user.id);
     }
   };
   const run = () => {
@@ -213,7 +251,10 @@ function startMemoryFollower(
       .catch((error) => logger.error({ err: error }, 'memory could not catch up; it will try again'));
   };
   inFlight = (async () => {
-    for (const user of await familiar.accounts.listUsers()) await familiar.understanding.afterForget(user.id);
+    for (const user of await familiar.accounts.listUsers())
+      await locks.withUserLock(UNDERSTANDING_LOCK, user.id, () =>
+        familiar.understanding.afterForget(user.id),
+      );
   })().catch((error) => logger.error({ err: error }, 'memory sweep after a restart failed'));
   run();
   const timer = setInterval(run, familiar.config.memoryIntervalMs);

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { type AccountStore, createPostgresAccountStore, createSqliteAccountStore } from './accounts/index.ts';
 import {
@@ -53,6 +54,7 @@ import {
   createSqliteCaptureStateStore,
 } from './safety/index.ts';
 import { openPostgresDatabase, openSqliteDatabase, type PostgresClient } from './storage/index.ts';
+import { createInProcessUserLocks, createPostgresUserLocks, type UserLocks } from './storage/user-locks.ts';
 
 /**
  * Every store Familiar keeps its data in, behind their ports: one database's adapters, chosen once at start (SQLite,
@@ -76,6 +78,11 @@ export interface Stores {
   notifications: NotificationStore;
   captureState: CaptureStateStore;
   voiceprints: VoiceprintStore;
+  /**
+   * Per-user locks for the passes that must not run twice at once for one user (understanding, assistant): across
+   * processes on a PostgreSQL server, within the process on SQLite (one server owns a home).
+   */
+  locks: UserLocks;
   /** Deletes a user's pending actions and assistant settings (forget everything). */
   forgetAssistantRows(userId: string): Promise<void>;
   /** Bytes the database takes on this machine, or null when it lives on a server. */
@@ -110,6 +117,7 @@ export function openSqliteStores(config: Config, deps: { clock: Clock; newId: Id
     notifications: createSqliteNotificationStore(db),
     captureState: createSqliteCaptureStateStore(db),
     voiceprints: createSqliteVoiceprintStore(db),
+    locks: createInProcessUserLocks(),
     async forgetAssistantRows(userId) {
       db.transaction(() => {
         db.prepare('DELETE FROM pending_actions WHERE user_id = ?').run(userId);
@@ -127,11 +135,18 @@ export function openSqliteStores(config: Config, deps: { clock: Clock; newId: Id
 /**
  * The stores on a PostgreSQL database (already migrated: see `openPostgresDatabase`), with the job queue given
  * (pg-boss, behind the JobQueue port). Vector search uses pgvector's HNSW index when the extension is installed and
- * says so at start; otherwise a full scan, and the log says how to get the index.
+ * says so at start; otherwise a full scan, and the log says how to get the index. `locks` default to in-process ones
+ * (right for PGlite, which has one connection); on a server, `openStoresFor` passes advisory locks that hold across
+ * processes.
  */
 export async function openPostgresStores(
   client: PostgresClient,
-  deps: { clock: Clock; jobs: JobQueue & { close?(): Promise<void> }; logger: Logger },
+  deps: {
+    clock: Clock;
+    jobs: JobQueue & { close?(): Promise<void> };
+    logger: Logger;
+    locks?: UserLocks & { close?(): Promise<void> };
+  },
 ): Promise<Stores> {
   const { clock, jobs, logger } = deps;
   const vectors = createPostgresVectorIndex(client, { pgvector: 'auto' });
@@ -156,6 +171,7 @@ export async function openPostgresStores(
     notifications: createPostgresNotificationStore(client),
     captureState: createPostgresCaptureStateStore(client),
     voiceprints: createPostgresVoiceprintStore(client),
+    locks: deps.locks ?? createInProcessUserLocks(),
     async forgetAssistantRows(userId) {
       await client.transaction(async (tx) => {
         await tx.query('DELETE FROM pending_actions WHERE user_id = $1', [userId]);
@@ -165,6 +181,7 @@ export async function openPostgresStores(
     databaseBytes: () => null,
     async close() {
       await jobs.close?.();
+      await deps.locks?.close?.();
       await client.close();
     },
   };
@@ -194,5 +211,8 @@ export async function openStoresFor(
   }
   const queue = createPgBossJobQueue({ boss, client, clock: deps.clock });
   const jobs = Object.assign(queue, { close: () => boss.stop({ graceful: false, wait: true }) });
-  return openPostgresStores(client, { clock: deps.clock, jobs, logger: deps.logger });
+  // Several servers and workers may share this database: per-user passes take advisory locks, on connections of
+  // their own (one per user being caught up at once).
+  const locks = createPostgresUserLocks(new pg.Pool({ connectionString: url, max: 4 }));
+  return openPostgresStores(client, { clock: deps.clock, jobs, logger: deps.logger, locks });
 }

@@ -123,8 +123,7 @@ export function registerAssistantCommands(program: Command, deps: { withFamiliar
   async function caughtUp(familiar: Familiar, userName: string | undefined): Promise<User> {
     const owner = await familiar.accounts.resolveUser(userName);
     const user = { id: owner.id, timezone: owner.timezone };
-    await familiar.understanding.catchUp(user);
-    await familiar.assistant.catchUp(user);
+    await familiar.catchUpUser(user);
     return owner;
   }
 

@@ -23,11 +23,13 @@ import { registerBenchCommand } from './bench-command.ts';
 import { registerFaceCommands } from './faces-command.ts';
 import { registerMcpCommand } from './mcp-command.ts';
 import { registerMemoryCommands } from './memory-commands.ts';
+import { registerMigrateStoreCommand } from './migrate-store-command.ts';
 import { registerModelsCommands } from './models-command.ts';
 import { createOutput, formatBytes, type Output, table } from './output.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { parseTimeArgument } from './time-arguments.ts';
 import { registerVoiceCommands } from './voice-command.ts';
+import { registerWorkerCommand } from './worker-command.ts';
 
 interface GlobalOptions {
   json?: boolean;
@@ -166,10 +168,21 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
   program
     .command('start')
     .description('run the server (HTTP API, device stream at /v1/stream, web page, job workers) until Ctrl-C')
-    .action(async (_options, command: Command) => {
+    .option(
+      '--no-workers',
+      'run no job workers in this server (also FAMILIAR_WORKERS=0): `familiar worker` processes run them (PostgreSQL)',
+    )
+    .action(async (options: { workers: boolean }, command: Command) => {
       const config = configFor(command);
       const logger = loggerFor(config);
-      const server = await startServer(config, logger);
+      const workers = options.workers && env.FAMILIAR_WORKERS !== '0';
+      const server = await startServer(config, logger, { workers });
+      if (!workers)
+        process.stderr.write(
+          config.databaseUrl
+            ? 'Job workers: none in this server; run `familiar worker` to process captures.\n'
+            : 'Job workers: none in this server, and on SQLite no `familiar worker` can run them: captures wait, queued.\n',
+        );
       const users = await server.familiar.accounts.listUsers();
       process.stderr.write(`Familiar listening on ${server.url} (data in ${config.home})\n`);
       if (config.databaseUrl) {
@@ -404,6 +417,8 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
   registerModelsCommands(program, { withFamiliar });
   registerAssistantCommands(program, { withFamiliar });
   registerMcpCommand(program, { withFamiliar });
+  registerWorkerCommand(program, { configFor, loggerFor });
+  registerMigrateStoreCommand(program, { env, outputFor });
 
   const privacy = program
     .command('privacy')
@@ -682,7 +697,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
         if (!question)
           throw new ValidationError('ask a question, e.g. familiar ask "where did I leave the keys?"');
         // Memory catches up first, so what was just ingested is found (a running server does this on a timer).
-        await familiar.understanding.catchUp({ id: owner.id, timezone: owner.timezone });
+        await familiar.catchUpUser({ id: owner.id, timezone: owner.timezone }, { assistant: false });
         let result: Answer | null = null;
         let streamed = '';
         for await (const event of familiar.ask.stream(

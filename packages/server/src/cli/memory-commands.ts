@@ -54,7 +54,7 @@ export function registerMemoryCommands(
   /** Opens the user's memory brought up to date with their timeline. */
   async function caughtUp(familiar: Familiar, userName: string | undefined): Promise<User> {
     const owner = await familiar.accounts.resolveUser(userName);
-    await familiar.understanding.catchUp({ id: owner.id, timezone: owner.timezone });
+    await familiar.catchUpUser({ id: owner.id, timezone: owner.timezone }, { assistant: false });
     return owner;
   }
 
@@ -262,7 +262,7 @@ export function registerMemoryCommands(
       withFamiliar(command, async (familiar, out) => {
         const owner = await caughtUp(familiar, options.user);
         // The assistant follows memory: its promises and follow-ups about them are current too.
-        await familiar.assistant.catchUp({ id: owner.id, timezone: owner.timezone });
+        await familiar.catchUpUser({ id: owner.id, timezone: owner.timezone });
         const actor = cliActor(owner);
         const found = await familiar.memory.findPerson(actor, name);
         const { person, facts: about } = await familiar.memory.getPerson(actor, found.id);
@@ -362,7 +362,17 @@ export function registerMemoryCommands(
     .action(async (options: { user?: string }, command: Command) =>
       withFamiliar(command, async (familiar, out) => {
         const owner = await familiar.accounts.resolveUser(options.user);
-        const result = await familiar.understanding.catchUp({ id: owner.id, timezone: owner.timezone });
+        const { memory: result } = await familiar.catchUpUser(
+          { id: owner.id, timezone: owner.timezone },
+          { assistant: false },
+        );
+        if (!result) {
+          out.result(
+            { skipped: true },
+            'Another Familiar process is bringing this memory up to date right now; try again in a moment.',
+          );
+          return;
+        }
         out.result(
           result,
           `Read ${result.observations} new observations: ${result.facts.created} new facts (${result.facts.superseded} superseded an older one), ${result.episodes} episodes written, ${result.embedded} embedded${result.embeddingsPending ? `, ${result.embeddingsPending} still waiting for the embedder` : ''}.`,
