@@ -144,7 +144,8 @@ export function sameOccasion(
   return true;
 }
 
-interface FactRow {
+/** A `facts` row as both SQL adapters read it (without its sources, which each engine aggregates its way). */
+export interface FactColumns {
   user_id: string;
   id: string;
   kind: string;
@@ -164,8 +165,9 @@ interface FactRow {
   person_id: string | null;
   created_at: number;
   updated_at: number;
-  sources: string | null;
 }
+
+type FactRow = FactColumns & { sources: string | null };
 
 const SELECT_FACT = `SELECT f.*, (SELECT json_group_array(o.id) FROM fact_sources s JOIN observations o ON o.seq = s.observation_seq
   WHERE s.user_id = f.user_id AND s.fact_id = f.id) AS sources FROM facts f`;
@@ -176,6 +178,11 @@ function toFact(row: FactRow): Fact {
     const parsed: unknown = JSON.parse(row.sources);
     if (Array.isArray(parsed)) sources = parsed.filter((value): value is string => typeof value === 'string');
   }
+  return factFromRow(row, sources);
+}
+
+/** A fact from its row and its source observation ids (shared by the SQLite and PostgreSQL adapters). */
+export function factFromRow(row: FactColumns, sources: string[]): Fact {
   return {
     id: row.id,
     userId: row.user_id,

@@ -1,40 +1,18 @@
-import type { Trust } from '@familiar/protocol';
 import { NotFoundError } from '../kernel/index.ts';
 import type { PostgresClient } from '../storage/index.ts';
-import type { FactKind } from './extraction/index.ts';
 import {
   correctedFact,
   type Fact,
-  type FactOrigin,
+  type FactColumns,
   type FactStore,
+  factFromRow,
   type NewFact,
   normaliseClaim,
   type RecordOutcome,
   sameOccasion,
 } from './fact-store.ts';
 
-interface FactRow {
-  user_id: string;
-  id: string;
-  kind: string;
-  subject: string;
-  predicate: string;
-  object: string;
-  slot: string | null;
-  statement: string;
-  valid_from: number | null;
-  valid_to: number | null;
-  observed_at: number;
-  trust: string;
-  confidence: number;
-  origin: string;
-  status: string;
-  superseded_by: string | null;
-  person_id: string | null;
-  created_at: number;
-  updated_at: number;
-  sources: string[];
-}
+type FactRow = FactColumns & { sources: string[] };
 
 const SOURCES = `ARRAY(SELECT o.id FROM fact_sources s JOIN observations o ON o.seq = s.observation_seq
   WHERE s.user_id = f.user_id AND s.fact_id = f.id ORDER BY s.observation_seq) AS sources`;
@@ -42,28 +20,7 @@ const SOURCES = `ARRAY(SELECT o.id FROM fact_sources s JOIN observations o ON o.
 const SELECT_FACT = `SELECT f.*, ${SOURCES} FROM facts f`;
 
 function toFact(row: FactRow): Fact {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    kind: row.kind as FactKind,
-    subject: row.subject,
-    predicate: row.predicate,
-    object: row.object,
-    slot: row.slot,
-    statement: row.statement,
-    validFrom: row.valid_from,
-    validTo: row.valid_to,
-    observedAt: row.observed_at,
-    trust: row.trust as Trust,
-    confidence: row.confidence,
-    origin: row.origin as FactOrigin,
-    status: row.status as Fact['status'],
-    supersededBy: row.superseded_by,
-    personId: row.person_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    sources: row.sources,
-  };
+  return factFromRow(row, row.sources);
 }
 
 /**

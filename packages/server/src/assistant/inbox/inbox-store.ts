@@ -137,7 +137,8 @@ export function prunableInboxItemIds(
   return [...orphaned];
 }
 
-interface InboxRow {
+/** An `inbox_items` row as both SQL adapters read it (without its sources, which each engine aggregates its way). */
+export interface InboxColumns {
   user_id: string;
   id: string;
   kind: string;
@@ -155,8 +156,9 @@ interface InboxRow {
   completed_at: number | null;
   created_at: number;
   updated_at: number;
-  sources: string | null;
 }
+
+type InboxRow = InboxColumns & { sources: string | null };
 
 const SELECT_ITEM = `SELECT i.*, (SELECT json_group_array(o.id) FROM (SELECT o.id FROM inbox_sources s
     JOIN observations o ON o.seq = s.observation_seq WHERE s.user_id = i.user_id AND s.item_id = i.id ORDER BY o.seq) o)
@@ -170,6 +172,11 @@ function toItem(row: InboxRow): InboxItem {
     const parsed = SourcesSchema.safeParse(JSON.parse(row.sources));
     if (parsed.success) sources = parsed.data;
   }
+  return inboxItemFromRow(row, sources);
+}
+
+/** An inbox item from its row and its source observation ids (shared by the SQLite and PostgreSQL adapters). */
+export function inboxItemFromRow(row: InboxColumns, sources: string[]): InboxItem {
   return {
     id: row.id,
     userId: row.user_id,

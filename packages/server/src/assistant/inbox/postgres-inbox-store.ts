@@ -1,59 +1,23 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../kernel/index.ts';
 import type { PostgresClient } from '../../storage/index.ts';
-import type { InboxItem, InboxKind, InboxStatus, InboxStore } from '../types.ts';
+import type { InboxItem, InboxStore } from '../types.ts';
 import {
   type InboxChanges,
+  type InboxColumns,
+  inboxItemFromRow,
   OPEN_INBOX_STATUSES,
   prunableInboxItemIds,
   validateInboxChanges,
   validateNewInboxItem,
 } from './inbox-store.ts';
 
-interface InboxRow {
-  user_id: string;
-  id: string;
-  kind: string;
-  title: string;
-  body: string;
-  due: number | null;
-  reason: string;
-  status: string;
-  snoozed_until: number | null;
-  fact_id: string | null;
-  goal_id: string | null;
-  person_id: string | null;
-  dedupe_key: string;
-  notified_at: number | null;
-  completed_at: number | null;
-  created_at: number;
-  updated_at: number;
-  sources: string[];
-}
+type InboxRow = InboxColumns & { sources: string[] };
 
 const SELECT_ITEM = `SELECT i.*, ARRAY(SELECT o.id FROM inbox_sources s JOIN observations o ON o.seq = s.observation_seq
     WHERE s.user_id = i.user_id AND s.item_id = i.id ORDER BY o.seq) AS sources FROM inbox_items i`;
 
 function toItem(row: InboxRow): InboxItem {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    kind: row.kind as InboxKind,
-    title: row.title,
-    body: row.body,
-    due: row.due,
-    reason: row.reason,
-    status: row.status as InboxStatus,
-    snoozedUntil: row.snoozed_until,
-    factId: row.fact_id,
-    goalId: row.goal_id,
-    personId: row.person_id,
-    dedupeKey: row.dedupe_key,
-    notifiedAt: row.notified_at,
-    completedAt: row.completed_at,
-    sources: row.sources,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
+  return inboxItemFromRow(row, row.sources);
 }
 
 const COLUMNS: ReadonlyArray<[keyof InboxChanges, string]> = [
