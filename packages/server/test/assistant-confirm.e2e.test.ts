@@ -3,8 +3,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliJson, tempHome } from './support/processes.ts';
 import {
+  hasToolResult,
+  offeredTools,
+  openAiToolCompletion,
   type RecordedRequest,
-  type ReplayResponse,
   type ReplayServer,
   startReplayServer,
   writeReplayModelConfig,
@@ -21,94 +23,8 @@ const KEY = 'replay-key-confirm-0123';
 const FIRST = { to: 'sam@example.com', text: "I'm running late, there in 15 minutes", priority: 'high' };
 const SECOND = { to: 'sam@example.com', text: 'Actually, cancel lunch today', priority: 'low' };
 
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-}
-
-/** An OpenAI chat-completions answer: SSE chunks when the request streams, else one JSON completion. */
-function completion(
-  request: RecordedRequest,
-  message: { content?: string; toolCall?: { id: string; name: string; arguments: string } },
-): ReplayResponse {
-  const finish = message.toolCall ? 'tool_calls' : 'stop';
-  const toolCalls = message.toolCall
-    ? [
-        {
-          id: message.toolCall.id,
-          type: 'function',
-          function: { name: message.toolCall.name, arguments: message.toolCall.arguments },
-        },
-      ]
-    : undefined;
-  const usage = { prompt_tokens: 200, completion_tokens: 20, total_tokens: 220 };
-  if (asRecord(request.json).stream !== true)
-    return {
-      json: {
-        id: 'chatcmpl-confirm',
-        object: 'chat.completion',
-        created: 1764385260,
-        model: 'replayed-model',
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: 'assistant',
-              content: message.content ?? null,
-              ...(toolCalls ? { tool_calls: toolCalls } : {}),
-            },
-            finish_reason: finish,
-          },
-        ],
-        usage,
-      },
-    };
-  const chunk = (choices: unknown[], withUsage: unknown = null) =>
-    `data: ${JSON.stringify({ id: 'chatcmpl-confirm', object: 'chat.completion.chunk', created: 1764385260, model: 'replayed-model', choices, usage: withUsage })}\n\n`;
-  const events = [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
-  if (message.content)
-    events.push(chunk([{ index: 0, delta: { content: message.content }, finish_reason: null }]));
-  if (message.toolCall) {
-    events.push(
-      chunk([
-        {
-          index: 0,
-          delta: {
-            tool_calls: [
-              {
-                index: 0,
-                id: message.toolCall.id,
-                type: 'function',
-                function: { name: message.toolCall.name, arguments: '' },
-              },
-            ],
-          },
-          finish_reason: null,
-        },
-      ]),
-      chunk([
-        {
-          index: 0,
-          delta: { tool_calls: [{ index: 0, function: { arguments: message.toolCall.arguments } }] },
-          finish_reason: null,
-        },
-      ]),
-    );
-  }
-  events.push(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
-  if (asRecord(asRecord(request.json).stream_options).include_usage === true) events.push(chunk([], usage));
-  events.push('data: [DONE]\n\n');
-  return { events };
-}
-
-function offeredTools(request: RecordedRequest): string[] {
-  const tools = asRecord(request.json).tools;
-  return Array.isArray(tools) ? tools.map((tool) => String(asRecord(asRecord(tool).function).name)) : [];
-}
-
-function hasToolResult(request: RecordedRequest): boolean {
-  const messages = asRecord(request.json).messages;
-  return Array.isArray(messages) && messages.some((message) => asRecord(message).role === 'tool');
-}
+const asRecord = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 
 /** "A tool with external side effects never runs without confirmation", end to end through the real CLI. */
 describe('familiar chat: external MCP tools wait for confirmation', () => {
@@ -141,13 +57,13 @@ describe('familiar chat: external MCP tools wait for confirmation', () => {
       (request) => {
         const tools = offeredTools(request);
         // Requests without the MCP tool (memory catching up, if it asks a model) get plain text.
-        if (!tools.includes(TOOL)) return completion(request, { content: 'Nothing to add.' });
+        if (!tools.includes(TOOL)) return openAiToolCompletion(request, { content: 'Nothing to add.' });
         chatToolRequests.push(request);
         if (hasToolResult(request))
-          return completion(request, {
+          return openAiToolCompletion(request, {
             content: 'I drafted the message to Sam; it waits for your confirmation.',
           });
-        return completion(request, {
+        return openAiToolCompletion(request, {
           toolCall: { id: 'call_send_1', name: TOOL, arguments: JSON.stringify(nextArguments) },
         });
       },

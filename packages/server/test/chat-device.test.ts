@@ -10,8 +10,9 @@ import { type RunningServer, startServer } from '../src/server.ts';
 import { tempHome } from './support/processes.ts';
 import { RawDevice } from './support/raw-device.ts';
 import {
-  type RecordedRequest,
-  type ReplayResponse,
+  hasToolResult,
+  offeredTools,
+  openAiToolCompletion,
   type ReplayServer,
   startReplayServer,
   writeReplayModelConfig,
@@ -37,93 +38,8 @@ const byId =
     m.type === type && 'id' in m && m.id === id;
 const errorOf = (id: string) => byId('error', id);
 
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-}
-
-/** An OpenAI chat-completions answer (as in assistant-confirm.e2e.test.ts): SSE when the request streams. */
-function completion(
-  request: RecordedRequest,
-  message: { content?: string; toolCall?: { id: string; name: string; arguments: string } },
-): ReplayResponse {
-  const finish = message.toolCall ? 'tool_calls' : 'stop';
-  const usage = { prompt_tokens: 200, completion_tokens: 20, total_tokens: 220 };
-  const base = { id: 'chatcmpl-device', created: 1764385260, model: 'replayed-model' };
-  if (asRecord(request.json).stream !== true) {
-    const toolCalls = message.toolCall
-      ? [
-          {
-            id: message.toolCall.id,
-            type: 'function',
-            function: { name: message.toolCall.name, arguments: message.toolCall.arguments },
-          },
-        ]
-      : undefined;
-    return {
-      json: {
-        ...base,
-        object: 'chat.completion',
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: 'assistant',
-              content: message.content ?? null,
-              ...(toolCalls ? { tool_calls: toolCalls } : {}),
-            },
-            finish_reason: finish,
-          },
-        ],
-        usage,
-      },
-    };
-  }
-  const chunk = (choices: unknown[], withUsage: unknown = null) =>
-    `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, usage: withUsage })}\n\n`;
-  const events = [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
-  if (message.content)
-    events.push(chunk([{ index: 0, delta: { content: message.content }, finish_reason: null }]));
-  if (message.toolCall)
-    events.push(
-      chunk([
-        {
-          index: 0,
-          delta: {
-            tool_calls: [
-              {
-                index: 0,
-                id: message.toolCall.id,
-                type: 'function',
-                function: { name: message.toolCall.name, arguments: '' },
-              },
-            ],
-          },
-          finish_reason: null,
-        },
-      ]),
-      chunk([
-        {
-          index: 0,
-          delta: { tool_calls: [{ index: 0, function: { arguments: message.toolCall.arguments } }] },
-          finish_reason: null,
-        },
-      ]),
-    );
-  events.push(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
-  if (asRecord(asRecord(request.json).stream_options).include_usage === true) events.push(chunk([], usage));
-  events.push('data: [DONE]\n\n');
-  return { events };
-}
-
-function offeredTools(request: RecordedRequest): string[] {
-  const tools = asRecord(request.json).tools;
-  return Array.isArray(tools) ? tools.map((tool) => String(asRecord(asRecord(tool).function).name)) : [];
-}
-
-function hasToolResult(request: RecordedRequest): boolean {
-  const messages = asRecord(request.json).messages;
-  return Array.isArray(messages) && messages.some((message) => asRecord(message).role === 'tool');
-}
+const asRecord = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 
 describe('device stream: chat without a model', () => {
   let server: RunningServer;
@@ -206,9 +122,10 @@ describe('device stream: chat proposes an external action, the device decides', 
     replay.script('POST', '/v1/chat/completions', [
       (request) => {
         // Requests without the MCP tool (memory catching up, if it asks a model) get plain text.
-        if (!offeredTools(request).includes(TOOL)) return completion(request, { content: 'Nothing to add.' });
-        if (hasToolResult(request)) return completion(request, { content: DRAFTED });
-        return completion(request, {
+        if (!offeredTools(request).includes(TOOL))
+          return openAiToolCompletion(request, { content: 'Nothing to add.' });
+        if (hasToolResult(request)) return openAiToolCompletion(request, { content: DRAFTED });
+        return openAiToolCompletion(request, {
           toolCall: { id: 'call_send_1', name: TOOL, arguments: JSON.stringify(nextArguments) },
         });
       },

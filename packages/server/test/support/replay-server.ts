@@ -316,3 +316,93 @@ export function writeReplayModelConfig(home: string, replayUrl: string): void {
     }),
   );
 }
+
+/**
+ * An OpenAI chat-completions answer with text and/or one tool call: SSE chunks when the request streams, else one
+ * JSON completion (for replayed models that call tools).
+ */
+export function openAiToolCompletion(
+  request: RecordedRequest,
+  message: { content?: string; toolCall?: { id: string; name: string; arguments: string } },
+): ReplayResponse {
+  const finish = message.toolCall ? 'tool_calls' : 'stop';
+  const toolCalls = message.toolCall
+    ? [
+        {
+          id: message.toolCall.id,
+          type: 'function',
+          function: { name: message.toolCall.name, arguments: message.toolCall.arguments },
+        },
+      ]
+    : undefined;
+  const usage = { prompt_tokens: 200, completion_tokens: 20, total_tokens: 220 };
+  if (asRecord(request.json).stream !== true)
+    return {
+      json: {
+        id: 'chatcmpl-replay-tools',
+        object: 'chat.completion',
+        created: 1764385260,
+        model: 'replayed-model',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: message.content ?? null,
+              ...(toolCalls ? { tool_calls: toolCalls } : {}),
+            },
+            finish_reason: finish,
+          },
+        ],
+        usage,
+      },
+    };
+  const chunk = (choices: unknown[], withUsage: unknown = null) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-replay-tools', object: 'chat.completion.chunk', created: 1764385260, model: 'replayed-model', choices, usage: withUsage })}\n\n`;
+  const events = [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
+  if (message.content)
+    events.push(chunk([{ index: 0, delta: { content: message.content }, finish_reason: null }]));
+  if (message.toolCall) {
+    events.push(
+      chunk([
+        {
+          index: 0,
+          delta: {
+            tool_calls: [
+              {
+                index: 0,
+                id: message.toolCall.id,
+                type: 'function',
+                function: { name: message.toolCall.name, arguments: '' },
+              },
+            ],
+          },
+          finish_reason: null,
+        },
+      ]),
+      chunk([
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 0, function: { arguments: message.toolCall.arguments } }] },
+          finish_reason: null,
+        },
+      ]),
+    );
+  }
+  events.push(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
+  if (asRecord(asRecord(request.json).stream_options).include_usage === true) events.push(chunk([], usage));
+  events.push('data: [DONE]\n\n');
+  return { events };
+}
+
+/** The names of the tools a chat-completions request offers the model. */
+export function offeredTools(request: RecordedRequest): string[] {
+  const tools = asRecord(request.json).tools;
+  return Array.isArray(tools) ? tools.map((tool) => String(asRecord(asRecord(tool).function).name)) : [];
+}
+
+/** Whether a chat-completions request carries a tool's result (the turn after a tool call). */
+export function hasToolResult(request: RecordedRequest): boolean {
+  const messages = asRecord(request.json).messages;
+  return Array.isArray(messages) && messages.some((message) => asRecord(message).role === 'tool');
+}
