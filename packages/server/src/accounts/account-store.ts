@@ -18,14 +18,16 @@ export interface AccountStore {
   touchDevice(id: string, at: number): Promise<void>;
 }
 
-interface UserRow {
+/** A `users` row, as both SQL adapters read it. */
+export interface UserRow {
   id: string;
   name: string;
   timezone: string;
   created_at: number;
 }
 
-interface DeviceRow {
+/** A `devices` row (without its token hash), as both SQL adapters read it. */
+export interface DeviceRow {
   id: string;
   user_id: string;
   name: string;
@@ -34,13 +36,15 @@ interface DeviceRow {
   last_seen_at: number | null;
 }
 
-const toUser = (row: UserRow): User => ({
+/** A user from its row. */
+export const toUser = (row: UserRow): User => ({
   id: row.id,
   name: row.name,
   timezone: row.timezone,
   createdAt: row.created_at,
 });
-const toDevice = (row: DeviceRow): Device => ({
+/** A device from its row. */
+export const toDevice = (row: DeviceRow): Device => ({
   id: row.id,
   userId: row.user_id,
   name: row.name,

@@ -1,38 +1,7 @@
 import { FamiliarError } from '../kernel/index.ts';
 import type { PostgresClient } from '../storage/index.ts';
-import type { AccountStore } from './account-store.ts';
-import type { Device, User } from './types.ts';
-
-interface UserRow {
-  id: string;
-  name: string;
-  timezone: string;
-  created_at: number;
-}
-
-interface DeviceRow {
-  id: string;
-  user_id: string;
-  name: string;
-  created_at: number;
-  revoked_at: number | null;
-  last_seen_at: number | null;
-}
-
-const toUser = (row: UserRow): User => ({
-  id: row.id,
-  name: row.name,
-  timezone: row.timezone,
-  createdAt: row.created_at,
-});
-const toDevice = (row: DeviceRow): Device => ({
-  id: row.id,
-  userId: row.user_id,
-  name: row.name,
-  createdAt: row.created_at,
-  revokedAt: row.revoked_at,
-  lastSeenAt: row.last_seen_at,
-});
+import { type AccountStore, type DeviceRow, toDevice, toUser, type UserRow } from './account-store.ts';
+import type { Device } from './types.ts';
 
 const DEVICE_COLUMNS = 'id, user_id, name, created_at, revoked_at, last_seen_at';
 
