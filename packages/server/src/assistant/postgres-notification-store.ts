@@ -1,5 +1,5 @@
 import type { PostgresClient } from '../storage/index.ts';
-import type { Notification, NotificationStore } from './notifications.ts';
+import { groupPendingDeliveries, type Notification, type NotificationStore } from './notifications.ts';
 
 interface Row {
   id: string;
@@ -23,7 +23,7 @@ const COLUMNS = 'id, user_id, title, body, created_at, delivered_at';
 
 /**
  * Notifications in PostgreSQL. Ids break ties in code-point order (`COLLATE "C"`), as SQLite orders them, whatever
- * the database's collation; `markDelivered` is one statement however many ids it names.
+ * the database's collation; `markDelivered` and `markDeliveredTo` are one statement however many ids they name.
  */
 export function createPostgresNotificationStore(client: PostgresClient): NotificationStore {
   return {
@@ -51,6 +51,43 @@ export function createPostgresNotificationStore(client: PostgresClient): Notific
         at,
         [...ids],
       ]);
+    },
+    async undeliveredTo(userId, deviceIds, sinceMs) {
+      const wanted = [...new Set(deviceIds)];
+      if (wanted.length === 0) return [];
+      const { rows } = await client.query<Row & { device_id: string }>(
+        `SELECT n.id, n.user_id, n.title, n.body, n.created_at, n.delivered_at, d.device_id
+         FROM notifications n CROSS JOIN unnest($2::text[]) AS d(device_id)
+         WHERE n.user_id = $1 AND n.created_at >= $3
+           AND NOT EXISTS (
+             SELECT 1 FROM notification_deliveries x
+             WHERE x.user_id = n.user_id AND x.notification_id = n.id AND x.device_id = d.device_id
+           )
+         ORDER BY n.created_at, n.id COLLATE "C"`,
+        [userId, wanted, sinceMs],
+      );
+      return groupPendingDeliveries(
+        rows.map((row) => ({ notification: toNotification(row), deviceId: row.device_id })),
+        wanted,
+      );
+    },
+    async markDeliveredTo(userId, entries, at) {
+      if (entries.length === 0) return;
+      const ids = entries.map((e) => e.notificationId);
+      const devices = entries.map((e) => e.deviceId);
+      // One statement: the deliveries, then the first delivery time of notifications not delivered before.
+      await client.query(
+        `WITH delivered AS (
+           INSERT INTO notification_deliveries (user_id, notification_id, device_id, delivered_at)
+           SELECT n.user_id, n.id, e.device_id, $4
+           FROM unnest($2::text[], $3::text[]) AS e(notification_id, device_id)
+           JOIN notifications n ON n.id = e.notification_id AND n.user_id = $1
+           ON CONFLICT DO NOTHING
+         )
+         UPDATE notifications SET delivered_at = $4
+         WHERE user_id = $1 AND delivered_at IS NULL AND id = ANY($2::text[])`,
+        [userId, ids, devices, at],
+      );
     },
     async list(userId, limit) {
       // SQLite reads a negative LIMIT as "no limit"; PostgreSQL refuses one, and reads NULL that way.

@@ -391,4 +391,23 @@ export const migrations: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 8,
+    name: 'notifications: delivery to each device',
+    statements(d) {
+      const { text, bigint } = d.types;
+      return [
+        // One row per device that received a notification, so every device of the person gets it once, whichever
+        // server it is connected to; forgetting the notification forgets where it went.
+        `CREATE TABLE notification_deliveries (
+           user_id ${text} NOT NULL,
+           notification_id ${text} NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
+           device_id ${text} NOT NULL,
+           delivered_at ${bigint} NOT NULL,
+           PRIMARY KEY (user_id, notification_id, device_id)
+         )`,
+        'CREATE INDEX notification_deliveries_notification_idx ON notification_deliveries (notification_id)',
+      ];
+    },
+  },
 ];

@@ -45,9 +45,18 @@ export interface HubOptions {
   maxInFlight: number;
   maxInFlightBytes: number;
   pingIntervalMs: number;
-  /** How often the hub looks for capture-state changes and notifications made by other processes (the CLI). */
+  /**
+   * How often the hub looks for capture-state changes and notifications made by other processes (the CLI, other
+   * servers on the same PostgreSQL database).
+   */
   pollMs: number;
 }
+
+/**
+ * How old a notification may be and still be pushed to a device that never received it: a device that connects
+ * after a week away does not get a week of stale reminders.
+ */
+const NOTIFICATION_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** How many questions one connection may have waiting for an answer at once. */
 const MAX_ASKS_PER_CONNECTION = 4;
@@ -123,6 +132,8 @@ export function createDeviceHub(deps: {
   const asking = new Set<Promise<void>>();
   let lastStatePoll = clock.now();
   let polling = false;
+  /** The notification delivery running now, if any; the next waits for it. */
+  let delivering: Promise<void> = Promise.resolve();
 
   const connectionCount = () => [...devices.values()].filter((d) => d.connection).length;
   const connectionsOf = (userId: string): Connection[] =>
@@ -157,24 +168,59 @@ export function createDeviceHub(deps: {
     for (const connection of connectionsOf(userId)) connection.send({ type: 'capture-state', ...state });
   }
 
-  async function deliverNotifications(userId?: string): Promise<void> {
-    const waiting = await notifier.undelivered(userId);
-    const delivered: string[] = [];
-    for (const notification of waiting) {
-      const targets = connectionsOf(notification.userId);
-      if (targets.length === 0) continue;
-      for (const connection of targets) {
-        connection.send({
-          type: 'notification',
-          id: notification.id,
-          title: notification.title,
-          body: notification.body,
-          at: new Date(notification.createdAt).toISOString(),
-        });
-      }
-      delivered.push(notification.id);
+  /**
+   * Pushes each of the user's (or every user's) connected devices the notifications it has not received yet, and
+   * records each delivery per device, so a device gets a notification once whichever server it is connected to and
+   * whichever server queued it. A device is offered only notifications created at or after it was added (a new device
+   * does not get the history), and within the last week: older ones are not pushed to a device that never got them.
+   * Runs one at a time, so a hello and the poll never push the same notification to a device twice.
+   */
+  function deliverNotifications(userId?: string): Promise<void> {
+    const run = delivering.then(() => deliverNow(userId));
+    delivering = run.catch(() => {});
+    return run;
+  }
+
+  async function deliverNow(userId?: string): Promise<void> {
+    const byUser = new Map<string, Array<{ deviceId: string; since: number; connection: Connection }>>();
+    const oldest = clock.now() - NOTIFICATION_MAX_AGE_MS;
+    for (const [deviceId, state] of devices) {
+      const connection = state.connection;
+      const device = connection?.principal?.device;
+      if (!connection || !device) continue;
+      const owner = connection.principal.user.id;
+      if (userId && owner !== userId) continue;
+      const targets = byUser.get(owner) ?? [];
+      targets.push({ deviceId, since: Math.max(device.createdAt, oldest), connection });
+      byUser.set(owner, targets);
     }
-    await notifier.markDelivered(delivered);
+    for (const [owner, targets] of byUser) {
+      const since = Math.min(...targets.map((t) => t.since));
+      const waiting = await notifier.undeliveredTo(
+        owner,
+        targets.map((t) => t.deviceId),
+        since,
+      );
+      const delivered: Array<{ notificationId: string; deviceId: string }> = [];
+      for (const { notification, deviceIds } of waiting) {
+        for (const target of targets) {
+          if (!deviceIds.includes(target.deviceId) || notification.createdAt < target.since) continue;
+          const { connection } = target;
+          // Still this device's connection, and open: otherwise it gets it when it connects again.
+          if (devices.get(target.deviceId)?.connection !== connection) continue;
+          if (connection.socket.readyState !== connection.socket.OPEN) continue;
+          connection.send({
+            type: 'notification',
+            id: notification.id,
+            title: notification.title,
+            body: notification.body,
+            at: new Date(notification.createdAt).toISOString(),
+          });
+          delivered.push({ notificationId: notification.id, deviceId: target.deviceId });
+        }
+      }
+      await notifier.markDeliveredTo(owner, delivered);
+    }
   }
 
   /** Picks up changes made by other processes (the CLI): capture state and queued notifications. */
@@ -188,6 +234,7 @@ export function createDeviceHub(deps: {
         if (pausedUsers.get(state.userId) === state.paused) continue;
         broadcastState(state.userId, await privacy.state(state.userId));
       }
+      // Notifications queued by this process, the CLI or another server, for the devices connected here.
       if (devices.size > 0) await deliverNotifications();
     })()
       .catch((error) => logger.error({ err: error }, 'device hub poll failed'))
