@@ -84,10 +84,10 @@ export function matchChatRule(message: string): ChatRuleMatch | null {
   if (/^(?:what are|show(?: me)?|list) my (?:reminders|commitments|open loops)$/.test(lower))
     return { rule: 'list_inbox', window: 'all' };
   if (/^(?:what'?s|what is|anything) overdue$/.test(lower)) return { rule: 'list_inbox', window: 'overdue' };
-  const todo =
+  const toDoQuestion =
     /^what (?:do|have) i (?:got |have |need )?to do(?: (today|tomorrow|this week))?$/.exec(lower) ??
     /^(?:what'?s|what is|anything) due(?: (today|tomorrow|this week))?$/.exec(lower);
-  if (todo) return { rule: 'list_inbox', window: windowOf(todo[1], 'today') };
+  if (toDoQuestion) return { rule: 'list_inbox', window: windowOf(toDoQuestion[1], 'today') };
 
   const done =
     /^(?:done|did|finished|completed?)\s*[:\-–]\s*(.+)$/i.exec(text) ??
