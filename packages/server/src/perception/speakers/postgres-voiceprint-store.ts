@@ -1,44 +1,12 @@
-import { FamiliarError, ValidationError } from '../../kernel/index.ts';
+import { FamiliarError } from '../../kernel/index.ts';
 import type { PostgresClient } from '../../storage/index.ts';
-import { decodeVector, encodeVector, type Voiceprint, type VoiceprintStore } from './voiceprint-store.ts';
-
-interface VoiceprintRow {
-  id: string;
-  user_id: string;
-  person_id: string | null;
-  label: string;
-  model: string;
-  dimension: number;
-  vector: Uint8Array;
-  created_at: number;
-}
-
-function toVoiceprint(row: VoiceprintRow): Voiceprint {
-  const vector = decodeVector(row.vector, row.dimension);
-  if (!vector)
-    throw new FamiliarError(
-      'storage_failed',
-      `voiceprint ${row.id} is damaged: ${row.vector.byteLength} bytes for ${row.dimension} dimensions`,
-    );
-  return {
-    id: row.id,
-    userId: row.user_id,
-    personId: row.person_id,
-    label: row.label,
-    model: row.model,
-    dimension: row.dimension,
-    vector,
-    createdAt: row.created_at,
-  };
-}
-
-function checkVoiceprint({ dimension, vector }: Voiceprint): void {
-  if (!Number.isInteger(dimension) || dimension < 1 || vector.length !== dimension)
-    throw new ValidationError(
-      `a voiceprint of dimension ${dimension} needs a vector of that length, not ${vector.length}`,
-    );
-  if (!vector.every(Number.isFinite)) throw new ValidationError('a voiceprint vector must be finite numbers');
-}
+import {
+  checkVoiceprint,
+  encodeVector,
+  toVoiceprint,
+  type VoiceprintRow,
+  type VoiceprintStore,
+} from './voiceprint-store.ts';
 
 /**
  * Voiceprints and face prints in PostgreSQL (table `voiceprints`, vectors as Float32 little-endian BYTEA, as in

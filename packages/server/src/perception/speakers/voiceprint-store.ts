@@ -47,7 +47,8 @@ export function decodeVector(bytes: Uint8Array, dimension: number): Float32Array
   return vector;
 }
 
-function checkVoiceprint(voiceprint: Voiceprint): void {
+/** Refuses a voiceprint whose vector does not match its dimension or holds non-finite numbers. */
+export function checkVoiceprint(voiceprint: Voiceprint): void {
   const { dimension, vector } = voiceprint;
   if (!Number.isInteger(dimension) || dimension < 1 || vector.length !== dimension)
     throw new ValidationError(
@@ -56,7 +57,8 @@ function checkVoiceprint(voiceprint: Voiceprint): void {
   if (!vector.every(Number.isFinite)) throw new ValidationError('a voiceprint vector must be finite numbers');
 }
 
-interface VoiceprintRow {
+/** A `voiceprints` row, as both SQL adapters read it. */
+export interface VoiceprintRow {
   id: string;
   user_id: string;
   person_id: string | null;
@@ -67,7 +69,8 @@ interface VoiceprintRow {
   created_at: number;
 }
 
-function toVoiceprint(row: VoiceprintRow): Voiceprint {
+/** A voiceprint from its row; a vector whose bytes do not match its dimension is `storage_failed`. */
+export function toVoiceprint(row: VoiceprintRow): Voiceprint {
   const vector = decodeVector(row.vector, row.dimension);
   if (!vector)
     throw new FamiliarError(
