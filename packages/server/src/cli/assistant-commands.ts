@@ -128,23 +128,24 @@ export function registerAssistantCommands(program: Command, deps: { withFamiliar
   }
 
   // --- goals -----------------------------------------------------------------------------------------------------
+  /** `familiar goals` and `familiar goals list`: the goals with where each stands. */
+  const listGoals = (options: { all?: boolean; user?: string }, command: Command) =>
+    withFamiliar(command, async (familiar, out) => {
+      const owner = await caughtUp(familiar, options.user);
+      const list = await familiar.assistant.listGoals(actorOf(owner), options.all ? 'all' : 'active');
+      out.result(
+        { goals: list.map(presentGoal) },
+        list.length === 0
+          ? 'No goals yet. Add one: familiar goals add "run a 10k by March"'
+          : table(['ID', 'GOAL', 'PROGRESS'], goalRows(list)),
+      );
+    });
   const goals = program
     .command('goals')
     .description('your goals and how you are doing (progress is inferred from your timeline, with evidence)')
     .option('--all', 'include achieved and abandoned goals')
     .option('--user <name>', 'whose goals (default: the only user)')
-    .action(async (options: { all?: boolean; user?: string }, command: Command) =>
-      withFamiliar(command, async (familiar, out) => {
-        const owner = await caughtUp(familiar, options.user);
-        const list = await familiar.assistant.listGoals(actorOf(owner), options.all ? 'all' : 'active');
-        out.result(
-          { goals: list.map(presentGoal) },
-          list.length === 0
-            ? 'No goals yet. Add one: familiar goals add "run a 10k by March"'
-            : table(['ID', 'GOAL', 'PROGRESS'], goalRows(list)),
-        );
-      }),
-    );
+    .action(listGoals);
   goals
     .command('add <words...>')
     .description(
@@ -179,16 +180,7 @@ export function registerAssistantCommands(program: Command, deps: { withFamiliar
     .description('your goals with their progress')
     .option('--all', 'include achieved and abandoned goals')
     .option('--user <name>', 'whose goals (default: the only user)')
-    .action(async (options: { all?: boolean; user?: string }, command: Command) =>
-      withFamiliar(command, async (familiar, out) => {
-        const owner = await caughtUp(familiar, options.user);
-        const list = await familiar.assistant.listGoals(actorOf(owner), options.all ? 'all' : 'active');
-        out.result(
-          { goals: list.map(presentGoal) },
-          list.length === 0 ? 'No goals yet.' : table(['ID', 'GOAL', 'PROGRESS'], goalRows(list)),
-        );
-      }),
-    );
+    .action(listGoals);
   goals
     .command('show <goal>')
     .description('one goal (by id or words: "reading") with each progress entry and its evidence')
