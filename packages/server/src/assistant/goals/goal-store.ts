@@ -105,7 +105,8 @@ interface GoalRow {
   updated_at: number;
 }
 
-interface ProgressRow {
+/** A `goal_progress` row as both SQL adapters read it (sources aggregated each engine's way). */
+export interface ProgressColumns {
   user_id: string;
   id: string;
   goal_id: string;
@@ -118,8 +119,9 @@ interface ProgressRow {
   evidence: string;
   created_at: number;
   updated_at: number;
-  sources: string | null;
 }
+
+type ProgressRow = ProgressColumns & { sources: string | null };
 
 const SourcesSchema = z.array(z.string());
 
@@ -142,6 +144,11 @@ function toGoal(row: GoalRow): Goal {
 }
 
 function toProgress(row: ProgressRow): ProgressEntry {
+  return progressFromRow(row, parseJsonColumn(SourcesSchema, row.sources, 'goal_progress_sources') ?? []);
+}
+
+/** A progress entry from its row and its source observation ids (shared by the SQLite and PostgreSQL adapters). */
+export function progressFromRow(row: ProgressColumns, sources: string[]): ProgressEntry {
   return {
     id: row.id,
     userId: row.user_id,
@@ -153,7 +160,7 @@ function toProgress(row: ProgressRow): ProgressEntry {
     status: row.status as ProgressEntry['status'],
     origin: row.origin as ProgressEntry['origin'],
     evidence: row.evidence,
-    sources: parseJsonColumn(SourcesSchema, row.sources, 'goal_progress_sources') ?? [],
+    sources,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -7,7 +7,9 @@ import {
   checkGoalChanges,
   checkNewGoal,
   checkNewProgress,
+  type ProgressColumns,
   type PrunableGoalStore,
+  progressFromRow,
   sameSeqSet,
 } from './goal-store.ts';
 
@@ -30,21 +32,7 @@ interface GoalRow {
   updated_at: number;
 }
 
-interface ProgressRow {
-  user_id: string;
-  id: string;
-  goal_id: string;
-  amount: number;
-  unit: string;
-  at: number;
-  confidence: number;
-  status: string;
-  origin: string;
-  evidence: string;
-  created_at: number;
-  updated_at: number;
-  sources: string[];
-}
+type ProgressRow = ProgressColumns & { sources: string[] };
 
 /** Reads a JSONB value back through its schema, so a damaged row is an error and never a wrong value. */
 function jsonValue<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
@@ -73,21 +61,7 @@ function toGoal(row: GoalRow): Goal {
 }
 
 function toProgress(row: ProgressRow): ProgressEntry {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    goalId: row.goal_id,
-    amount: row.amount,
-    unit: row.unit,
-    at: row.at,
-    confidence: row.confidence,
-    status: row.status as ProgressEntry['status'],
-    origin: row.origin as ProgressEntry['origin'],
-    evidence: row.evidence,
-    sources: row.sources,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
+  return progressFromRow(row, row.sources);
 }
 
 // Sources in write order, as observation ids.
