@@ -5,6 +5,7 @@ import { AssistantSettingsWireSchema, type Modality, ModalitySchema } from '@fam
 import { z } from 'zod';
 import { type McpConfig, McpConfigSchema } from './assistant/chat/mcp.ts';
 import type { AssistantSettings } from './assistant/types.ts';
+import { type KeySetting, KeyTextSchema, keySettingFrom } from './encryption/index.ts';
 import { describeIssues, ValidationError } from './kernel/index.ts';
 import { type RetrievalSettings, RetrievalSettingsSchema } from './memory/index.ts';
 import { type ModelsConfig, parseModelsConfig } from './models/index.ts';
@@ -113,6 +114,8 @@ const EnvSchema = z.object({
     .trim()
     .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a PostgreSQL URL, postgres://user:password@host:5432/database')
     .optional(),
+  FAMILIAR_KEY: KeyTextSchema.optional(),
+  FAMILIAR_KEY_FILE: z.string().trim().min(1, 'must be the path of a file that holds the key').optional(),
 });
 
 /** Which embedding model memory uses for vector search; `off`: full-text search only. */
@@ -173,6 +176,11 @@ export interface Config {
   memoryIntervalMs: number;
   /** A PostgreSQL database to keep the data in instead of SQLite in FAMILIAR_HOME, or null. */
   databaseUrl: string | null;
+  /**
+   * The key for encryption at rest (the SQLite database and media blobs), from FAMILIAR_KEY or FAMILIAR_KEY_FILE;
+   * null: data is stored unencrypted. The key itself is held in a `Secret`, which logs and JSON show as redacted.
+   */
+  encryption: KeySetting | null;
 }
 
 /** The environment variables Familiar reads, with their meaning, for `--help` and the README. */
@@ -260,6 +268,12 @@ export const CONFIG_VARIABLES = [
     '-',
     'a PostgreSQL database instead of the embedded SQLite one, e.g. postgres://familiar:secret@db:5432/familiar (the password is never logged); media stays in FAMILIAR_HOME',
   ],
+  [
+    'FAMILIAR_KEY',
+    '-',
+    'encrypts the SQLite database and media at rest: 64 hex characters (`openssl rand -hex 32`) or a passphrase of 16+ characters (never logged); unset: no encryption',
+  ],
+  ['FAMILIAR_KEY_FILE', '-', 'a file holding that key instead, outside FAMILIAR_HOME, mode 0600 or 0400'],
 ] as const;
 
 /** Reads and validates the configuration; a bad value is an error that says which variable and how to fix it. */
@@ -292,7 +306,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const home = resolve(values.FAMILIAR_HOME ?? join(homedir(), '.familiar'));
   const file = readConfigFile(home);
+  const encryption = keySettingFrom({
+    ...(values.FAMILIAR_KEY === undefined ? {} : { key: values.FAMILIAR_KEY }),
+    ...(values.FAMILIAR_KEY_FILE === undefined ? {} : { keyFile: values.FAMILIAR_KEY_FILE }),
+    home,
+  });
   return {
+    encryption,
     models: file?.models ?? null,
     retrieval: file?.retrieval ?? {},
     assistant: file?.assistant ?? {},

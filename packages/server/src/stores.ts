@@ -20,7 +20,9 @@ import {
 } from './assistant/index.ts';
 import type { InboxStore, SettingsStore } from './assistant/types.ts';
 import { type AuditLog, createPostgresAuditLog, createSqliteAuditLog } from './audit/index.ts';
+import { type BlobStore, createBlobCipher, createFsBlobStore } from './blobs/index.ts';
 import type { Config } from './config.ts';
+import { assertNoRotationInProgress, atRestKeys } from './encryption/index.ts';
 import { createPgBossJobQueue, createSqliteJobQueue, type JobQueue } from './jobs/index.ts';
 import type { Clock, IdGenerator, Logger } from './kernel/index.ts';
 import {
@@ -90,14 +92,61 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-/** The embedded SQLite database in FAMILIAR_HOME (created and migrated on first use). */
+/** The file of the embedded SQLite database in FAMILIAR_HOME. */
+export function sqliteDatabasePath(config: Config): string {
+  return join(config.home, 'familiar.db');
+}
+
+/**
+ * The key the SQLite database is encrypted with (derived from FAMILIAR_KEY or FAMILIAR_KEY_FILE), or null when
+ * encryption at rest is off. Pass it as `openSqliteDatabase(path, { key })`. Refuses while a key rotation is
+ * unfinished.
+ */
+export function databaseKeyFor(config: Config): Uint8Array | null {
+  if (!config.encryption) return null;
+  assertNoRotationInProgress(config.home);
+  return atRestKeys(config.encryption, config.home).database;
+}
+
+/**
+ * The media blob store in `<FAMILIAR_HOME>/blobs` (whatever the database): sealed with AES-256-GCM under names from a
+ * keyed hash when a key is configured, plain otherwise. Refuses while a key rotation is unfinished.
+ */
+export function openBlobStore(config: Config): BlobStore {
+  const root = join(config.home, 'blobs');
+  if (!config.encryption) return createFsBlobStore({ root });
+  assertNoRotationInProgress(config.home);
+  const keys = atRestKeys(config.encryption, config.home);
+  return createFsBlobStore({
+    root,
+    cipher: createBlobCipher({ contentKey: keys.blobContent, nameKey: keys.blobNames, keyId: keys.keyId }),
+  });
+}
+
+/** One line on encryption at rest for `familiar status` and the start-up banner (never the key). */
+export function describeEncryption(config: Config): string {
+  const setting = config.encryption;
+  if (!setting)
+    return config.databaseUrl
+      ? 'off (set FAMILIAR_KEY to encrypt media; the PostgreSQL server encrypts its own disk)'
+      : 'off (set FAMILIAR_KEY or FAMILIAR_KEY_FILE to encrypt the database and media)';
+  const keys = atRestKeys(setting, config.home);
+  const from = setting.file ? `${setting.source} ${setting.file}` : setting.source;
+  const what = config.databaseUrl
+    ? 'media (the PostgreSQL server encrypts its own disk)'
+    : 'database and media';
+  return `on for the ${what}: key ${keys.keyId} from ${from} (${setting.kind === 'raw' ? '256-bit key' : 'passphrase, scrypt'})`;
+}
+
+/** The embedded SQLite database in FAMILIAR_HOME (created and migrated on first use; encrypted with a key). */
 export function openSqliteStores(config: Config, deps: { clock: Clock; newId: IdGenerator }): Stores {
   const { clock, newId } = deps;
-  const databasePath = join(config.home, 'familiar.db');
-  const db = openSqliteDatabase(databasePath);
+  const databasePath = sqliteDatabasePath(config);
+  const key = databaseKeyFor(config);
+  const db = openSqliteDatabase(databasePath, { key });
   // Audit records go through their own connection with synchronous=NORMAL: durable across a crash of the process
   // (WAL; only an OS crash or power cut can lose the last few), and reads (ask, list) do not pay an fsync each.
-  const auditDb = openSqliteDatabase(databasePath, { synchronous: 'NORMAL' });
+  const auditDb = openSqliteDatabase(databasePath, { synchronous: 'NORMAL', key });
   const fileSize = (path: string) => (existsSync(path) ? statSync(path).size : 0);
   return {
     kind: 'sqlite',
@@ -113,7 +162,7 @@ export function openSqliteStores(config: Config, deps: { clock: Clock; newId: Id
     goals: createSqliteGoalStore(db),
     inbox: createSqliteInboxStore(db),
     settings: createSqliteSettingsStore(db),
-    actions: createSqliteActionStore(db),
+    actions: createSqliteActionStore(db, { clock }),
     notifications: createSqliteNotificationStore(db),
     captureState: createSqliteCaptureStateStore(db),
     voiceprints: createSqliteVoiceprintStore(db),

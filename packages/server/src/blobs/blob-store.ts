@@ -17,8 +17,8 @@ export interface BlobStore {
 }
 
 /**
- * How blob bytes are written at rest. The default keeps them as they are; an encrypting codec (a later issue)
- * plugs in here without changing callers.
+ * How plain (unencrypted) blob bytes are written at rest. The default keeps them as they are; encryption at rest is
+ * not a codec but a `BlobCipher`, since it also changes file names.
  */
 export interface BlobCodec {
   readonly name: string;

@@ -13,7 +13,7 @@ import {
 } from '../kernel/index.ts';
 import { perceiveJob } from '../memory/index.ts';
 import { openSqliteDatabase } from '../storage/index.ts';
-import { openSqliteStores, openStoresFor, type Stores } from '../stores.ts';
+import { databaseKeyFor, openSqliteStores, openStoresFor, type Stores } from '../stores.ts';
 import { type Output, table } from './output.ts';
 
 /** What is counted on both sides after a user moved. */
@@ -65,8 +65,8 @@ async function countsOf(stores: Stores, userId: string): Promise<Counts> {
 }
 
 /** Devices with their token hashes, read from the SQLite file itself (the account store never hands hashes out). */
-function sourceDevices(databasePath: string): DeviceRow[] {
-  const db = openSqliteDatabase(databasePath);
+function sourceDevices(databasePath: string, key: Uint8Array | null): DeviceRow[] {
+  const db = openSqliteDatabase(databasePath, { key });
   try {
     return db
       .prepare<[], DeviceRow>(
@@ -199,7 +199,7 @@ export function registerMigrateStoreCommand(
               `the target already has a different user named "${user.name}" (id ${there.id}, here ${user.id}); nothing was moved`,
             );
         }
-        const devices = sourceDevices(databasePath);
+        const devices = sourceDevices(databasePath, databaseKeyFor(sourceConfig));
         const results: Array<{
           user: string;
           id: string;

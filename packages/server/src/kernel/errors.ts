@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'action_expired'
   | 'tool_failed'
   | 'forbidden'
+  | 'wrong_key'
   | 'internal';
 
 /** Base error of Familiar: a code for machines, a message for people, an optional cause and details. */

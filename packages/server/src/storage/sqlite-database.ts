@@ -1,26 +1,62 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { FamiliarError } from '../kernel/index.ts';
 import { sqliteDialect } from './dialect.ts';
 import { migrations as allMigrations, type Migration } from './migrations.ts';
+import {
+  applyDatabaseKey,
+  checkDatabaseKey,
+  rekeySqliteFile,
+  sqliteFileState,
+  wrongKeyError,
+} from './sqlite-encryption.ts';
 
 export type SqliteDatabase = Database.Database;
 
 /**
  * Opens (creating if needed) Familiar's SQLite database: WAL, `synchronous=FULL` so a committed write survives
  * power loss, foreign keys on, a busy timeout so the CLI and the server can share it, and every migration applied.
+ * With a `key` (32 bytes) every page, of the file and of its WAL, is encrypted (ChaCha20-Poly1305); a plain-text
+ * database is encrypted in place first (`rekeySqliteFile`). A key that does not open it, or no key for an encrypted
+ * one, is a `wrong_key` error and changes nothing.
  */
 export function openSqliteDatabase(
   path: string,
-  options: { migrations?: readonly Migration[]; synchronous?: 'FULL' | 'NORMAL' } = {},
+  options: {
+    migrations?: readonly Migration[];
+    synchronous?: 'FULL' | 'NORMAL';
+    key?: Uint8Array | null;
+  } = {},
 ): SqliteDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const key = path === ':memory:' ? null : (options.key ?? null);
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true });
+    const state = sqliteFileState(path);
+    if (key && state === 'plaintext') {
+      try {
+        rekeySqliteFile(path, { from: null, to: key });
+      } catch (error) {
+        // Another process starting with the key at the same moment encrypted it first: open what it wrote.
+        if (sqliteFileState(path) !== 'encrypted') throw error;
+      }
+    }
+    if (!key && state === 'encrypted') throw wrongKeyError(path, false);
+  }
   let db: SqliteDatabase;
   try {
     db = new Database(path);
   } catch (cause) {
     throw new FamiliarError('storage_failed', `cannot open the database at ${path}`, { cause });
+  }
+  if (key) {
+    try {
+      applyDatabaseKey(db, key);
+      checkDatabaseKey(db, path, true);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
