@@ -158,7 +158,7 @@ describe('ask with a language model', () => {
     expect(user).toContain('What did Sam say about the deadline?');
     expect(user).toContain('Sun 29 Nov 2026, 13:00, time zone Europe/Paris');
     expect(user).toContain(
-      '<memory id="1" time="Thu 26 Nov 2026, 13:00" modality="note">\nSam said the deadline moved to Friday\n</memory>',
+      '<memory id="1" time="Thu 26 Nov 2026, 13:00" modality="note" trust="authored">\nSam said the deadline moved to Friday\n</memory>',
     );
   });
 

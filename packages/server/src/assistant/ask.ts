@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/index.ts';
 import { type Clock, FamiliarError, formatMoment, NotFoundError } from '../kernel/index.ts';
 import type { Episode, Retrieval, Retriever, StoredObservation } from '../memory/index.ts';
 import type { ModelRunner } from '../models/index.ts';
+import { type Guard, type GuardBlock, type GuardTurn, guardTurn, undatamark } from '../safety/index.ts';
 import { buildAskPrompt, citedNumbers } from './ask-prompt.ts';
 
 /** An answer with the moments it came from; `model` is null when the answer is extractive. */
@@ -18,6 +19,8 @@ export interface Answer {
   /** The episodes the answer draws on; for a question about a time only, that time's episodes. */
   episodes: Episode[];
   time: Retrieval['time'];
+  /** Set when the content guard blocked the question or the model's answer; `answer` then says why. */
+  blocked?: GuardBlock;
 }
 
 /** What an ask tells its caller as it goes: what was retrieved, the answer's text in pieces, then the whole answer. */
@@ -100,14 +103,21 @@ function couldNotAnswer(reason: string): string {
  * private "ask", a model writes the answer from the retrieved moments (numbered excerpts it must cite as [n], and
  * must never obey) and it streams as it is written. With no model, or when none could answer, the answer is
  * extractive: the moments quoted with their times, after a plain sentence that says why no model answered.
+ *
+ * With a content guard, the question is checked (while memory is searched) and the model's answer is checked
+ * before any of it is shown, so it arrives whole instead of streaming. A question or answer the guard finds unsafe,
+ * or cannot check, is not answered: the answer says which hazard category was found, or that the check could not
+ * run, and `blocked` says so. Extractive answers quote the person's own memories and are not checked.
  */
 export function createAsk(deps: {
   retriever: Retriever;
   audit: AuditLog;
   clock: Clock;
   runner?: ModelRunner | null;
+  /** The content guard; null or absent: off, and nothing is checked. */
+  guard?: Guard | null;
 }) {
-  const { retriever, audit, clock, runner = null } = deps;
+  const { retriever, audit, clock, runner = null, guard = null } = deps;
 
   // The router lists every configured model among its candidates, kept or rejected.
   const models = (): string[] =>
@@ -123,10 +133,44 @@ export function createAsk(deps: {
     if (prefer !== undefined && !models().includes(prefer)) throw new NotFoundError('model', prefer);
     const startedAt = clock.now();
     const now = options.now ?? startedAt;
+    const guarded = (role: GuardTurn['role'], conversation: GuardTurn[]) =>
+      guardTurn({
+        guard,
+        audit,
+        clock,
+        userId: actor.userId,
+        actor: actor.label,
+        role,
+        conversation,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    // The question's check runs while memory is searched; nothing is shown or audited as read before it passes.
+    const questionCheck = guard ? guarded('user', [{ role: 'user', content: question }]) : null;
+    questionCheck?.catch(() => {});
     const found = await retriever.retrieve({ id: actor.userId, timezone: actor.timezone }, question, {
       limit: options.limit ?? 5,
       ...(options.now === undefined ? {} : { now: options.now }),
     });
+    const questionVerdict = await questionCheck;
+    if (questionVerdict?.action === 'block') {
+      const { message, role, reason, categories } = questionVerdict;
+      yield { type: 'retrieved', citations: [], episodes: [], time: null };
+      yield { type: 'delta', text: message };
+      yield {
+        type: 'done',
+        answer: {
+          answer: message,
+          citations: [],
+          retrieved: [],
+          model: null,
+          timeToFirstTokenMs: null,
+          episodes: [],
+          time: null,
+          blocked: { role, reason, categories },
+        },
+      };
+      return;
+    }
     const retrieved = found.hits.map((hit) => hit.observation);
     await audit.record({
       userId: actor.userId,
@@ -179,16 +223,20 @@ export function createAsk(deps: {
       })) {
         if (event.type === 'text-delta') {
           timeToFirstTokenMs ??= clock.now() - startedAt;
-          text += event.text;
-          yield { type: 'delta', text: event.text };
+          // Spotlighting marks perceived text in the prompt; a model quoting it gets spaces back.
+          const delta = undatamark(event.text);
+          text += delta;
+          // With a guard, nothing of the answer is shown before it has been checked whole.
+          if (!guard) yield { type: 'delta', text: delta };
         } else if (event.type === 'finish') model = event.model;
       }
     } catch (error) {
       if (!(error instanceof FamiliarError && error.code === 'model_unavailable')) throw error;
-      // What a model already said stays (it was shown); the quoted moments follow it.
-      const answer = extractive(couldNotAnswer(error.message), text ? '\n\n' : '');
+      // What a model already said stays (it was shown; with a guard it was not, and goes); the quoted moments follow.
+      const shown = guard ? '' : text;
+      const answer = extractive(couldNotAnswer(error.message), shown ? '\n\n' : '');
       yield { type: 'delta', text: answer.answer };
-      yield { type: 'done', answer: { ...answer, answer: text + answer.answer } };
+      yield { type: 'done', answer: { ...answer, answer: shown + answer.answer } };
       return;
     }
     if (!model || text.trim() === '') {
@@ -197,6 +245,29 @@ export function createAsk(deps: {
       yield { type: 'done', answer };
       return;
     }
+    const answerVerdict = guard
+      ? await guarded('assistant', [
+          { role: 'user', content: question },
+          { role: 'assistant', content: text },
+        ])
+      : null;
+    if (answerVerdict?.action === 'block') {
+      const { message, role, reason, categories } = answerVerdict;
+      yield { type: 'delta', text: message };
+      yield {
+        type: 'done',
+        answer: {
+          ...base,
+          answer: message,
+          citations: [],
+          model: null,
+          timeToFirstTokenMs: null,
+          blocked: { role, reason, categories },
+        },
+      };
+      return;
+    }
+    if (guard) yield { type: 'delta', text };
     const numbers = citedNumbers(text, retrieved.length);
     const citations = numbers.length
       ? numbers.flatMap((number) => retrieved.slice(number - 1, number))

@@ -18,7 +18,10 @@ export const CatalogSourceSchema = z.strictObject({
   note: z.string().min(1).optional(),
 });
 
-/** What a model can do; `text` means it generates text, `contextTokens` is null when unknown. */
+/**
+ * What a model can do; `text` means it generates text, `contextTokens` is null when unknown. `guard` marks a safety
+ * classifier (Llama Guard 3): it takes only "guard" calls and answers "safe" or "unsafe" with hazard categories.
+ */
 export const CapabilitiesSchema = z.strictObject({
   text: z.boolean(),
   vision: z.boolean(),
@@ -26,6 +29,7 @@ export const CapabilitiesSchema = z.strictObject({
   json: z.boolean(),
   embedding: z.boolean(),
   contextTokens: z.number().int().positive().nullable(),
+  guard: z.boolean().optional(),
 });
 
 /** List price in US dollars per million tokens, with where and when it was read; null entries are free or unknown. */

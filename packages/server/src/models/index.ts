@@ -4,4 +4,5 @@ export * from './llama-cpp/index.ts';
 export * from './model-runner.ts';
 export * from './models-config.ts';
 export * from './providers.ts';
+export * from './redaction/index.ts';
 export * from './router.ts';

@@ -3,7 +3,13 @@ import { APICallError, simulateReadableStream, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { collect, type StreamPacing, scriptedModel, streamingModel } from '../../test/support/mock-models.ts';
+import {
+  collect,
+  type StreamPacing,
+  scriptedModel,
+  streamingModel,
+  textStream,
+} from '../../test/support/mock-models.ts';
 import { createInMemoryAuditLog } from '../audit/index.ts';
 import { FamiliarError, systemClock } from '../kernel/index.ts';
 import { createModelRunner, type ModelEvent, type ModelRunnerOptions } from './model-runner.ts';
@@ -442,5 +448,168 @@ describe('model runner: tools', () => {
     expect(result.toolCalls).toEqual([
       { toolName: 'broken', input: {}, output: { error: expect.stringContaining('disk full') } },
     ]);
+  });
+});
+
+describe('model runner: redaction', () => {
+  const PERSONAL = 'Ask Sam Patel (sam@example.com, 07700 900123) about the card 4111 1111 1111 1111.';
+
+  function redactingRunner(
+    configured: { id: string; runsOn: ConfiguredModel['runsOn']; redact?: boolean; model: LanguageModelV3 }[],
+    redactionTerms: ModelRunnerOptions['redactionTerms'] = async () => ['Sam Patel', 'Sam'],
+  ) {
+    const audit = createInMemoryAuditLog();
+    const instance = createModelRunner({
+      models: configured.map(({ id, runsOn, redact }) => ({
+        ...model(id, runsOn),
+        ...(redact === undefined ? {} : { redact }),
+      })),
+      policy: { openOnly: false, allowPrivate: [] },
+      audit,
+      clock: systemClock,
+      timeoutMs: 5_000,
+      createModel: (wanted) => {
+        const found = configured.find((entry) => entry.id === wanted.id);
+        if (!found) throw new Error('unknown model');
+        return found.model;
+      },
+      redactionTerms,
+    });
+    return { runner: instance, audit };
+  }
+
+  /** A model that answers with the text of the user message it saw. */
+  const echo = () =>
+    new MockLanguageModelV3({
+      doStream: async ({ prompt }) => {
+        const last = prompt.at(-1);
+        const text =
+          last?.role === 'user'
+            ? last.content.map((part) => (part.type === 'text' ? part.text : '')).join('')
+            : '';
+        return {
+          stream: simulateReadableStream({
+            chunks: [
+              { type: 'stream-start', warnings: [] },
+              { type: 'text-start', id: 't' },
+              ...text.match(/.{1,4}/gs)!.map((delta) => ({ type: 'text-delta' as const, id: 't', delta })),
+              { type: 'text-end', id: 't' },
+              {
+                type: 'finish',
+                finishReason: { unified: 'stop', raw: 'stop' },
+                usage: {
+                  inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+                  outputTokens: { total: 1, text: 1, reasoning: undefined },
+                },
+              },
+            ] satisfies LanguageModelV3StreamPart[],
+          }),
+        };
+      },
+    });
+  const sent = (mock: MockLanguageModelV3) =>
+    JSON.stringify(mock.doStreamCalls.map((recorded) => recorded.prompt));
+  const answer = async (events: AsyncIterable<ModelEvent>) =>
+    (await collect(events)).flatMap((event) => (event.type === 'text-delta' ? [event.text] : [])).join('');
+
+  it('sends a cloud model placeholders, gives the caller the real text back and audits the counts', async () => {
+    const cloud = echo();
+    const { runner: models, audit } = redactingRunner([
+      { id: 'openai:gpt-4o-mini', runsOn: 'cloud', model: cloud },
+    ]);
+    expect(await answer(models.stream({ ...call, prompt: PERSONAL }))).toBe(PERSONAL);
+    expect(sent(cloud)).toContain('Ask [PERSON_1] ([EMAIL_1], [PHONE_1]) about the card [CARD_1].');
+    for (const value of ['Sam', 'sam@example.com', '07700 900123', '4111 1111 1111 1111']) {
+      expect(sent(cloud)).not.toContain(value);
+    }
+    expect(audit.events[0]?.details).toMatchObject({
+      redaction: { enabled: true, counts: { person: 1, email: 1, phone: 1, card: 1 } },
+    });
+  });
+
+  it('leaves a local model unredacted unless its config says redact: true, and a cloud one with redact: false', async () => {
+    const local = echo();
+    const localRedacted = echo();
+    const cloudOff = echo();
+    for (const [id, runsOn, redact, mock] of [
+      ['ollama:llama3.2', 'local-server', undefined, local],
+      ['llama:qwen', 'in-process', true, localRedacted],
+      ['openai:gpt-4o', 'cloud', false, cloudOff],
+    ] as const) {
+      const { runner: models, audit } = redactingRunner([
+        { id, runsOn, ...(redact === undefined ? {} : { redact }), model: mock },
+      ]);
+      expect(await answer(models.stream({ ...call, prompt: PERSONAL }))).toBe(PERSONAL);
+      expect(audit.events[0]?.details).toMatchObject({ redaction: { enabled: redact === true } });
+    }
+    expect(sent(local)).toContain('sam@example.com');
+    expect(sent(localRedacted)).not.toContain('sam@example.com');
+    expect(sent(cloudOff)).toContain('sam@example.com');
+  });
+
+  it('does not call a cloud model when the people list cannot be read, and falls back to a local one', async () => {
+    const cloud = echo();
+    const local = echo();
+    const { runner: models, audit } = redactingRunner(
+      [
+        { id: 'openai:gpt-4o-mini', runsOn: 'cloud', model: cloud },
+        { id: 'ollama:llama3.2', runsOn: 'local-server', model: local },
+      ],
+      async () => {
+        throw new Error('database is locked');
+      },
+    );
+    const events = await collect(models.stream({ ...call, prompt: PERSONAL, prefer: 'openai:gpt-4o-mini' }));
+    expect(events.find((event) => event.type === 'fallback')).toMatchObject({
+      from: 'openai:gpt-4o-mini',
+      error: expect.stringContaining('the people list could not be read'),
+    });
+    expect(cloud.doStreamCalls).toHaveLength(0);
+    expect(local.doStreamCalls).toHaveLength(1);
+    expect(audit.events[0]?.details).toMatchObject({
+      model: 'ollama:llama3.2',
+      redaction: { enabled: false },
+    });
+  });
+
+  it('restores placeholders inside a JSON answer and in the arguments tools receive', async () => {
+    const jsonModel = new MockLanguageModelV3({
+      doStream: async () => textStream(['{"who":"[PERS', 'ON_1]","mail":"[EMAIL_1]"}']),
+    });
+    const { runner: jsonRunner } = redactingRunner([
+      { id: 'openai:json', runsOn: 'cloud', model: jsonModel },
+    ]);
+    const result = await jsonRunner.json({
+      ...call,
+      prompt: PERSONAL,
+      schema: z.object({ who: z.string(), mail: z.string() }),
+    });
+    expect(result.value).toEqual({ who: 'Sam Patel', mail: 'sam@example.com' });
+
+    const received: unknown[] = [];
+    const tools = {
+      send_email: tool({
+        inputSchema: z.object({ to: z.string(), body: z.string() }),
+        execute: async (input) => {
+          received.push(input);
+          return 'sent';
+        },
+      }),
+    };
+    const scripted = scriptedModel([
+      { toolCalls: [{ toolName: 'send_email', input: { to: '[EMAIL_1]', body: 'Hi [PERSON_1]' } }] },
+      { text: ['Sent to [PERSON_1].'] },
+    ]);
+    const { runner: toolRunner, audit } = redactingRunner([
+      { id: 'openai:tools', runsOn: 'cloud', model: scripted },
+    ]);
+    const answered = await toolRunner.tools({ ...call, prompt: PERSONAL, tools });
+    expect(received).toEqual([{ to: 'sam@example.com', body: 'Hi Sam Patel' }]);
+    expect(answered.text).toBe('Sent to Sam Patel.');
+    // The second step saw its own tool call again, with the same placeholders, never the values.
+    const second = JSON.stringify(scripted.doStreamCalls[1]?.prompt);
+    expect(second).toContain('[EMAIL_1]');
+    expect(second).not.toContain('sam@example.com');
+    expect(audit.events[0]?.details).toMatchObject({ redaction: { enabled: true } });
   });
 });

@@ -15,6 +15,7 @@ import type { AuditLog } from '../audit/index.ts';
 import { type Clock, FamiliarError, redactSecrets } from '../kernel/index.ts';
 import type { RunsOn } from './catalog-schema.ts';
 import type { ConfiguredModel, Sensitivity, Task } from './models-config.ts';
+import { createCallRedaction, createFinderCache } from './redaction/index.ts';
 import { type RouteDecision, type RoutePolicy, type RouteRequest, routeModel } from './router.ts';
 
 /** What the runner tells its caller while a call runs; text arrives as `text-delta`, the end as `finish`. */
@@ -126,6 +127,12 @@ export interface ModelRunnerOptions {
   createModel: (model: ConfiguredModel) => LanguageModelV3 | Promise<LanguageModelV3>;
   /** How long to wait for the first token before trying the next model. */
   timeoutMs?: number;
+  /**
+   * The names and aliases of the user's people, redacted (with emails, phone, card and account numbers, addresses
+   * and precise locations) before a call to a model that is redacted: every cloud model unless its config says
+   * `redact: false`, and a local one whose config says `redact: true`. Without it, names are not redacted.
+   */
+  redactionTerms?: (userId: string) => Promise<readonly string[]>;
 }
 
 class FirstTokenTimeout extends Error {
@@ -160,8 +167,10 @@ export function createModelRunner({
   clock,
   createModel,
   timeoutMs = 30_000,
+  redactionTerms,
 }: ModelRunnerOptions): ModelRunner {
   const built = new Map<string, Promise<LanguageModelV3>>();
+  const finders = createFinderCache();
 
   function languageModel(model: ConfiguredModel): Promise<LanguageModelV3> {
     let pending = built.get(model.id);
@@ -199,6 +208,11 @@ export function createModelRunner({
     let called: ConfiguredModel | null = null;
     let outcome: 'ok' | 'failed' | 'cancelled' = 'cancelled';
     let usage: ModelUsage | null = null;
+    const redaction = createCallRedaction({
+      userId: input.userId,
+      finders,
+      ...(redactionTerms ? { terms: redactionTerms } : {}),
+    });
     try {
       for (const model of decision.ordered) {
         yield { type: 'model-chosen', model: model.id, runsOn: model.runsOn };
@@ -207,7 +221,8 @@ export function createModelRunner({
         try {
           const built = await languageModel(model);
           called = model;
-          for await (const part of attempt(built, input, json?.schema ?? null, timeoutMs)) {
+          const callable = await redaction.wrap(model, built);
+          for await (const part of attempt(callable, input, json?.schema ?? null, timeoutMs)) {
             if (part.type === 'finish') {
               usage = toUsage(part.usage);
               continue;
@@ -262,10 +277,15 @@ export function createModelRunner({
           target: called?.id ?? null,
           details: {
             model: outcome === 'ok' ? called?.id : null,
-            runsOn: outcome === 'ok' ? called?.runsOn : null,
+            // Where the prompt went (even when the call failed) and what kind of model took it.
+            runsOn: called?.runsOn ?? null,
+            local: called ? called.runsOn !== 'cloud' : null,
+            openWeights: called?.openWeights ?? null,
+            catalogEntry: called?.entry?.id ?? null,
             task: input.task,
             sensitivity: input.sensitivity,
             dataClasses: input.dataClasses,
+            redaction: redaction.summary(called),
             fallbacks,
             outcome,
             ...(usage
@@ -311,12 +331,17 @@ export function createModelRunner({
       let usage: ModelUsage | null = null;
       let steps = 0;
       let toolCallCount = 0;
+      const redaction = createCallRedaction({
+        userId: input.userId,
+        finders,
+        ...(redactionTerms ? { terms: redactionTerms } : {}),
+      });
       try {
         for (const model of decision.ordered) {
           try {
             const built = await languageModel(model);
             called = model;
-            const answer = await attemptWithTools(built, input, timeoutMs);
+            const answer = await attemptWithTools(await redaction.wrap(model, built), input, timeoutMs);
             usage = answer.usage;
             steps = answer.steps;
             toolCallCount = answer.toolCalls.length;
@@ -358,10 +383,14 @@ export function createModelRunner({
             target: called.id,
             details: {
               model: outcome === 'ok' ? called.id : null,
-              runsOn: outcome === 'ok' ? called.runsOn : null,
+              runsOn: called.runsOn,
+              local: called.runsOn !== 'cloud',
+              openWeights: called.openWeights,
+              catalogEntry: called.entry?.id ?? null,
               task: input.task,
               sensitivity: input.sensitivity,
               dataClasses: input.dataClasses,
+              redaction: redaction.summary(called),
               tools: Object.keys(input.tools),
               steps,
               toolCalls: toolCallCount,

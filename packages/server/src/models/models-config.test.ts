@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../kernel/index.ts';
-import { isLoopbackUrl, parseModelsConfig } from './models-config.ts';
+import { configuredModels, isLoopbackUrl, parseModelsConfig } from './models-config.ts';
 
 function problems(raw: unknown): string[] {
   try {
@@ -83,5 +83,38 @@ describe('isLoopbackUrl', () => {
         isLoopbackUrl,
       ),
     ).toEqual([false, false, false, false]);
+  });
+});
+
+describe('redact per model', () => {
+  it('keeps a model\'s "redact" choice and leaves it unset otherwise', () => {
+    const config = parseModelsConfig({
+      providers: [
+        {
+          id: 'openai',
+          type: 'openai',
+          models: [{ name: 'gpt-4o', redact: false }, { name: 'gpt-4o-mini' }],
+        },
+        {
+          id: 'ollama',
+          type: 'openai-compatible',
+          baseUrl: 'http://127.0.0.1:11434/v1',
+          models: [{ name: 'llama3.2', redact: true }],
+        },
+      ],
+    });
+    expect(configuredModels(config, []).map(({ id, runsOn, redact }) => ({ id, runsOn, redact }))).toEqual([
+      { id: 'openai:gpt-4o', runsOn: 'cloud', redact: false },
+      { id: 'openai:gpt-4o-mini', runsOn: 'cloud', redact: undefined },
+      { id: 'ollama:llama3.2', runsOn: 'local-server', redact: true },
+    ]);
+  });
+
+  it('refuses a redact that is not true or false', () => {
+    expect(
+      problems({
+        providers: [{ id: 'openai', type: 'openai', models: [{ name: 'gpt-4o', redact: 'yes' }] }],
+      }),
+    ).toEqual(['models.providers.0.models.0.redact: redact is true or false']);
   });
 });

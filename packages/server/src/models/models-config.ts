@@ -3,8 +3,11 @@ import { describeIssues, ValidationError } from '../kernel/index.ts';
 import { hasOpenWeights } from './catalog.ts';
 import type { CatalogEntry, RunsOn } from './catalog-schema.ts';
 
-/** What a model is asked to do; the router matches it against the catalog's capabilities. */
-export const TASKS = ['ask', 'caption', 'transcribe', 'extract', 'embed'] as const;
+/**
+ * What a model is asked to do; the router matches it against the catalog's capabilities. `guard` is the content
+ * guard's safety check, taken only by a safety classifier (Llama Guard 3) or a model that lists it in its tasks.
+ */
+export const TASKS = ['ask', 'caption', 'transcribe', 'extract', 'embed', 'guard'] as const;
 /** What a model is asked to do. */
 export type Task = (typeof TASKS)[number];
 
@@ -37,6 +40,12 @@ const ModelEntrySchema = z.strictObject(
       .array(z.enum(TASKS, { message: `a task is one of ${TASKS.join(', ')}` }))
       .optional()
       .describe('tasks this model is preferred for, in addition to what its catalog entry allows'),
+    redact: z
+      .boolean({ message: 'redact is true or false' })
+      .optional()
+      .describe(
+        'replace personal data with placeholders before this model sees it; default: on for cloud models, off for local ones',
+      ),
   },
   {
     error: (issue) =>
@@ -197,6 +206,8 @@ export interface ConfiguredModel {
   openWeights: boolean;
   /** Tasks the config prefers this model for. */
   tasks: Task[];
+  /** Whether personal data is redacted before this model sees it, when the config says; unset: only for cloud models. */
+  redact?: boolean;
 }
 
 /** The id of a configured model: `<providerId>:<name>`. */
@@ -260,6 +271,7 @@ export function configuredModels(
         entry,
         openWeights: entry ? hasOpenWeights(entry) : false,
         tasks: model.tasks ?? [],
+        ...(model.redact === undefined ? {} : { redact: model.redact }),
       };
     }),
   );

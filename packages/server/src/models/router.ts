@@ -128,11 +128,29 @@ function rejection(
   return null;
 }
 
+/**
+ * True for a safety classifier: a model the catalog marks as a guard (Llama Guard 3), or one the catalog does not
+ * know that lists only "guard" in its tasks. A classifier answers "safe" or "unsafe", so it never takes other tasks.
+ */
+export function isGuardClassifier(model: Pick<ConfiguredModel, 'entry' | 'tasks'>): boolean {
+  if (model.entry) return model.entry.capabilities.guard === true;
+  return model.tasks.length > 0 && model.tasks.every((task) => task === 'guard');
+}
+
 function capabilityProblem(request: RouteRequest, model: ConfiguredModel): string | null {
   const listed = model.tasks.includes(request.task);
   const capabilities = model.entry?.capabilities;
   const unknown = 'is not in the model catalog, so it is taken to handle text only';
   const canSee = capabilities ? capabilities.vision : listed && request.task === 'caption';
+  if (request.task === 'guard') {
+    if (capabilities?.guard === true || listed) return null;
+    return capabilities
+      ? 'is not a safety classifier (per the catalog); list "guard" in its tasks to use it as the content guard'
+      : `${unknown}; list "guard" in its tasks if it is a safety classifier such as Llama Guard 3`;
+  }
+  if (!listed && isGuardClassifier(model)) {
+    return 'is a safety classifier (Llama Guard): it only takes "guard" calls';
+  }
   switch (request.task) {
     case 'ask':
     case 'extract':
