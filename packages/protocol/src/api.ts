@@ -210,3 +210,39 @@ export const PatchPersonRequestSchema = z
     'name at least one of name, aliases, relationship, importantDates',
   );
 export type PatchPersonRequest = z.infer<typeof PatchPersonRequestSchema>;
+
+/** `GET /v1/audit` query: a time window, an action prefix (`model.` finds `model.call`) and a page. */
+export const ListAuditQuerySchema = z.strictObject({
+  since: TimestampSchema.optional(),
+  until: TimestampSchema.optional(),
+  action: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[a-z0-9._-]+$/, 'an action or its start, e.g. "model." or "data.export"')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(200).optional(),
+});
+export type ListAuditQuery = z.infer<typeof ListAuditQuerySchema>;
+
+/** One audit record as `/v1/audit` shows it: who did what to which item, with ids and counts only in `details`. */
+export const AuditEventSchema = z.object({
+  seq: z.number().int(),
+  at: TimestampSchema,
+  /** `cli`, `device:<id>`, `signed-link`, `system`, `retention` or a worker's name. */
+  actor: z.string(),
+  /** `<domain>.<verb>`, e.g. `model.call`, `memory.forget`, `data.export`, `consent.opt-out`. */
+  action: z.string(),
+  target: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+export type AuditEventWire = z.infer<typeof AuditEventSchema>;
+
+/** `GET /v1/audit` answer, newest first; `nextCursor` is null on the last page. */
+export const ListAuditResponseSchema = z.object({
+  events: z.array(AuditEventSchema),
+  nextCursor: z.string().nullable(),
+});
+export type ListAuditResponse = z.infer<typeof ListAuditResponseSchema>;

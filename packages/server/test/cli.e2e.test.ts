@@ -234,8 +234,8 @@ describe('familiar CLI', () => {
       expect(existsSync(join(home, 'familiar.db'))).toBe(true);
       const audit = await runCliJson<Array<{ action: string }>>(home, ['audit']);
       const actions = audit.map((e) => e.action);
-      expect(actions.filter((a) => a === 'forget')).toHaveLength(3);
-      expect(actions).toContain('export');
+      expect(actions.filter((a) => a === 'memory.forget')).toHaveLength(3);
+      expect(actions).toContain('data.export');
       expect(actions).toContain('ask');
     });
   });

@@ -385,7 +385,7 @@ describe('HTTP API', () => {
     });
     const actions = (await familiar.audit.list(aliceUserId)).map((e) => e.action);
     expect(actions).toEqual([
-      'forget',
+      'memory.forget',
       'ask',
       'observations.list',
       'observations.read',

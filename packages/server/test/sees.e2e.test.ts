@@ -204,14 +204,23 @@ describe.skipIf(!canRender)('sees what you see (real CLI and server, tesseract.j
       .toFile(altered);
     await runCliJson(home, ['ingest', '--captured-at', '2026-11-28T09:00:00Z', altered]);
     await runCliJson(home, ['ingest', '--captured-at', '2026-11-28T10:00:00Z', OTHER_FACE]);
-    await runCliJson(home, ['people', 'opt-out', 'Leo']);
+    expect((await frames(home)).map((f) => f.details?.seen?.people)).toEqual([['Leo'], []]);
+    expect((await frames(home))[0]!.text).toContain('Leo');
+    // Opting out removes Leo's face prints and forgets the frame that named him.
+    const optedOut = await runCliJson<{ deleted: { frames: number; facePrints: number } }>(home, [
+      'people',
+      'opt-out',
+      'Leo',
+    ]);
+    expect(optedOut.deleted).toMatchObject({ frames: 1, facePrints: 1 });
     const again = join(dir, 'leo-again.jpg');
     await sharp(join(DATA, 'messi5.jpg')).resize({ width: 500 }).jpeg({ quality: 80 }).toFile(again);
     await runCliJson(home, ['ingest', '--captured-at', '2026-11-28T11:00:00Z', again]);
     const seen = await frames(home);
-    expect(seen.map((f) => f.details?.seen?.people)).toEqual([['Leo'], [], []]);
-    expect(seen[0]!.text).toContain('Leo');
-    expect(seen[2]!.text).not.toContain('Leo');
+    expect(seen.map((f) => f.details?.seen?.people)).toEqual([[], []]);
+    expect(seen.map((f) => f.text).join(' ')).not.toContain('Leo');
+    // An opted-out face is not enrolled again until an opt-in.
+    expect((await runCli(home, ['people', 'enroll', 'Leo', join(DATA, 'messi5.jpg')])).code).toBe(1);
     expect((await runCli(home, ['people', 'forget-face', 'Leo'])).code).toBe(0);
   }, 180_000);
 

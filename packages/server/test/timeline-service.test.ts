@@ -92,7 +92,7 @@ describe('audio retention', () => {
     expect(existsSync(file)).toBe(false);
     const transcript = await familiar.timeline.get(actor, '01JC00000000000000000000T1');
     expect(transcript).toMatchObject({ text: 'the transcript stays', captureId: null });
-    expect((await familiar.audit.list(user.id, { action: 'retention' }))[0]?.details).toMatchObject({
+    expect((await familiar.audit.list(user.id, { action: 'memory.retention' }))[0]?.details).toMatchObject({
       captures: 1,
       blobs: 1,
     });

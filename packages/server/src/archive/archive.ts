@@ -178,7 +178,7 @@ export function createArchive(deps: {
 }) {
   const { accounts, timeline, people, facts, episodes, understanding, audit, clock, newId, assistant } = deps;
   const actorFor = (user: User) => ({ userId: user.id, deviceId: null, label: 'cli' });
-  const record = (user: User, action: 'export' | 'import', details: Record<string, unknown>) =>
+  const record = (user: User, action: 'data.export' | 'data.import', details: Record<string, unknown>) =>
     audit.record({ userId: user.id, at: clock.now(), actor: 'cli', action, target: null, details });
 
   /** Every observation of the user, oldest first, a page at a time. */
@@ -383,7 +383,7 @@ export function createArchive(deps: {
         write(`${JSON.stringify(presentObservation(observation))}\n`);
         count += 1;
       }
-      await record(user, 'export', { observations: count, to: 'stdout' });
+      await record(user, 'data.export', { format: 'jsonl', observations: count, to: 'stdout' });
       return count;
     },
 
@@ -458,7 +458,7 @@ export function createArchive(deps: {
         counts,
       };
       writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-      await record(user, 'export', { ...counts, to: out });
+      await record(user, 'data.export', { format: 'directory', ...counts, to: out });
       return counts;
     },
 
@@ -674,7 +674,9 @@ export function createArchive(deps: {
         episodes: episodesTitled,
         ...(assistant ? assisted : {}),
       };
-      await record(user, 'import', { ...result, from: dir });
+      // The user's name stays out of the log: ids and counts only.
+      const { user: _name, ...counts } = result;
+      await record(user, 'data.import', { format: 'directory', ...counts, from: dir });
       return result;
     },
   };

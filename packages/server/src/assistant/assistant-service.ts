@@ -442,7 +442,7 @@ export function createAssistantService(deps: {
         people.list(actor.userId),
       ]);
       const entries = calendarEntriesFrom({ items, goals: goalList, people: known }, actor.timezone);
-      await record(actor, 'calendar.export', null, { events: entries.length });
+      await record(actor, 'data.export', null, { format: 'ics', events: entries.length });
       return buildIcs(entries, { timezone: actor.timezone, now: clock.now() });
     },
     /**
@@ -472,7 +472,11 @@ export function createAssistantService(deps: {
         provenance: { engine: 'ical.js', version: 'calendar import' },
       }));
       const result = await timeline.ingest(actor, inputs);
-      await record(actor, 'calendar.import', null, { events: events.length, added: result.inserted });
+      await record(actor, 'data.import', null, {
+        format: 'ics',
+        events: events.length,
+        added: result.inserted,
+      });
       return { events: events.length, added: result.inserted };
     },
 

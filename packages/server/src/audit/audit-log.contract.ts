@@ -33,6 +33,45 @@ export function describeAuditLogContract(name: string, make: AuditLogFactory): v
       expect((await log.list('u1', { beforeSeq: events[0]!.seq })).map((e) => e.action)).toEqual(['export']);
     });
 
+    it('filters by action prefix and by time, together with the page and the limit', async () => {
+      const log = await make();
+      const actions = ['model.call', 'data.export', 'model.call', 'memory.forget', 'modelling', 'model.call'];
+      for (const [index, action] of actions.entries())
+        await log.record({
+          userId: 'u1',
+          at: 1_000 * (index + 1),
+          actor: 'cli',
+          action,
+          target: null,
+          details: null,
+        });
+      await log.record({
+        userId: 'u2',
+        at: 3_500,
+        actor: 'cli',
+        action: 'model.call',
+        target: null,
+        details: null,
+      });
+      const models = await log.list('u1', { actionPrefix: 'model.' });
+      expect(models.map((e) => e.at)).toEqual([6_000, 3_000, 1_000]);
+      expect((await log.list('u1', { actionPrefix: 'model' })).length).toBe(4);
+      expect((await log.list('u1', { actionPrefix: 'data.export' })).map((e) => e.action)).toEqual([
+        'data.export',
+      ]);
+      expect((await log.list('u1', { sinceMs: 2_000, untilMs: 4_000 })).map((e) => e.at)).toEqual([
+        3_000, 2_000,
+      ]);
+      expect(
+        (await log.list('u1', { actionPrefix: 'model.', sinceMs: 2_000, limit: 1 })).map((e) => e.at),
+      ).toEqual([6_000]);
+      expect(
+        (await log.list('u1', { actionPrefix: 'model.', beforeSeq: models[0]!.seq })).map((e) => e.at),
+      ).toEqual([3_000, 1_000]);
+      expect(await log.list('u1', { actionPrefix: "model.' OR 1=1 --" })).toEqual([]);
+      expect(await log.list('u1', { actionPrefix: '%' })).toEqual([]);
+    });
+
     it('keeps every field as recorded and honours the limit', async () => {
       const log = await make();
       const details = { ids: ['a', 'b'], nested: { ok: true, n: 1.5 }, note: null };

@@ -8,7 +8,7 @@ export interface AuditEvent {
   at: number;
   /** `cli`, `device:<id>`, `signed-link` (a media link was opened) or a worker's name. */
   actor: string;
-  /** Dotted noun-verb, e.g. `observations.read`, `export`, `forget`, `device.add`. */
+  /** Dotted `<domain>.<verb>`, e.g. `observations.read`, `data.export`, `memory.forget`, `device.add` (see `AUDIT_ACTIONS`). */
   action: string;
   target: string | null;
   details: Record<string, unknown> | null;
@@ -17,14 +17,38 @@ export interface AuditEvent {
 /** What a caller records; the log assigns `seq`. */
 export type AuditEventInput = Omit<AuditEvent, 'seq'>;
 
+/** Which of a user's events to list; every filter narrows, none widens. */
+export interface AuditListOptions {
+  /** At most this many (default 100). */
+  limit?: number;
+  /** Only events older than this `seq` (the next page of a newest-first listing). */
+  beforeSeq?: number;
+  /** Only this exact action. */
+  action?: string;
+  /** Only actions that start with this text (`model.` finds `model.call`). */
+  actionPrefix?: string;
+  /** Only events at or after this time (epoch ms). */
+  sinceMs?: number;
+  /** Only events before this time (epoch ms). */
+  untilMs?: number;
+}
+
 /** An append-only log of data access, exports, deletions and account changes that the person can read. */
 export interface AuditLog {
   record(event: AuditEventInput): Promise<void>;
   /** The user's events, newest first. */
-  list(
-    userId: string,
-    options?: { limit?: number; beforeSeq?: number; action?: string },
-  ): Promise<AuditEvent[]>;
+  list(userId: string, options?: AuditListOptions): Promise<AuditEvent[]>;
+}
+
+/** Whether an event passes the filters of `options` other than the user and the limit (for the in-memory fake). */
+export function matchesAuditFilter(event: AuditEvent, options: AuditListOptions): boolean {
+  return (
+    (options.beforeSeq === undefined || event.seq < options.beforeSeq) &&
+    (!options.action || event.action === options.action) &&
+    (!options.actionPrefix || event.action.startsWith(options.actionPrefix)) &&
+    (options.sinceMs === undefined || event.at >= options.sinceMs) &&
+    (options.untilMs === undefined || event.at < options.untilMs)
+  );
 }
 
 interface AuditRow {
@@ -66,6 +90,18 @@ export function createSqliteAuditLog(db: SqliteDatabase): AuditLog {
         where.push('action = ?');
         params.push(options.action);
       }
+      if (options.actionPrefix) {
+        where.push('substr(action, 1, ?) = ?');
+        params.push(options.actionPrefix.length, options.actionPrefix);
+      }
+      if (options.sinceMs !== undefined) {
+        where.push('at >= ?');
+        params.push(options.sinceMs);
+      }
+      if (options.untilMs !== undefined) {
+        where.push('at < ?');
+        params.push(options.untilMs);
+      }
       return db
         .prepare<Array<string | number>, AuditRow>(
           `SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
@@ -94,9 +130,7 @@ export function createInMemoryAuditLog(): AuditLog & { events: AuditEvent[] } {
     },
     async list(userId, options = {}) {
       return events
-        .filter((e) => e.userId === userId)
-        .filter((e) => options.beforeSeq === undefined || e.seq < options.beforeSeq)
-        .filter((e) => !options.action || e.action === options.action)
+        .filter((e) => e.userId === userId && matchesAuditFilter(e, options))
         .reverse()
         .slice(0, options.limit ?? 100);
     },

@@ -1,2 +1,3 @@
+export * from './audit-actions.ts';
 export * from './audit-log.ts';
 export * from './postgres-audit-log.ts';

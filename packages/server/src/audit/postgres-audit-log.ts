@@ -67,6 +67,18 @@ export function createPostgresAuditLog(client: PostgresClient): AuditLog {
         params.push(options.action);
         where.push(`action = $${params.length}`);
       }
+      if (options.actionPrefix) {
+        params.push(options.actionPrefix.length, options.actionPrefix);
+        where.push(`substr(action, 1, $${params.length - 1}) = $${params.length}`);
+      }
+      if (options.sinceMs !== undefined) {
+        params.push(options.sinceMs);
+        where.push(`at >= $${params.length}`);
+      }
+      if (options.untilMs !== undefined) {
+        params.push(options.untilMs);
+        where.push(`at < $${params.length}`);
+      }
       const limit = options.limit ?? 100;
       // SQLite reads a negative LIMIT as "no limit"; PostgreSQL refuses one, and reads NULL that way.
       params.push(limit < 0 ? null : limit);

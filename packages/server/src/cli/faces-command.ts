@@ -27,6 +27,10 @@ export function registerFaceCommands(
             'not_found',
             `no person named "${name}": add them with \`familiar people add "${name}"\``,
           );
+        if (person.optedOut)
+          throw new ValidationError(
+            `${person.name} opted out of being remembered: their face is not enrolled (\`familiar people opt-in "${name}"\` first, with their agreement)`,
+          );
         const descriptors: Float32Array[] = [];
         for (const photo of photos) {
           let bytes: Uint8Array;
@@ -61,13 +65,13 @@ export function registerFaceCommands(
           userId: owner.id,
           at: now,
           actor: 'cli',
-          action: 'person.face.enroll',
+          action: 'people.face.enroll',
           target: person.id,
           details: { photos: photos.length },
         });
         out.result(
           { person: person.name, faces: descriptors.length },
-          `Enrolled ${descriptors.length} face${descriptors.length === 1 ? '' : 's'} of ${person.name}${person.optedOut ? ' (opted out: never named while the opt-out stands)' : ''}.`,
+          `Enrolled ${descriptors.length} face${descriptors.length === 1 ? '' : 's'} of ${person.name}.`,
         );
       }),
     );
@@ -89,7 +93,7 @@ export function registerFaceCommands(
           userId: owner.id,
           at: familiar.clock.now(),
           actor: 'cli',
-          action: 'person.face.forget',
+          action: 'people.face.forget',
           target: person.id,
           details: { faces: faces.length },
         });

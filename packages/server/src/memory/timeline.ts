@@ -147,13 +147,31 @@ export function createTimeline(deps: {
         await derived?.afterForget(actor.userId);
       }
       await deleteUnreferencedBlobs(actor.userId, result.unreferencedBlobs);
-      await record(actor, 'forget', selector.kind === 'ids' ? selector.ids.join(',').slice(0, 500) : null, {
-        selector: selector.kind,
-        ...(selector.kind === 'range' ? { from: selector.fromMs, to: selector.toMs } : {}),
+      const counts = {
         observations: result.observations,
         captures: result.captures,
         blobs: result.unreferencedBlobs.length,
-      });
+      };
+      if (selector.kind === 'expired') {
+        // Retention runs every hour for every modality: only a purge that removed something is worth a record.
+        if (result.observations + result.captures > 0)
+          await record(actor, 'memory.retention', null, {
+            modality: selector.modality,
+            before: selector.beforeMs,
+            ...counts,
+          });
+        return result;
+      }
+      await record(
+        actor,
+        'memory.forget',
+        selector.kind === 'ids' ? selector.ids.join(',').slice(0, 500) : null,
+        {
+          selector: selector.kind,
+          ...(selector.kind === 'range' ? { from: selector.fromMs, to: selector.toMs } : {}),
+          ...counts,
+        },
+      );
       return result;
     },
 
@@ -259,7 +277,7 @@ export function createTimeline(deps: {
           userId,
           at: clock.now(),
           actor: 'system',
-          action: 'retention',
+          action: 'memory.retention',
           target: null,
           details: { kind, days, captures, blobs: unreferencedBlobs.length },
         });

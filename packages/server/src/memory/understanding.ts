@@ -38,6 +38,14 @@ export interface ForgetFollower {
   forgetAll(userId: string): Promise<void>;
 }
 
+/**
+ * Something that reads the new part of a user's timeline before memory derives anything from it, and may forget
+ * observations there (consent: a bystander who asked not to be remembered). It keeps its own cursor.
+ */
+export interface TimelineReviewer {
+  review(user: UnderstandingUser): Promise<void>;
+}
+
 /** Modalities whose text says something about the person's life; captions and OCR of frames are left out. */
 const FACT_MODALITIES = new Set(['utterance', 'note', 'chat', 'event']);
 
@@ -80,6 +88,8 @@ export function createUnderstanding(deps: {
   };
   /** Told after memory follows a forget, so what was derived from memory follows it too. */
   followers?: readonly ForgetFollower[];
+  /** Run first in every pass, so what they forget never becomes facts, episodes or vectors. */
+  reviewers?: readonly TimelineReviewer[];
 }) {
   const { store, facts, episodes, people, cursors, extractor, indexer, clock, newId, logger } = deps;
   const gapMs = deps.segmentOptions?.gapMs ?? 30 * 60_000;
@@ -313,6 +323,7 @@ export function createUnderstanding(deps: {
       skipped: 0,
       embeddingsPending: 0,
     };
+    for (const reviewer of deps.reviewers ?? []) await reviewer.review(user);
     await factsStage(user, result);
     result.episodes = await episodesStage(user);
     if (indexer) {
