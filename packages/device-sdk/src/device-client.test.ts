@@ -23,6 +23,7 @@ const ACTION = {
   status: 'pending' as const,
   result: null,
   requestedBy: 'chat:device:d1',
+  origin: null,
   decidedBy: null,
   createdAt: '2026-11-29T10:00:00.000Z',
   decidedAt: null,

@@ -123,6 +123,25 @@ export const PendingActionSchema = z.object({
   status: z.enum(['pending', 'confirmed', 'rejected', 'expired', 'done', 'failed']),
   result: z.unknown(),
   requestedBy: z.string(),
+  /**
+   * Where the request came from when perceived content was involved: why it waits (`perceived_context`,
+   * `perceived_arguments`, `rule_of_two`), the perceived moments behind it, and a sentence to show the person.
+   */
+  origin: z
+    .object({
+      reasons: z.array(z.enum(['perceived_context', 'perceived_arguments', 'rule_of_two'])),
+      sources: z.array(
+        z.object({
+          observationId: z.string().nullable(),
+          modality: z.string().nullable(),
+          capturedAt: TimestampSchema.nullable(),
+          via: z.string(),
+        }),
+      ),
+      explanation: z.string(),
+    })
+    .nullable()
+    .default(null),
   decidedBy: z.string().nullable(),
   createdAt: TimestampSchema,
   decidedAt: TimestampSchema.nullable(),

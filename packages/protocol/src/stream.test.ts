@@ -166,6 +166,7 @@ describe('chat and decide', () => {
     status: 'pending',
     result: null,
     requestedBy: 'chat:device:d1',
+    origin: null,
     decidedBy: null,
     createdAt: '2026-11-29T10:00:00.000Z',
     decidedAt: null,

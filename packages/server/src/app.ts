@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { createAccounts } from './accounts/index.ts';
 import { createArchive } from './archive/index.ts';
 import {
@@ -13,8 +14,9 @@ import {
   createModelProgressDetector,
   createNotifier,
   createProactiveEngine,
+  type ToolPolicy,
+  type ToolSource,
 } from './assistant/index.ts';
-import { createFsBlobStore } from './blobs/index.ts';
 import type { Config, EmbedderConfig } from './config.ts';
 import { probeEngines } from './engines/index.ts';
 import { createFileIngest } from './ingest/index.ts';
@@ -40,6 +42,7 @@ import {
   type Embedder,
 } from './memory/index.ts';
 import {
+  type ConfiguredModel,
   configuredModels,
   createLlamaCppEmbedder,
   createModelFactory,
@@ -47,19 +50,22 @@ import {
   describeModels,
   loadCatalog,
   type RouteRequest,
+  redactionTermsFor,
 } from './models/index.ts';
 import {
   createAudioEngines,
   createAudioPerception,
+  createConsent,
   createHumanTagger,
   createImagePerception,
   createOpenAiCompatibleCaptioner,
   createSherpaSpeakerEmbedder,
   createSpeakerIdentifier,
+  createSpeechSilencer,
   createTesseractReader,
 } from './perception/index.ts';
-import { createMediaLinks, createPrivacy } from './safety/index.ts';
-import { openSqliteStores, type Stores } from './stores.ts';
+import { createMediaLinks, createModelGuard, createPrivacy, guardStatus } from './safety/index.ts';
+import { describeEncryption, openBlobStore, openSqliteStores, type Stores } from './stores.ts';
 
 /** Reads the installation's secret key (for signed media links), creating it on first use. */
 function loadSecret(home: string): Uint8Array {
@@ -115,22 +121,35 @@ export const UNDERSTANDING_LOCK = 'understanding';
 export const ASSISTANT_LOCK = 'assistant';
 
 /**
+ * What `openFamiliar` takes besides the config: a logger, and for tests and harnesses a clock, ids, stores already
+ * opened, and replacements for the model factory, the MCP tools and the tool policy (the red-team harness plugs its
+ * obedient model and its recording tools in here; `toolPolicy: 'off'` is its `--no-defence` baseline and nothing
+ * else may pass it).
+ */
+export interface OpenFamiliarDeps {
+  logger: Logger;
+  clock?: Clock;
+  newId?: IdGenerator;
+  stores?: Stores;
+  createModel?: (model: ConfiguredModel) => LanguageModelV3 | Promise<LanguageModelV3>;
+  extraTools?: ToolSource | null;
+  toolPolicy?: ToolPolicy;
+}
+
+/**
  * The composition root: opens the data directory and wires every adapter to its service. The server and the CLI
  * both start here, so a CLI command works on the same store whether or not a server is running.
  */
-export function openFamiliar(
-  config: Config,
-  deps: { logger: Logger; clock?: Clock; newId?: IdGenerator; stores?: Stores },
-) {
+export function openFamiliar(config: Config, deps: OpenFamiliarDeps) {
   const { logger, clock = systemClock, newId = createUlidGenerator() } = deps;
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   chmodSync(config.home, 0o700);
   // The database: SQLite in FAMILIAR_HOME unless the caller opened PostgreSQL (`openStoresFor`).
   const stores = deps.stores ?? openSqliteStores(config, { clock, newId });
-  const blobRoot = join(config.home, 'blobs');
 
   const timelineStore = stores.timeline;
-  const blobs = createFsBlobStore({ root: blobRoot });
+  // Media files: encrypted with AES-256-GCM under keyed-hash names when FAMILIAR_KEY or FAMILIAR_KEY_FILE is set.
+  const blobs = openBlobStore(config);
   const people = stores.people;
   const audit = stores.audit;
   const jobs = stores.jobs;
@@ -148,7 +167,10 @@ export function openFamiliar(
     },
     audit,
     clock,
-    createModel: createModelFactory(config.models ?? { providers: [] }, { env: process.env }),
+    // Names the redactor replaces before calls to cloud models: the person's people list, read per call.
+    redactionTerms: async (userId) => redactionTermsFor(await stores.people.list(userId)),
+    createModel:
+      deps.createModel ?? createModelFactory(config.models ?? { providers: [] }, { env: process.env }),
     ...(config.models ? { timeoutMs: config.models.timeoutMs } : {}),
   });
   const models = {
@@ -206,6 +228,8 @@ export function openFamiliar(
     newId,
     logger,
     followers: [assistantForget],
+    // Consent reads new speech first: what a bystander asked not to be remembered never becomes facts.
+    reviewers: [{ review: async (user) => void (await consent.review(user)) }],
   });
   const timeline = createTimeline({
     store: timelineStore,
@@ -226,10 +250,24 @@ export function openFamiliar(
     clock,
     options: config.retrieval,
   });
-  const ask = createAsk({ retriever, audit, clock, runner });
+  // The content guard: on when a guard model (Llama Guard) is configured, applied to asks and chat turns.
+  const guard = createModelGuard({ runner });
+  const ask = createAsk({ retriever, audit, clock, runner, guard });
   const memory = createMemoryService({ facts, episodes, people, timeline, audit, clock, newId });
-  const privacy = createPrivacy({ store: stores.captureState, timeline, clock, newId });
+  const privacy = createPrivacy({ store: stores.captureState, timeline, audit, clock, newId });
   const notifier = createNotifier({ store: stores.notifications, clock, newId });
+  const consent = createConsent({
+    store: timelineStore,
+    timeline,
+    people,
+    prints: stores.voiceprints,
+    cursors,
+    audit,
+    notify: (userId, message) => notifier.notify(userId, message),
+    silencer: createSpeechSilencer({ store: timelineStore, blobs, logger }),
+    clock,
+    logger,
+  });
   // The assistant: goals, the inbox, the proactive engine (follows memory; pushes through the notifier), the chat
   // with its tools (built-in, and MCP servers from familiar.config.json), and actions waiting for confirmation.
   const engine = createProactiveEngine({
@@ -261,9 +299,15 @@ export function openFamiliar(
     clock,
     newId,
   });
-  const mcpTools = config.mcp ? createMcpToolSource(config.mcp, { logger }) : null;
+  const mcpTools =
+    deps.extraTools !== undefined
+      ? deps.extraTools
+      : config.mcp
+        ? createMcpToolSource(config.mcp, { logger })
+        : null;
   const chat = createChat({
     runner,
+    guard,
     tools: createChatToolDeps({ assistant, retriever, ask, people }),
     extraTools: mcpTools,
     actions: stores.actions,
@@ -271,6 +315,7 @@ export function openFamiliar(
     clock,
     newId,
     logger,
+    ...(deps.toolPolicy ? { toolPolicy: deps.toolPolicy } : {}),
   });
   const audioEngines = createAudioEngines(config, logger);
   const speakerEmbedder = config.speakers.model
@@ -381,6 +426,8 @@ export function openFamiliar(
     mediaLinks,
     archive,
     privacy,
+    /** Opt-outs (voice, face and what is stored) and spoken requests not to be remembered. */
+    consent,
     notifier,
     timelineStore,
     audioEngines,
@@ -402,10 +449,12 @@ export function openFamiliar(
           observations: await timeline.count(user.id),
           captures: (await timeline.listCaptures(user.id)).length,
           devices: (await accounts.listDevices(user.name)).filter((d) => d.revokedAt === null).length,
+          capture: await privacy.state(user.id),
         })),
       );
       return {
         home: config.home,
+        encryption: describeEncryption(config),
         disk: {
           databaseBytes: stores.databaseBytes(),
           blobBytes: await blobs.diskUsage(),
@@ -439,6 +488,8 @@ export function openFamiliar(
           configFile: config.configFile,
           configured: configured.map((model) => ({ id: model.id, runsOn: model.runsOn })),
           ask: runner.route({ task: 'ask', sensitivity: 'private' }).choice,
+          /** The content guard: on with its model, or off and why (docs/architecture.md, "Content guard"). */
+          guard: guardStatus({ runner, models: configured }),
         },
         vision: {
           textReading: textReader.name,

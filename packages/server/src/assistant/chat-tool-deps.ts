@@ -36,6 +36,8 @@ export function createChatToolDeps(deps: {
       return found.hits.map(({ observation }) => ({
         id: observation.id,
         capturedAt: observation.capturedAt,
+        modality: observation.modality,
+        trust: observation.trust,
         text: observation.text,
       }));
     },
@@ -50,6 +52,8 @@ export function createChatToolDeps(deps: {
         citations: answer.citations.map((observation) => ({
           id: observation.id,
           capturedAt: observation.capturedAt,
+          modality: observation.modality,
+          trust: observation.trust,
           text: observation.text,
         })),
       };

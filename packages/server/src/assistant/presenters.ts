@@ -88,6 +88,12 @@ export function presentAction(action: PendingAction): PendingActionWire {
     status: action.status,
     result: action.result ?? null,
     requestedBy: action.requestedBy,
+    origin: action.origin
+      ? {
+          ...action.origin,
+          sources: action.origin.sources.map((source) => ({ ...source, capturedAt: iso(source.capturedAt) })),
+        }
+      : null,
     decidedBy: action.decidedBy,
     createdAt: toIso(action.createdAt),
     decidedAt: iso(action.decidedAt),

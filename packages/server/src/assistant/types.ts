@@ -249,6 +249,33 @@ export interface InboxStore {
 export type RiskTier = 'read' | 'local_write' | 'external' | 'forbidden';
 
 /** An external action a tool asked for, waiting for the person's yes or no, with the exact arguments shown. */
+/**
+ * Why an action waits for the person although its tier alone would let it run, or more about why it waits:
+ * `perceived_context`: it was proposed in a turn that had read perceived content (speech heard, text seen, tool
+ * output); `perceived_arguments`: its arguments repeat perceived text; `rule_of_two`: the turn had read perceived
+ * content while holding the person's private data, and the action reaches outside Familiar.
+ */
+export type ActionOriginReason = 'perceived_context' | 'perceived_arguments' | 'rule_of_two';
+
+/** A perceived moment a tool call may have come from: the observation, its kind and time, and the tool that read it. */
+export interface PerceivedSource {
+  observationId: string | null;
+  /** `frame`, `utterance`, … or null for a tool's own output (an MCP server's result). */
+  modality: string | null;
+  capturedAt: number | null;
+  /** The tool whose result carried it. */
+  via: string;
+}
+
+/** Where a request for an action came from, when perceived content was involved. */
+export interface ActionOrigin {
+  reasons: ActionOriginReason[];
+  /** The perceived moments behind it, the one its arguments repeat first. */
+  sources: PerceivedSource[];
+  /** One sentence for the person: "This came from text seen by a camera at Mon 2 Mar 14:02, not from you." */
+  explanation: string;
+}
+
 export interface PendingAction {
   id: string;
   userId: string;
@@ -263,6 +290,8 @@ export interface PendingAction {
   result: unknown;
   /** Who asked: `chat:cli`, `chat:device:<id>`. */
   requestedBy: string;
+  /** Where the request came from when perceived content was involved (null when only the person's words were). */
+  origin: ActionOrigin | null;
   /** Who decided, when decided. */
   decidedBy: string | null;
   createdAt: number;
@@ -272,7 +301,11 @@ export interface PendingAction {
 
 /** Pending actions. */
 export interface ActionStore {
-  add(action: Omit<PendingAction, 'decidedBy' | 'decidedAt' | 'result' | 'status'>): Promise<PendingAction>;
+  add(
+    action: Omit<PendingAction, 'decidedBy' | 'decidedAt' | 'result' | 'status' | 'origin'> & {
+      origin?: ActionOrigin | null;
+    },
+  ): Promise<PendingAction>;
   get(userId: string, id: string): Promise<PendingAction | null>;
   list(userId: string, options?: { status?: PendingAction['status'] | 'all' }): Promise<PendingAction[]>;
   /**

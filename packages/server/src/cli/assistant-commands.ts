@@ -94,6 +94,7 @@ function actionLines(actions: readonly PendingAction[], timezone: string): strin
       [
         `${action.id}  ${action.status}  ${action.tool}  (asked ${formatMoment(action.createdAt, timezone)} by ${action.requestedBy})`,
         `  ${action.summary}`,
+        ...(action.origin ? [`  ⚠ ${action.origin.explanation}`] : []),
         `  arguments: ${JSON.stringify(action.arguments)}`,
       ].join('\n'),
     )
@@ -106,6 +107,7 @@ function replyText(reply: ChatReply, streamed: boolean): string {
     lines.push(
       '',
       `Waiting for your confirmation: ${action.summary}`,
+      ...(action.origin ? [`  ⚠ ${action.origin.explanation}`] : []),
       `  arguments: ${JSON.stringify(action.arguments)}`,
       `  run \`familiar confirm ${action.id}\` to do it, or \`familiar reject ${action.id}\`.`,
     );

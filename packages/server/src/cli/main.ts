@@ -17,15 +17,17 @@ import {
 import type { Actor, ForgetSelector } from '../memory/index.ts';
 import { perceiveJob, perceiveJobType } from '../memory/index.ts';
 import { startServer } from '../server.ts';
-import { openStoresFor } from '../stores.ts';
+import { describeEncryption, openStoresFor } from '../stores.ts';
 import { registerAssistantCommands } from './assistant-commands.ts';
 import { registerBenchCommand } from './bench-command.ts';
 import { registerFaceCommands } from './faces-command.ts';
+import { registerKeyCommands } from './key-command.ts';
 import { registerMcpCommand } from './mcp-command.ts';
 import { registerMemoryCommands } from './memory-commands.ts';
 import { registerMigrateStoreCommand } from './migrate-store-command.ts';
 import { registerModelsCommands } from './models-command.ts';
 import { createOutput, formatBytes, type Output, table } from './output.ts';
+import { registerRedteamCommand } from './redteam-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { parseTimeArgument } from './time-arguments.ts';
 import { registerVoiceCommands } from './voice-command.ts';
@@ -185,6 +187,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
         );
       const users = await server.familiar.accounts.listUsers();
       process.stderr.write(`Familiar listening on ${server.url} (data in ${config.home})\n`);
+      process.stderr.write(`Encryption at rest: ${describeEncryption(config)}\n`);
       if (config.databaseUrl) {
         const where = new URL(config.databaseUrl);
         process.stderr.write(
@@ -230,7 +233,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           name,
           ...(options.timezone ? { timezone: options.timezone } : {}),
         });
-        await auditCli(familiar, created.id, 'user.add', created.id, { name });
+        await auditCli(familiar, created.id, 'user.add', created.id);
         out.result(
           { id: created.id, name: created.name, timezone: created.timezone },
           `Added user ${created.name} (time zone ${created.timezone}).`,
@@ -269,7 +272,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           name: options.name,
           ...(options.user ? { userName: options.user } : {}),
         });
-        await auditCli(familiar, added.userId, 'device.add', added.id, { name: added.name });
+        await auditCli(familiar, added.userId, 'device.add', added.id);
         out.result(
           { token, device: { id: added.id, name: added.name } },
           `Device "${added.name}" added (${added.id}).\nToken (shown once; store it on the device):\n${token}`,
@@ -326,7 +329,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
     .action(async (which: string, newName: string, options: { user?: string }, command: Command) =>
       withFamiliar(command, async (familiar, out) => {
         const renamed = await familiar.accounts.renameDevice(options.user, which, newName);
-        await auditCli(familiar, renamed.userId, 'device.rename', renamed.id, { name: renamed.name });
+        await auditCli(familiar, renamed.userId, 'device.rename', renamed.id);
         out.result({ id: renamed.id, name: renamed.name }, `Device ${renamed.id} is now "${renamed.name}".`);
       }),
     );
@@ -353,7 +356,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           createdAt: now,
           updatedAt: now,
         });
-        await auditCli(familiar, owner.id, 'person.add', person.id, { name: person.name });
+        await auditCli(familiar, owner.id, 'people.add', person.id);
         out.result({ id: person.id, name: person.name, aliases: person.aliases }, `Added ${person.name}.`);
       }),
     );
@@ -384,8 +387,8 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
       .command(`${verb} <name>`)
       .description(
         optedOut
-          ? 'record that this person does not want to be captured or identified'
-          : 'withdraw an opt-out',
+          ? 'this person does not want to be remembered: their face prints, what they said and frames naming them are deleted, and their enrolled voice is no longer transcribed'
+          : 'withdraw an opt-out (with their agreement); nothing deleted comes back',
       )
       .option('--user <name>', 'whose contact (default: the only user)')
       .action(async (name: string, options: { user?: string }, command: Command) =>
@@ -397,14 +400,28 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
               'not_found',
               `no person named "${name}": add them with \`familiar people add "${name}"\``,
             );
-          const updated = await familiar.people.update(owner.id, person.id, {
-            optedOut,
-            updatedAt: familiar.clock.now(),
-          });
-          await auditCli(familiar, owner.id, `person.${verb}`, person.id);
+          if (!optedOut) {
+            const updated = await familiar.consent.optIn(cliActor(owner), person.id);
+            out.result(
+              { id: updated.id, name: updated.name, optedOut: updated.optedOut },
+              `${updated.name} is now opted in.`,
+            );
+            return;
+          }
+          const result = await familiar.consent.optOut(cliActor(owner), person.id);
           out.result(
-            { id: updated.id, name: updated.name, optedOut: updated.optedOut },
-            `${updated.name} is now ${optedOut ? 'opted out' : 'opted in'}.`,
+            {
+              id: result.person.id,
+              name: result.person.name,
+              optedOut: result.person.optedOut,
+              deleted: {
+                utterances: result.utterances,
+                frames: result.frames,
+                facePrints: result.facePrints,
+                captures: result.captures,
+              },
+            },
+            `${result.person.name} is now opted out: deleted ${result.utterances} utterance(s), ${result.frames} frame(s) naming them and ${result.facePrints} face print(s).${result.voiceprintsKept > 0 ? ` Their ${result.voiceprintsKept} voiceprint(s) stay, so their speech keeps being left untranscribed.` : ''}`,
           );
         }),
       );
@@ -417,8 +434,10 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
   registerModelsCommands(program, { withFamiliar });
   registerAssistantCommands(program, { withFamiliar });
   registerMcpCommand(program, { withFamiliar });
+  registerRedteamCommand(program, { outputFor, env });
   registerWorkerCommand(program, { configFor, loggerFor });
   registerMigrateStoreCommand(program, { env, outputFor });
+  registerKeyCommands(program, { env, configFor, outputFor });
 
   const privacy = program
     .command('privacy')
@@ -490,19 +509,21 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
           const lines = [
             `Data directory: ${status.home}`,
             `Disk: database ${status.disk.databaseBytes === null ? 'on the PostgreSQL server' : formatBytes(status.disk.databaseBytes)}, media ${formatBytes(status.disk.blobBytes)}`,
+            `Encryption at rest: ${status.encryption}`,
             '',
           ];
           lines.push(
             status.users.length === 0
               ? 'Users: none yet (familiar user add <name>)'
               : table(
-                  ['USER', 'TIME ZONE', 'OBSERVATIONS', 'CAPTURES', 'DEVICES'],
+                  ['USER', 'TIME ZONE', 'OBSERVATIONS', 'CAPTURES', 'DEVICES', 'CAPTURE'],
                   status.users.map((u) => [
                     u.name,
                     u.timezone,
                     String(u.observations),
                     String(u.captures),
                     String(u.devices),
+                    u.capture.paused ? `paused since ${u.capture.since} by ${u.capture.by}` : 'on',
                   ]),
                 ),
           );
@@ -555,6 +576,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
               'none (answers quote your memories; see familiar.config.json in the README)'
             }`,
             `  ask (private data): ${status.models.ask ?? 'no model may take it'}`,
+            `  content guard:      ${status.models.guard.summary}`,
           );
           lines.push(
             '',
@@ -571,32 +593,69 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
 
   program
     .command('audit')
-    .description('show the audit log: data access, exports, deletions, account changes')
+    .description(
+      'show the audit log: model calls, tool actions, data access, exports, deletions, consent, account changes',
+    )
     .option('--user <name>', 'whose log (default: the only user)')
     .option('--limit <n>', 'how many events', '50')
-    .action(async (options: { user?: string; limit: string }, command: Command) =>
-      withFamiliar(command, async (familiar, out) => {
-        const owner = await familiar.accounts.resolveUser(options.user);
-        const limit = Number(options.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-          throw new ValidationError('--limit must be a whole number from 1 to 10000');
-        const events = await familiar.audit.list(owner.id, { limit });
-        out.result(
-          events.map((e) => ({ ...e, at: toIso(e.at) })),
-          events.length === 0
-            ? 'The audit log is empty.'
-            : table(
-                ['WHEN', 'WHO', 'ACTION', 'TARGET', 'DETAILS'],
-                events.map((e) => [
-                  formatMoment(e.at, owner.timezone),
-                  e.actor,
-                  e.action,
-                  e.target ?? '',
-                  e.details ? JSON.stringify(e.details) : '',
-                ]),
-              ),
-        );
-      }),
+    .option('--since <time>', 'only events at or after this time (2026-11-03, 2026-11-03T14:00 or ISO)')
+    .option('--until <time>', 'only events before this time')
+    .option('--action <prefix>', 'only actions starting with this, e.g. model. or data.export')
+    .option('--before <seq>', 'only events older than this sequence number (the next page)')
+    .action(
+      async (
+        options: {
+          user?: string;
+          limit: string;
+          since?: string;
+          until?: string;
+          action?: string;
+          before?: string;
+        },
+        command: Command,
+      ) =>
+        withFamiliar(command, async (familiar, out) => {
+          const owner = await familiar.accounts.resolveUser(options.user);
+          const limit = Number(options.limit);
+          if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+            throw new ValidationError('--limit must be a whole number from 1 to 10000');
+          const sinceMs =
+            options.since === undefined
+              ? undefined
+              : parseTimeArgument(options.since, owner.timezone, '--since');
+          const untilMs =
+            options.until === undefined
+              ? undefined
+              : parseTimeArgument(options.until, owner.timezone, '--until');
+          if (sinceMs !== undefined && untilMs !== undefined && untilMs <= sinceMs)
+            throw new ValidationError('--until must be after --since');
+          const beforeSeq = options.before === undefined ? undefined : Number(options.before);
+          if (beforeSeq !== undefined && (!Number.isInteger(beforeSeq) || beforeSeq < 1))
+            throw new ValidationError('--before must be a sequence number from the log (a whole number)');
+          const events = await familiar.audit.list(owner.id, {
+            limit,
+            ...(sinceMs === undefined ? {} : { sinceMs }),
+            ...(untilMs === undefined ? {} : { untilMs }),
+            ...(options.action ? { actionPrefix: options.action.trim() } : {}),
+            ...(beforeSeq === undefined ? {} : { beforeSeq }),
+          });
+          out.result(
+            events.map((e) => ({ ...e, at: toIso(e.at) })),
+            events.length === 0
+              ? 'The audit log is empty.'
+              : table(
+                  ['SEQ', 'WHEN', 'WHO', 'ACTION', 'TARGET', 'DETAILS'],
+                  events.map((e) => [
+                    String(e.seq),
+                    formatMoment(e.at, owner.timezone),
+                    e.actor,
+                    e.action,
+                    e.target ?? '',
+                    e.details ? JSON.stringify(e.details) : '',
+                  ]),
+                ),
+          );
+        }),
     );
 
   program

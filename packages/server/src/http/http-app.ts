@@ -32,6 +32,7 @@ import type { FamiliarMcpDependencies } from '../mcp/index.ts';
 import { type MemoryService, presentCapture, presentObservation, type Timeline } from '../memory/index.ts';
 import type { MediaLinks, Privacy } from '../safety/index.ts';
 import { registerAssistantRoutes } from './assistant-routes.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import { landingPage } from './landing-page.ts';
 import { registerMcpRoutes } from './mcp-routes.ts';
@@ -148,8 +149,9 @@ export function createHttpApp(deps: HttpDependencies) {
     const signature = c.req.query('signature');
     if (signature === undefined) return next();
     const userId = c.req.query('u') ?? '';
-    const captureId = parseId(c.req.param('id'), 'capture');
-    if (!mediaLinks.verify(userId, captureId, Number(c.req.query('expires')), signature)) {
+    // The signature is checked before anything else, so a bad link always answers 401.
+    const rawId = c.req.param('id');
+    if (!mediaLinks.verify(userId, rawId, Number(c.req.query('expires')), signature)) {
       throw new FamiliarError(
         'unauthorized',
         'this media link is not valid or has expired: ask for a fresh one',
@@ -157,7 +159,7 @@ export function createHttpApp(deps: HttpDependencies) {
     }
     const { capture, bytes } = await timeline.readCaptureMedia(
       { userId, deviceId: null, label: 'signed-link' },
-      captureId,
+      parseId(rawId, 'capture'),
     );
     return c.body(new Uint8Array(bytes), 200, {
       'content-type': capture.mediaType,
@@ -353,6 +355,7 @@ export function createHttpApp(deps: HttpDependencies) {
 
   registerMemoryRoutes(app, deps.memory);
   registerAssistantRoutes(app, deps.assistant, deps.chat);
+  registerAuditRoutes(app, deps.audit);
   registerMcpRoutes(app, deps);
   registerOpenAiRoutes(app, deps);
 

@@ -410,4 +410,14 @@ export const migrations: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 9,
+    name: 'pending actions: where a request came from',
+    statements(d) {
+      const { json } = d.types;
+      // Why an action waits for the person beyond its tier (perceived content in the turn, the rule of two) and the
+      // observations it came from, so the confirmation can say "this came from text seen at 14:02".
+      return [`ALTER TABLE pending_actions ADD COLUMN origin ${json}`];
+    },
+  },
 ];

@@ -1,3 +1,4 @@
+import type { Trust } from '@familiar/protocol';
 import { z } from 'zod';
 import {
   addDays,
@@ -9,14 +10,42 @@ import {
   zonedTimeToEpoch,
 } from '../../kernel/index.ts';
 import type { Person } from '../../memory/index.ts';
+import { datamark } from '../../safety/index.ts';
 import type { Goal, GoalProgress, InboxItem, InboxKind, InboxQuery, ProgressEntry } from '../types.ts';
-import type { ToolContext, ToolDefinition } from './tool-definition.ts';
+import type { PerceivedContent, ResultProvenance, ToolContext, ToolDefinition } from './tool-definition.ts';
 
-/** A moment of the timeline a tool or an answer cites: its observation id, when it was captured, and its text. */
+/**
+ * A moment of the timeline a tool or an answer cites: its observation id, when it was captured, its text, and (when
+ * known) its modality and trust. A moment whose trust is not known counts as perceived.
+ */
 export interface CitedMoment {
   id: string;
   capturedAt: number;
   text: string;
+  modality?: string;
+  trust?: Trust;
+}
+
+/** The perceived moments among cited ones, for a tool's provenance. */
+function perceivedMoments(moments: readonly CitedMoment[]): PerceivedContent[] {
+  return moments
+    .filter((moment) => moment.trust !== 'authored')
+    .map((moment) => ({
+      observationId: moment.id,
+      modality: moment.modality ?? null,
+      capturedAt: moment.capturedAt,
+      text: moment.text,
+    }));
+}
+
+/** A moment as a model sees it: perceived text is datamarked (see `datamark`), the person's own words are not. */
+function momentForModel(moment: CitedMoment): CitedMoment {
+  return moment.trust === 'authored' ? moment : { ...moment, text: datamark(moment.text) };
+}
+
+/** Provenance of a result whose text all comes from perception (inbox reasons quote what was heard). */
+function perceivedOutput(text: string): PerceivedContent[] {
+  return text ? [{ observationId: null, modality: null, capturedAt: null, text }] : [];
 }
 
 /** A person with what the assistant knows that helps: their important dates and the promises still open. */
@@ -178,6 +207,25 @@ function define<Input>(definition: Omit<ToolDefinition<Input>, 'source'>): ToolD
 
 const Id = z.string().min(1).max(200);
 
+/** An inbox item as tools show it. */
+interface InboxLine {
+  kind?: string;
+  title: string;
+  reason?: string;
+}
+
+/**
+ * Provenance of inbox items: commitments, nudges and digests come from what was heard and seen (their titles and
+ * reasons quote it), reminders from the person (or from a request the person confirmed).
+ */
+function inboxProvenance(items: readonly InboxLine[]): ResultProvenance {
+  const perceived = items
+    .filter((item) => item.kind !== 'reminder')
+    .map((item) => `${item.title}\n${item.reason ?? ''}`)
+    .join('\n');
+  return { perceived: perceivedOutput(perceived), privateData: items.length > 0 };
+}
+
 /**
  * The built-in tools: memory search, goals, the inbox, people and calendar files (`read` or `local_write`), plus two
  * `forbidden` tools that never run: asking for them gets a refusal, and `familiar tools` shows the policy.
@@ -194,7 +242,11 @@ export function builtinTools(deps: ChatToolDeps): ToolDefinition[] {
         limit: z.number().int().min(1).max(20).default(5),
       }),
       summarize: ({ query }) => `Search memory for "${query}"`,
-      run: (args, context) => deps.searchMemory(context, args),
+      run: async (args, context) => (await deps.searchMemory(context, args)).map(momentForModel),
+      provenance: (result) => {
+        const moments = result as CitedMoment[];
+        return { perceived: perceivedMoments(moments), privateData: moments.length > 0 };
+      },
     }),
     define({
       name: 'list_goals',
@@ -218,6 +270,8 @@ export function builtinTools(deps: ChatToolDeps): ToolDefinition[] {
             progress.goal.deadline === null ? null : formatMoment(progress.goal.deadline, context.timezone),
           plan: progress.goal.plan,
         })),
+      // Goals are the person's own words; their amounts are numbers.
+      provenance: (result) => ({ perceived: [], privateData: (result as unknown[]).length > 0 }),
     }),
     define({
       name: 'add_goal',
@@ -274,6 +328,7 @@ export function builtinTools(deps: ChatToolDeps): ToolDefinition[] {
           reason: item.reason,
         }));
       },
+      provenance: (result) => inboxProvenance(result as InboxLine[]),
     }),
     define({
       name: 'add_reminder',
@@ -322,6 +377,8 @@ export function builtinTools(deps: ChatToolDeps): ToolDefinition[] {
           lastMentioned:
             person.lastMentionedAt === null ? null : formatMoment(person.lastMentionedAt, context.timezone),
         })),
+      // Names and relationships only: short fields the person can see and correct, not free perceived text.
+      provenance: (result) => ({ perceived: [], privateData: (result as unknown[]).length > 0 }),
     }),
     define({
       name: 'person_details',
@@ -355,6 +412,13 @@ export function builtinTools(deps: ChatToolDeps): ToolDefinition[] {
             : {}),
         };
       },
+      provenance: (result) => {
+        const details = result as { openPromises: InboxLine[]; followUps?: InboxLine[] };
+        return {
+          perceived: inboxProvenance([...details.openPromises, ...(details.followUps ?? [])]).perceived,
+          privateData: true,
+        };
+      },
     }),
     define({
       name: 'export_calendar',
@@ -369,6 +433,13 @@ export function builtinTools(deps: ChatToolDeps): ToolDefinition[] {
           from: args.from === null ? null : timeOrThrow(args.from, context, 'from'),
           to: args.to === null ? null : timeOrThrow(args.to, context, 'to'),
         }),
+      provenance: (result) => {
+        const exported = result as { ics: string; events: number };
+        return {
+          perceived: exported.events > 0 ? perceivedOutput(exported.ics) : [],
+          privateData: exported.events > 0,
+        };
+      },
     }),
     define({
       name: 'import_calendar',

@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import type { RiskTier } from '../types.ts';
+import type { PerceivedSource, RiskTier } from '../types.ts';
 
 /** Who a tool runs for: whose data, who asked (for the audit log), and their timezone. */
 export interface ToolContext {
@@ -24,6 +24,23 @@ export interface ToolDefinition<Input = unknown> {
   run(input: Input, context: ToolContext): Promise<unknown>;
   /** Where it comes from: `builtin` or `mcp:<server>`. */
   source: string;
+  /**
+   * What a result of this tool holds, for the turn's provenance: the perceived moments in it (speech heard, text
+   * seen, with their text) and whether it holds the person's private data. A tool without it is taken at its
+   * worst: all of its output is perceived (what an MCP server returns comes from outside).
+   */
+  provenance?: (result: unknown) => ResultProvenance;
+}
+
+/** A perceived moment in a tool's result, with the text that reached the model. */
+export interface PerceivedContent extends Omit<PerceivedSource, 'via'> {
+  text: string;
+}
+
+/** What one tool result holds: its perceived moments, and whether it carries the person's private data. */
+export interface ResultProvenance {
+  perceived: PerceivedContent[];
+  privateData: boolean;
 }
 
 /** A source of tools other than the built-in ones (MCP servers), opened lazily and closed with the app. */

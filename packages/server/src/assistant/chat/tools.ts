@@ -2,7 +2,9 @@ import { jsonSchema, type ToolSet, tool } from 'ai';
 import { type ZodType, z } from 'zod';
 import type { AuditLog } from '../../audit/index.ts';
 import { type Clock, describeIssues, FamiliarError, type IdGenerator } from '../../kernel/index.ts';
+import { datamark } from '../../safety/index.ts';
 import type { ActionStore, PendingAction, RiskTier } from '../types.ts';
+import type { TurnTaint } from './taint.ts';
 import type { ToolContext, ToolDefinition } from './tool-definition.ts';
 
 /** How one tool call ended: it ran, it waits for the person's yes, it was refused by policy, or it failed. */
@@ -26,12 +28,21 @@ export interface ToolCallOutcome {
   action: PendingAction | null;
 }
 
-/** Enforces risk tiers on every tool call, whoever asked for it (a model or a chat rule). */
+/**
+ * Whether the safety rules apply: `enforce` (always, in Familiar) or `off`, which runs every tool the model calls
+ * except forbidden ones, with no tiers and no provenance rules. Only the red-team harness's `--no-defence` baseline
+ * uses `off`, to show what the attacks would do without the rules; nothing a person or a device sends can choose it.
+ */
+export type ToolPolicy = 'enforce' | 'off';
+
+/** Enforces risk tiers and the provenance rules on every tool call, whoever asked for it (a model or a chat rule). */
 export interface ToolGate {
   /**
-   * Validates the arguments with the tool's schema, then by tier: `read` and `local_write` run (audited);
-   * `external` never runs but becomes a pending action with the exact validated arguments; `forbidden` is refused.
-   * Never throws for bad arguments or a failing tool: the outcome says what happened.
+   * Validates the arguments with the tool's schema, then by tier: `read` runs (and what it returned is noted in the
+   * turn's provenance); `local_write` runs unless the turn has read perceived content; `external` never runs but
+   * becomes a pending action with the exact validated arguments; `forbidden` is refused. A call that waits because
+   * of perceived content carries its origin ("this came from text seen at 14:02"). Never throws for bad arguments or
+   * a failing tool: the outcome says what happened.
    */
   call(definition: ToolDefinition, args: unknown, context: ToolContext): Promise<ToolCallOutcome>;
 }
@@ -46,6 +57,10 @@ export interface ToolGateDeps {
   actionTtlMs?: number;
   /** Told every outcome, in order (the chat reports them in its reply). */
   onOutcome?: (outcome: ToolCallOutcome) => void;
+  /** What the turn has read so far; without it, no perceived content is known to be in the turn. */
+  taint?: TurnTaint;
+  /** Default `enforce`. */
+  policy?: ToolPolicy;
 }
 
 /** The default time an external action waits for confirmation. */
@@ -82,7 +97,16 @@ export function describeToolError(error: unknown): string {
 
 /** Creates the gate. */
 export function createToolGate(deps: ToolGateDeps): ToolGate {
-  const { actions, audit, clock, newId, actionTtlMs = DEFAULT_ACTION_TTL_MS, onOutcome } = deps;
+  const {
+    actions,
+    audit,
+    clock,
+    newId,
+    actionTtlMs = DEFAULT_ACTION_TTL_MS,
+    onOutcome,
+    taint,
+    policy = 'enforce',
+  } = deps;
 
   async function finish(
     definition: ToolDefinition,
@@ -109,6 +133,15 @@ export function createToolGate(deps: ToolGateDeps): ToolGate {
         argumentKeys: argumentKeys(args),
         status: outcome.status,
         ...(outcome.action ? { actionId: outcome.action.id } : {}),
+        ...(outcome.action?.origin
+          ? {
+              originReasons: outcome.action.origin.reasons,
+              originObservations: outcome.action.origin.sources.flatMap((source) =>
+                source.observationId ? [source.observationId] : [],
+              ),
+            }
+          : {}),
+        ...(policy === 'off' ? { policy: 'off' } : {}),
       },
     });
     onOutcome?.(full);
@@ -133,7 +166,15 @@ export function createToolGate(deps: ToolGateDeps): ToolGate {
           action: null,
         });
       }
-      if (definition.tier === 'external') {
+      // Provenance rules: after perceived content, a write waits for the person; and a tool from outside Familiar
+      // (even one its server calls read-only) may not carry the turn's private data out (the rule of two).
+      const checksOrigin =
+        definition.tier !== 'read' || (definition.source !== 'builtin' && Boolean(taint?.holdsPrivateData));
+      const origin =
+        policy === 'enforce' && checksOrigin
+          ? (taint?.originFor(definition, checked.value, context.timezone) ?? null)
+          : null;
+      if (policy === 'enforce' && (definition.tier === 'external' || origin)) {
         if (!isRecord(checked.value)) {
           const error = `${definition.name} takes an object of arguments`;
           return finish(definition, args, context, {
@@ -150,22 +191,27 @@ export function createToolGate(deps: ToolGateDeps): ToolGate {
           arguments: checked.value,
           summary: definition.summarize(checked.value),
           requestedBy: `chat:${context.actor}`,
+          origin,
           createdAt: now,
           expiresAt: now + actionTtlMs,
         });
+        const why = origin
+          ? ` It was asked for after reading perceived content (${origin.explanation}), so it needs the person's yes.`
+          : '';
         return finish(definition, args, context, {
           status: 'awaiting_confirmation',
           result: {
             status: 'awaiting_confirmation',
             actionId: action.id,
             summary: action.summary,
-            note: 'This has NOT been done. It waits for the person to confirm it on a device or with `familiar confirm`. Tell them what you proposed.',
+            note: `This has NOT been done.${why} It waits for the person to confirm it on a device or with \`familiar confirm\`. Tell them what you proposed.`,
           },
           action,
         });
       }
       try {
         const result = await definition.run(checked.value, context);
+        if (definition.tier === 'read') taint?.noteResult(definition, result);
         return finish(definition, args, context, {
           status: 'ran',
           result: { status: 'ok', result: result ?? null },
@@ -189,16 +235,23 @@ function stripFence(text: string): string {
 
 /**
  * A tool result as the model sees it: JSON inside `<tool_result>` tags that its content cannot close. Results hold
- * perceived content (speech, screen text), which the system prompt says is data, never instructions.
+ * perceived content (speech, screen text), which the system prompt says is data, never instructions. With
+ * `datamarkAll` (a tool whose output is all perceived, like an MCP server's) the whole body is datamarked; built-in
+ * tools datamark the perceived parts of their own results.
  */
-export function fenceToolResult(name: string, result: ToolResultForModel): string {
+export function fenceToolResult(
+  name: string,
+  result: ToolResultForModel,
+  options: { datamarkAll?: boolean } = {},
+): string {
   let body: string;
   try {
     body = JSON.stringify(result);
   } catch {
     body = JSON.stringify({ status: 'error', error: 'the tool returned a result that is not JSON' });
   }
-  return `<tool_result tool="${name}">\n${stripFence(body)}\n</tool_result>`;
+  const fenced = stripFence(body);
+  return `<tool_result tool="${name}">\n${options.datamarkAll ? datamark(fenced) : fenced}\n</tool_result>`;
 }
 
 /** The JSON Schema a model is shown for a tool's arguments (what the Zod schema accepts as input). */
@@ -223,7 +276,9 @@ export function toAiTools(
   definitions: readonly ToolDefinition[],
   gate: ToolGate,
   context: ToolContext,
+  options: { spotlight?: boolean } = {},
 ): ToolSet {
+  const { spotlight = true } = options;
   const set: ToolSet = {};
   for (const definition of definitions) {
     if (Object.hasOwn(set, definition.name)) {
@@ -233,7 +288,12 @@ export function toAiTools(
       description: `[${definition.tier}] ${definition.description}`,
       inputSchema: jsonSchema<unknown>(toJsonSchema(definition.input)),
       execute: async (args) => (await gate.call(definition, args, context)).result,
-      toModelOutput: ({ output }) => ({ type: 'text', value: fenceToolResult(definition.name, output) }),
+      toModelOutput: ({ output }) => ({
+        type: 'text',
+        value: fenceToolResult(definition.name, output, {
+          datamarkAll: spotlight && !definition.provenance && output.status === 'ok',
+        }),
+      }),
     });
   }
   return set;

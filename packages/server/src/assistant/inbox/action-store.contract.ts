@@ -46,7 +46,14 @@ export function describeActionStoreContract(name: string, makeStores: ActionStor
       const { actions } = await makeStores(manualClock(T0));
       const asked = action();
       const added = await actions.add(asked);
-      const expected = { ...asked, status: 'pending', result: null, decidedBy: null, decidedAt: null };
+      const expected = {
+        ...asked,
+        origin: null,
+        status: 'pending',
+        result: null,
+        decidedBy: null,
+        decidedAt: null,
+      };
       expect(added).toEqual(expected);
       (asked.arguments.attachments as Array<{ name: string }>)[0]!.name = 'changed.pdf';
       expect(await actions.get('alice', asked.id)).toEqual({
@@ -55,6 +62,24 @@ export function describeActionStoreContract(name: string, makeStores: ActionStor
       });
       expect(await actions.get('bob', asked.id)).toBeNull();
       expect(await actions.get('alice', 'AC-unknown')).toBeNull();
+    });
+
+    it('keeps where a request came from, and refuses an origin that is not one', async () => {
+      const { actions, other } = await makeStores(manualClock(T0));
+      const origin = {
+        reasons: ['perceived_context' as const, 'perceived_arguments' as const, 'rule_of_two' as const],
+        sources: [
+          { observationId: 'OB1', modality: 'frame', capturedAt: T0 - MINUTE, via: 'search_memory' },
+          { observationId: null, modality: null, capturedAt: null, via: 'mail__search' },
+        ],
+        explanation: 'This came from text seen by a camera at 09:59, not from you.',
+      };
+      const asked = action({ origin });
+      expect((await actions.add(asked)).origin).toEqual(origin);
+      expect((await other.get('alice', asked.id))?.origin).toEqual(origin);
+      const bad = action({ origin: { ...origin, reasons: ['because' as 'rule_of_two'] } });
+      await expect(actions.add(bad)).rejects.toMatchObject({ code: 'validation_failed' });
+      expect(await actions.get('alice', bad.id)).toBeNull();
     });
 
     it('refuses an invalid or duplicate action', async () => {

@@ -23,6 +23,22 @@ export type NewPendingAction = Parameters<ActionStore['add']>[0];
 const epoch = z.number().int().nonnegative();
 const ArgumentsSchema = z.record(z.string(), z.unknown());
 
+/** Where an action came from (see `ActionOrigin`), as stored and as `add` accepts it. */
+export const ActionOriginSchema = z.object({
+  reasons: z.array(z.enum(['perceived_context', 'perceived_arguments', 'rule_of_two'])).max(3),
+  sources: z
+    .array(
+      z.object({
+        observationId: z.string().min(1).max(200).nullable(),
+        modality: z.string().min(1).max(50).nullable(),
+        capturedAt: epoch.nullable(),
+        via: z.string().min(1).max(200),
+      }),
+    )
+    .max(50),
+  explanation: z.string().min(1).max(2_000),
+});
+
 /** An action as `add` accepts it; the stores refuse anything else before writing. */
 export const NewPendingActionSchema = z.object({
   id: z.string().min(1).max(200),
@@ -31,6 +47,7 @@ export const NewPendingActionSchema = z.object({
   arguments: ArgumentsSchema,
   summary: z.string().trim().min(1).max(2_000),
   requestedBy: z.string().trim().min(1).max(200),
+  origin: ActionOriginSchema.nullable().optional(),
   createdAt: epoch,
   expiresAt: epoch,
 });
@@ -94,6 +111,7 @@ interface ActionRow {
   created_at: number;
   decided_at: number | null;
   expires_at: number;
+  origin: string | null;
 }
 
 function toAction(row: ActionRow): PendingAction {
@@ -106,6 +124,7 @@ function toAction(row: ActionRow): PendingAction {
     status: ActionStatusSchema.parse(row.status),
     result: row.result === null ? null : parseJsonColumn(z.unknown(), row.result, 'pending_actions.result'),
     requestedBy: row.requested_by,
+    origin: parseJsonColumn(ActionOriginSchema, row.origin, 'pending_actions.origin') ?? null,
     decidedBy: row.decided_by,
     createdAt: row.created_at,
     decidedAt: row.decided_at,
@@ -135,8 +154,9 @@ export function createSqliteActionStore(
 ): ActionStore {
   const insert = db.prepare(
     `INSERT INTO pending_actions (user_id, id, tool, arguments, summary, status, result, requested_by, decided_by,
-       created_at, decided_at, expires_at)
-     VALUES (@userId, @id, @tool, @arguments, @summary, 'pending', NULL, @requestedBy, NULL, @createdAt, NULL, @expiresAt)
+       created_at, decided_at, expires_at, origin)
+     VALUES (@userId, @id, @tool, @arguments, @summary, 'pending', NULL, @requestedBy, NULL, @createdAt, NULL, @expiresAt,
+       @origin)
      ON CONFLICT (user_id, id) DO NOTHING`,
   );
   const byId = db.prepare<[string, string], ActionRow>(
@@ -178,7 +198,11 @@ export function createSqliteActionStore(
   return {
     async add(action) {
       validateNewAction(action);
-      const changes = insert.run({ ...action, arguments: JSON.stringify(action.arguments) }).changes;
+      const changes = insert.run({
+        ...action,
+        arguments: JSON.stringify(action.arguments),
+        origin: action.origin ? JSON.stringify(action.origin) : null,
+      }).changes;
       const row = byId.get(action.userId, action.id);
       if (!row) throw new NotFoundError('action', action.id);
       if (changes === 0) throw new ConflictError(`action ${action.id} already exists`, { id: action.id });

@@ -29,6 +29,7 @@ export function createInMemoryActionStore({ clock = systemClock }: { clock?: Clo
   const copy = (action: PendingAction): PendingAction => ({
     ...action,
     arguments: structuredJson(action.arguments) as Record<string, unknown>,
+    origin: action.origin ? (structuredJson(action.origin) as PendingAction['origin']) : null,
     result: structuredJson(action.result),
   });
 
@@ -41,6 +42,7 @@ export function createInMemoryActionStore({ clock = systemClock }: { clock?: Clo
       const stored: PendingAction = {
         ...action,
         arguments: structuredJson(action.arguments) as Record<string, unknown>,
+        origin: action.origin ? (structuredJson(action.origin) as PendingAction['origin']) : null,
         status: 'pending',
         result: null,
         decidedBy: null,

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { type Clock, ConflictError, FamiliarError, NotFoundError, systemClock } from '../../kernel/index.ts';
 import type { PostgresClient } from '../../storage/index.ts';
 import type { ActionStore, PendingAction } from '../types.ts';
-import { ActionStatusSchema, actionConflict, validateMove, validateNewAction } from './action-store.ts';
+import {
+  ActionOriginSchema,
+  ActionStatusSchema,
+  actionConflict,
+  validateMove,
+  validateNewAction,
+} from './action-store.ts';
 
 const ArgumentsSchema = z.record(z.string(), z.unknown());
 
@@ -20,6 +26,8 @@ interface ActionRow {
   created_at: number;
   decided_at: number | null;
   expires_at: number;
+  /** JSONB, parsed by the client. */
+  origin: unknown;
 }
 
 function toAction(row: ActionRow): PendingAction {
@@ -28,6 +36,12 @@ function toAction(row: ActionRow): PendingAction {
     throw new FamiliarError(
       'storage_failed',
       'stored JSON in pending_actions.arguments does not match its schema',
+    );
+  const origin = row.origin == null ? null : ActionOriginSchema.safeParse(row.origin);
+  if (origin && !origin.success)
+    throw new FamiliarError(
+      'storage_failed',
+      'stored JSON in pending_actions.origin does not match its schema',
     );
   return {
     id: row.id,
@@ -38,6 +52,7 @@ function toAction(row: ActionRow): PendingAction {
     status: ActionStatusSchema.parse(row.status),
     result: row.result ?? null,
     requestedBy: row.requested_by,
+    origin: origin ? origin.data : null,
     decidedBy: row.decided_by,
     createdAt: row.created_at,
     decidedAt: row.decided_at,
@@ -87,8 +102,8 @@ export function createPostgresActionStore(
       validateNewAction(action);
       const { rows } = await client.query<ActionRow>(
         `INSERT INTO pending_actions (user_id, id, tool, arguments, summary, status, result, requested_by,
-           decided_by, created_at, decided_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, 'pending', NULL, $6, NULL, $7, NULL, $8)
+           decided_by, created_at, decided_at, expires_at, origin)
+         VALUES ($1, $2, $3, $4, $5, 'pending', NULL, $6, NULL, $7, NULL, $8, $9)
          ON CONFLICT (user_id, id) DO NOTHING
          RETURNING *`,
         [
@@ -100,6 +115,7 @@ export function createPostgresActionStore(
           action.requestedBy,
           action.createdAt,
           action.expiresAt,
+          action.origin ? JSON.stringify(action.origin) : null,
         ],
       );
       if (rows[0]) return toAction(rows[0]);
