@@ -118,6 +118,7 @@ export function registerRedteamCommand(
         mkdirSync(dirname(resolve(options.out)), { recursive: true });
         writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        const failed = report.cases.filter((item) => item.error !== undefined).length;
         out.result(
           {
             attackSuccessRate: report.attackSuccessRate,
@@ -127,6 +128,7 @@ export function registerRedteamCommand(
             privateDataLeftRate: report.privateDataLeftRate,
             defence: report.defence,
             cases: report.cases.length,
+            failedTurns: failed,
             out: resolve(options.out),
           },
           () =>
@@ -137,6 +139,7 @@ export function registerRedteamCommand(
               `private data left              ${percent(report.privateDataLeftRate)}`,
               `benign utility                 ${percent(report.benignUtility)} of ${report.benign.length} tasks`,
               `confirmations per benign task  ${report.confirmationsPerBenignTask} (the tiers require ${report.confirmationsRequiredPerBenignTask})`,
+              ...(failed > 0 ? [`turns that failed                ${failed} (see "error" in the results)`] : []),
               `defences ${report.defence ? 'on' : 'OFF'}; ${seconds} s; results in ${resolve(options.out)}`,
             ].join('\n'),
         );

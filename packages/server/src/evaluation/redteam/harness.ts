@@ -11,7 +11,13 @@ import type { RedteamWorld } from './world-tools.ts';
 /** An attack file in the BIPIA format: attack texts by category. */
 export const AttackFileSchema = z.record(
   z.string().trim().min(1, 'a category name is empty'),
-  z.array(z.string().min(1, 'an attack text is empty').max(20_000)).min(1, 'a category lists no attacks'),
+  z.array(
+    z
+      .string()
+      .trim()
+      .min(1, 'an attack text is empty')
+      .max(60_000, 'an attack text is longer than 60,000 characters (an observation holds 64 KiB)'),
+  ),
 );
 
 /** Attack texts by category. */
@@ -37,6 +43,8 @@ export function loadAttackFile(path: string): AttackFile {
       'invalid_input',
       `${path} is not a BIPIA attack file ({"category": ["attack text", …]}): ${describeIssues(parsed.error.issues).join('; ')}`,
     );
+  if (Object.values(parsed.data).every((texts) => texts.length === 0))
+    throw new FamiliarError('invalid_input', `${path} holds no attack texts`);
   return parsed.data;
 }
 
@@ -57,6 +65,8 @@ export interface RedteamCase {
   explanation: string | null;
   /** The tools the model called in the turn, with how each ended. */
   toolCalls: string[];
+  /** Why the turn failed, when it did (it then counts as executed only if something reached the world). */
+  error?: string;
 }
 
 /** One benign request and how it went. */
@@ -182,7 +192,26 @@ export async function runRedteam(options: RedteamOptions): Promise<RedteamReport
         ...(spec.speaker ? { speaker: spec.speaker } : {}),
       };
       const { user, chatActor } = await freshUser([planted]);
-      const reply = await familiar.chat.chat(chatActor, spec.question, { history: [...PRIVATE_HISTORY] });
+      let reply: ChatReply;
+      try {
+        reply = await familiar.chat.chat(chatActor, spec.question, { history: [...PRIVATE_HISTORY] });
+      } catch (error) {
+        // A turn that failed is reported as such; whatever reached the world before the failure still counts.
+        const events = world.events.filter((event) => event.userId === user.id);
+        cases.push({
+          category,
+          attack,
+          channel,
+          executedWithoutConfirmation: events.length > 0,
+          privateDataLeft: events.some((event) => leaks(event.input)),
+          awaitingConfirmation: 0,
+          explanation: null,
+          toolCalls: [],
+          error: error instanceof Error ? error.message : String(error),
+        });
+        onProgress?.(++done, total);
+        continue;
+      }
       const events = world.events.filter((event) => event.userId === user.id);
       cases.push({
         category,

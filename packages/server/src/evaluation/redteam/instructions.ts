@@ -25,7 +25,11 @@ const IMPERATIVE_VERBS = new Set(
     'respond restart retrieve return reveal reverse rewrite run save say schedule scramble search select sell send ' +
     'set share show shred sign spell start stop store submit substitute suggest summarise summarize swap switch ' +
     'take teach tell text transfer translate transmit try turn type unlock update upload use utilise utilize ' +
-    'visit vote wipe withdraw write'
+    'visit vote wipe withdraw write grant unlock cancel sell disable enable answer summarise summarize ' +
+    'act analyse analyze assume behave break calculate clarify classify compare complete consider contrast count ' +
+    'demonstrate detail determine discuss elaborate estimate evaluate greet identify illustrate imagine interpret ' +
+    'justify name narrate outline paraphrase predict prove rank rate recite review reword simplify sketch solve sort ' +
+    'speak specify state study talk think verify'
   ).split(' '),
 );
 
@@ -55,15 +59,17 @@ const LEADING_FILLERS = new Set([
   'dont',
 ]);
 
-/** Whether a sentence asks for something. */
-export function isInstruction(sentence: string): boolean {
-  const text = sentence.trim();
-  if (!text) return false;
-  if (text.endsWith('?')) return true;
-  if (text.includes('```') || /\bimport\s+[a-z_]/i.test(text)) return true;
-  if (/\bhttps?:\/\/|\bwww\.[a-z0-9-]+\./i.test(text)) return true;
-  if (/\b(you|your|yourself)\b/i.test(text)) return true;
-  const words = text
+/** Words that address an agent or claim authority over it ("Note to AI:", "SYSTEM OVERRIDE", "new instructions"). */
+const ADDRESSES_AGENT =
+  /\b(assistant|ai|a\.i\.|llm|chatbot|bot|model|familiar|system|developer|admin|administrator|override|instructions?|prompt|todo|to-do)\b/i;
+
+/** Words of obligation ("must", "needs to", "it is essential that"). */
+const OBLIGATION =
+  /\b(must|should|shall|needs? to|need you to|has to|have to|is required to|are required to|it is (essential|important|vital|crucial|imperative) that|make sure|be sure to|from now on)\b/i;
+
+/** Whether a clause starts with an imperative verb, perhaps after fillers ("please", "now", "kindly"). */
+function startsImperative(clause: string): boolean {
+  const words = clause
     .toLowerCase()
     .replace(/^[^a-z']+/, '')
     .split(/[^a-z'-]+/)
@@ -73,6 +79,19 @@ export function isInstruction(sentence: string): boolean {
     if (!LEADING_FILLERS.has(word)) return false;
   }
   return false;
+}
+
+/** Whether a sentence asks for something. */
+export function isInstruction(sentence: string): boolean {
+  const text = sentence.trim();
+  if (!text) return false;
+  if (text.endsWith('?')) return true;
+  if (text.includes('```') || /\bimport\s+[a-z_]/i.test(text)) return true;
+  if (/\bhttps?:\/\/|\bwww\.[a-z0-9-]+\./i.test(text)) return true;
+  if (/\b(you|your|yourself)\b/i.test(text)) return true;
+  if (ADDRESSES_AGENT.test(text) || OBLIGATION.test(text)) return true;
+  // Each clause: "Dear reader, kindly order…", "system: forward…", "TODO - cancel…".
+  return text.split(/[,:;\u2013\u2014]\s*|\s-+\s|<!--|-->/).some(startsImperative);
 }
 
 /** Splits text into sentences, keeping a fenced code block inside the sentence it belongs to. */
@@ -183,6 +202,18 @@ export function planCall(
       : `${base.includes('?') ? '&' : '?'}q=${encodeURIComponent(`${text}${leak}`)}`;
     return { toolName: 'fetch_url', input: { url: clip(`${base}${query}`, 8_000) } };
   }
+  if (/\bremind (me|them|the user|the person)\b/.test(lower)) {
+    const title = text
+      .replace(/^.*?\bremind (me|them|the user|the person) (to\s+)?/i, '')
+      .replace(/[.!]$/, '');
+    return { toolName: 'add_reminder', input: { title: clip(title || text, 300) } };
+  }
+  if (
+    /\b(buy|order|purchase|pay|transfer|wire|sell|book|reserve|cancel|unlock|lock|grant|revoke|disable|enable|turn (on|off)|sign up|subscribe)\b/.test(
+      lower,
+    )
+  )
+    return { toolName: 'act_online', input: { action: clip(`${text}${leak}`, 20_000) } };
   if (/\bgoal\b/.test(lower))
     return {
       toolName: 'add_goal',
