@@ -61,6 +61,7 @@ async function readsEverything(home: string, key: string, data: { userId: string
   const stores = openSqliteStores(config, { clock: systemClock, newId: createUlidGenerator() });
   try {
     expect((await stores.accounts.listUsers()).map((user) => user.name)).toEqual(['ada']);
+    return (await stores.audit.list(data.userId)).filter((event) => event.action === 'key.rotate');
   } finally {
     await stores.close();
   }
@@ -79,7 +80,10 @@ describe('familiar key', () => {
     expect(rotated.stdout).toContain('Now set FAMILIAR_KEY to the new key');
     expect(rotated.stderr).toContain('Re-encrypting media: 1/1');
     expect(rotated.stdout + rotated.stderr).not.toContain(NEW);
-    await readsEverything(data.home, NEW, data);
+    const rotations = await readsEverything(data.home, NEW, data);
+    expect(rotations).toHaveLength(1);
+    expect(rotations[0]?.details).toMatchObject({ mediaFiles: 1 });
+    expect(JSON.stringify(rotations)).not.toContain(NEW);
     const old = await cli({ FAMILIAR_HOME: data.home, FAMILIAR_KEY: OLD }, '--json', 'key', 'status');
     expect(JSON.parse(old.stdout)).toMatchObject({
       database: { state: 'encrypted', opens: false },

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { createSqliteAuditLog } from '../audit/index.ts';
 import {
   type BlobCipher,
   countBlobFiles,
@@ -23,9 +24,38 @@ import {
   writeRotationMarker,
 } from '../encryption/index.ts';
 import { FamiliarError, ValidationError } from '../kernel/index.ts';
-import { databaseOpensWith, rekeySqliteFile, sqliteFileState } from '../storage/index.ts';
+import { databaseOpensWith, openSqliteDatabase, rekeySqliteFile, sqliteFileState } from '../storage/index.ts';
 import { describeEncryption, sqliteDatabasePath } from '../stores.ts';
 import type { Output } from './output.ts';
+
+/**
+ * Writes `key.rotate` into every user's audit log (ids of the keys and a count, never key material), opening the
+ * database with the new key. A database that is not there yet (a home with only media) has no one to tell.
+ */
+async function recordRotation(
+  path: string,
+  to: AtRestKeys,
+  from: AtRestKeys | null,
+  mediaFiles: number,
+): Promise<void> {
+  if (!existsSync(path)) return;
+  const db = openSqliteDatabase(path, { key: to.database });
+  try {
+    const audit = createSqliteAuditLog(db);
+    const users = db.prepare<[], { id: string }>('SELECT id FROM users').all();
+    for (const user of users)
+      await audit.record({
+        userId: user.id,
+        at: Date.now(),
+        actor: 'cli',
+        action: 'key.rotate',
+        target: to.keyId,
+        details: { from: from?.keyId ?? null, to: to.keyId, mediaFiles },
+      });
+  } finally {
+    db.close();
+  }
+}
 
 /** What the key commands need from the program. */
 export interface KeyCommandDeps {
@@ -262,6 +292,8 @@ export function registerKeyCommands(program: Command, deps: KeyCommandDeps): voi
       });
       failOnUnreadable(media);
       clearRotationMarker(config.home);
+      if (database !== 'postgres')
+        await recordRotation(sqliteDatabasePath(config), to, from, media.rewritten);
       const where = next.file ? `FAMILIAR_KEY_FILE=${next.file}` : 'FAMILIAR_KEY to the new key';
       out.result(
         { keyId: to.keyId, previousKeyId: from?.keyId ?? null, database, media },
