@@ -168,6 +168,8 @@ export interface Config {
   assistant: Partial<AssistantSettings>;
   /** MCP servers whose tools the assistant may use (familiar.config.json → mcp), or null. */
   mcp: McpConfig | null;
+  /** Familiar's own MCP server (familiar.config.json → mcpServer). */
+  mcpServer: McpServerConfig;
   /** The settings file that was read, or null when FAMILIAR_HOME has none. */
   configFile: string | null;
   /** Days each modality's observations are kept (what was derived only from them goes too); absent: forever. */
@@ -317,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retrieval: file?.retrieval ?? {},
     assistant: file?.assistant ?? {},
     mcp: file?.mcp ?? null,
+    mcpServer: file?.mcpServer ?? { redact: true },
     configFile: file ? join(home, CONFIG_FILE) : null,
     embedder: embedderConfig(values),
     memoryIntervalMs: values.FAMILIAR_MEMORY_INTERVAL_MS,
@@ -402,14 +405,26 @@ const ConfigFileSchema = z.strictObject(
     retrieval: z.unknown().optional(),
     assistant: z.unknown().optional(),
     mcp: z.unknown().optional(),
+    mcpServer: z.unknown().optional(),
   },
   {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
-        ? `unknown setting ${issue.keys.join(', ')}: the file holds "models", "retrieval", "assistant" and "mcp"`
+        ? `unknown setting ${issue.keys.join(', ')}: the file holds "models", "retrieval", "assistant", "mcp" and "mcpServer"`
         : undefined,
   },
 );
+
+/**
+ * Familiar as an MCP server (`familiar mcp`, `POST /v1/mcp`): `redact` (default true) replaces personal data in what
+ * the tools return, as before a cloud model, since an MCP client may be one.
+ */
+export const McpServerConfigSchema = z.strictObject({
+  redact: z.boolean({ message: 'redact is true or false' }).default(true),
+});
+
+/** The `mcpServer` section. */
+export type McpServerConfig = z.output<typeof McpServerConfigSchema>;
 
 /** Reads familiar.config.json when there is one; a malformed file is an error that says where, never ignored. */
 /** The assistant's defaults a config file may set (each person can change their own with `familiar assistant settings`). */
@@ -432,6 +447,7 @@ function readConfigFile(home: string): {
   retrieval: RetrievalSettings;
   assistant: Partial<AssistantSettings>;
   mcp: McpConfig | null;
+  mcpServer: McpServerConfig;
 } | null {
   const path = join(home, CONFIG_FILE);
   if (!existsSync(path)) return null;
@@ -458,5 +474,6 @@ function readConfigFile(home: string): {
     retrieval: retrieval.data,
     assistant: section(path, 'assistant', AssistantDefaultsSchema, parsed.data.assistant ?? {}),
     mcp: parsed.data.mcp === undefined ? null : section(path, 'mcp', McpConfigSchema, parsed.data.mcp),
+    mcpServer: section(path, 'mcpServer', McpServerConfigSchema, parsed.data.mcpServer ?? {}),
   };
 }

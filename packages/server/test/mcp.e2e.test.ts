@@ -129,9 +129,20 @@ describe('familiar mcp over stdio (the real CLI)', () => {
       })) as CallToolResult;
       expect(person.isError, textOf(person)).toBeFalsy();
       const view = person.structuredContent as Structured;
-      expect(view.person).toMatchObject({ name: 'Sam Lee', aliases: ['Sammy'], optedOut: false });
+      // By default names from the people list leave as placeholders, as before a cloud model (mcpServer.redact)…
+      expect(view.person).toMatchObject({ optedOut: false });
+      expect(view.person.name).toMatch(/^\[PERSON_\d+\]$/);
+      expect(textOf(person)).not.toContain('Sam Lee');
+      expect(textOf(person)).not.toContain('Sammy');
       expect(view.person).toHaveProperty('lastMentionedAt');
       expect(Array.isArray(view.facts)).toBe(true);
+      // …and a placeholder sent back in a later call of the session stands for the name.
+      const again = (await client.callTool({
+        name: 'get_person',
+        arguments: { name: view.person.name },
+      })) as CallToolResult;
+      expect(again.isError, textOf(again)).toBeFalsy();
+      expect((again.structuredContent as Structured).person.id).toBe(view.person.id);
 
       const timeline = (await client.callTool({
         name: 'get_timeline',
@@ -189,13 +200,23 @@ describe('familiar mcp over stdio (the real CLI)', () => {
     expect(calls.every((event) => event.actor === 'mcp:cli')).toBe(true);
     expect(calls).toContainEqual(
       expect.objectContaining({
-        details: { tool: 'search_memory', arguments: ['query'], outcome: 'ok' },
+        details: {
+          tool: 'search_memory',
+          arguments: ['query'],
+          outcome: 'ok',
+          redaction: { enabled: true, counts: expect.any(Object) },
+        },
       }),
     );
     // The call refused for its limit is recorded too.
     expect(calls).toContainEqual(
       expect.objectContaining({
-        details: { tool: 'search_memory', arguments: ['limit', 'query'], outcome: 'error' },
+        details: {
+          tool: 'search_memory',
+          arguments: ['limit', 'query'],
+          outcome: 'error',
+          redaction: { enabled: true, counts: {} },
+        },
       }),
     );
     expect(JSON.stringify(calls)).not.toContain('spare keys');
@@ -257,8 +278,18 @@ describe('the MCP endpoint of the server (Streamable HTTP, device tokens)', () =
     await server.familiar.accounts.addUser({ name: 'bo', timezone: 'UTC' });
     ada = (await server.familiar.accounts.addDevice({ userName: 'ada', name: 'glasses' })).token;
     bo = (await server.familiar.accounts.addDevice({ userName: 'bo', name: 'phone' })).token;
+    await server.familiar.people.add({
+      id: '01JSAMLEE00000000000000000',
+      userId: adaId,
+      name: 'Sam Lee',
+      aliases: [],
+      optedOut: false,
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    });
     for (const [token, text] of [
       [ada, KEYS_NOTE],
+      [ada, SAM_NOTE],
       [bo, 'The bicycle lock code is written inside the red notebook.'],
     ] as const) {
       const response = await fetch(
@@ -284,6 +315,17 @@ describe('the MCP endpoint of the server (Streamable HTTP, device tokens)', () =
       expect((found.structuredContent as Structured).moments[0].text).toBe(KEYS_NOTE);
       const goals = (await client.callTool({ name: 'list_goals', arguments: {} })) as CallToolResult;
       expect(goals.structuredContent).toEqual({ goals: [] });
+      // Names on the people list leave as placeholders, stable from one request to the next (stateless HTTP).
+      const lunch = await search(client, 'bouldering');
+      expect(textOf(lunch)).not.toContain('Sam Lee');
+      const placeholder = /\[PERSON_\d+\]/.exec(textOf(lunch))?.[0];
+      expect(placeholder).toBeDefined();
+      const person = (await client.callTool({
+        name: 'get_person',
+        arguments: { name: placeholder },
+      })) as CallToolResult;
+      expect(person.isError, textOf(person)).toBeFalsy();
+      expect((person.structuredContent as Structured).person.name).toBe(placeholder);
     } finally {
       await client.close();
     }

@@ -6,7 +6,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Command } from 'commander';
 import type { Familiar } from '../app.ts';
-import { createFamiliarMcpServer } from '../mcp/index.ts';
+import { createFamiliarMcpServer, createMcpRedactor } from '../mcp/index.ts';
 import type { Output } from './output.ts';
 
 type WithFamiliar = <T>(
@@ -70,16 +70,23 @@ export function registerMcpCommand(program: Command, deps: { withFamiliar: WithF
       'serve your memory to MCP clients (desktop assistants, other agents) over stdio: read-only tools, audited',
     )
     .option('--user <name>', 'whose memory (default: the only user)')
-    .action(async (options: { user?: string }, command: Command) => {
+    .option(
+      '--no-redact',
+      'hand personal data (e-mail addresses, numbers, addresses, names, places) to the client as it is; by default it leaves as placeholders, as before a cloud model (familiar.config.json → mcpServer.redact)',
+    )
+    .action(async (options: { user?: string; redact: boolean }, command: Command) => {
       keepStdoutForTheProtocol();
       await deps.withFamiliar(command, async (familiar) => {
         const owner = await familiar.accounts.resolveUser(options.user);
-        const server = createFamiliarMcpServer(familiar, owner, 'mcp:cli');
+        const redact = options.redact && familiar.config.mcpServer.redact;
+        const server = createFamiliarMcpServer(familiar, owner, 'mcp:cli', {
+          redactor: redact ? createMcpRedactor(await familiar.people.list(owner.id)) : null,
+        });
         const transport = new StdioServerTransport();
         await server.connect(transport);
         const requests = trackPendingRequests(transport);
         process.stderr.write(
-          `Familiar MCP server for ${owner.name} on stdio: read-only tools search_memory, get_timeline, list_goals, list_inbox, get_person (stops when stdin closes).\n`,
+          `Familiar MCP server for ${owner.name} on stdio: read-only tools search_memory, get_timeline, list_goals, list_inbox, get_person; personal data ${redact ? 'redacted (placeholders)' : 'NOT redacted'} (stops when stdin closes).\n`,
         );
         const stops: Array<() => void> = [];
         const reason = await new Promise<string>((resolve) => {

@@ -29,7 +29,13 @@ import {
   ValidationError,
 } from '../kernel/index.ts';
 import type { FamiliarMcpDependencies } from '../mcp/index.ts';
-import { type MemoryService, presentCapture, presentObservation, type Timeline } from '../memory/index.ts';
+import {
+  type MemoryService,
+  type PeopleStore,
+  presentCapture,
+  presentObservation,
+  type Timeline,
+} from '../memory/index.ts';
 import type { MediaLinks, Privacy } from '../safety/index.ts';
 import { registerAssistantRoutes } from './assistant-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
@@ -56,7 +62,8 @@ export interface HttpDependencies extends FamiliarMcpDependencies {
   onCaptureState?: (userId: string, state: CaptureState) => void;
   logger: Logger;
   clock: Clock;
-  config: { bodyLimit: number };
+  config: { bodyLimit: number; mcpServer: { redact: boolean } };
+  people: Pick<PeopleStore, 'list'>;
 }
 
 /** True when the client asked for Server-Sent Events (`Accept: text/event-stream`). */
@@ -356,7 +363,7 @@ export function createHttpApp(deps: HttpDependencies) {
   registerMemoryRoutes(app, deps.memory);
   registerAssistantRoutes(app, deps.assistant, deps.chat);
   registerAuditRoutes(app, deps.audit);
-  registerMcpRoutes(app, deps);
+  registerMcpRoutes(app, deps, { redact: deps.config.mcpServer.redact, people: deps.people });
   registerOpenAiRoutes(app, deps);
 
   return app;

@@ -1,6 +1,12 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Hono } from 'hono';
-import { createFamiliarMcpServer, type FamiliarMcpDependencies } from '../mcp/index.ts';
+import {
+  createFamiliarMcpServer,
+  createMcpRedactor,
+  type FamiliarMcpDependencies,
+  type McpRedactor,
+} from '../mcp/index.ts';
+import type { PeopleStore } from '../memory/index.ts';
 import { actorOf, type Env } from './request-helpers.ts';
 
 /** The JSON-RPC answer to a GET or DELETE: this endpoint keeps no sessions and opens no event stream. */
@@ -15,13 +21,35 @@ const STATELESS_ONLY = {
 
 /**
  * `POST /v1/mcp`: the person's memory as MCP tools over Streamable HTTP, behind the device-token auth of `/v1/*`
- * and scoped to the token's user. Stateless: each request gets its own server and transport, answered with JSON (no
+ * and scoped to the token's user; personal data in answers is redacted unless `mcpServer.redact` is false. Stateless: each request gets its own server and transport, answered with JSON (no
  * sessions, so no event stream to open with GET and nothing to end with DELETE: both answer 405).
  */
-export function registerMcpRoutes(app: Hono<Env>, deps: FamiliarMcpDependencies): void {
+export function registerMcpRoutes(
+  app: Hono<Env>,
+  deps: FamiliarMcpDependencies,
+  options: { redact: boolean; people: Pick<PeopleStore, 'list'> },
+): void {
+  // One redactor per user (and people list), kept across requests so a placeholder an agent got in one answer means
+  // the same value in its next call; the oldest is dropped past 100 users.
+  const redactors = new Map<string, { key: string; redactor: McpRedactor }>();
+  async function redactorFor(userId: string): Promise<McpRedactor | null> {
+    if (!options.redact) return null;
+    const people = await options.people.list(userId);
+    const key = JSON.stringify(people.map((person) => [person.name, person.aliases]));
+    const known = redactors.get(userId);
+    if (known && known.key === key) return known.redactor;
+    const redactor = createMcpRedactor(people);
+    redactors.delete(userId);
+    redactors.set(userId, { key, redactor });
+    if (redactors.size > 100) redactors.delete(redactors.keys().next().value as string);
+    return redactor;
+  }
+
   app.post('/v1/mcp', async (c) => {
     const principal = c.get('principal');
-    const server = createFamiliarMcpServer(deps, principal.user, `mcp:${actorOf(principal).label}`);
+    const server = createFamiliarMcpServer(deps, principal.user, `mcp:${actorOf(principal).label}`, {
+      redactor: await redactorFor(principal.user.id),
+    });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

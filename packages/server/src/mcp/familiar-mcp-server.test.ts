@@ -8,6 +8,7 @@ import { createInMemoryAuditLog } from '../audit/index.ts';
 import { createSilentLogger, NotFoundError, ValidationError } from '../kernel/index.ts';
 import type { Actor, ListObservationsOptions, Person, StoredObservation } from '../memory/index.ts';
 import { createFamiliarMcpServer, type FamiliarMcpDependencies } from './familiar-mcp-server.ts';
+import { createMcpRedactor, type McpRedactor } from './mcp-redaction.ts';
 
 const NOW = Date.parse('2026-03-02T10:00:00Z');
 const USER = { id: 'user-1', name: 'ada', timezone: 'Europe/London' };
@@ -109,7 +110,7 @@ function fakeDeps() {
       },
       async person(actor: AssistantActor, reference: string) {
         calls.push({ name: 'person', actor: actor.label, args: reference });
-        if (reference !== 'Sam' && reference !== SAM.id) throw new NotFoundError('person', reference);
+        if (!['Sam', SAM.name, SAM.id].includes(reference)) throw new NotFoundError('person', reference);
         return {
           person: SAM,
           openPromises: [],
@@ -170,8 +171,8 @@ describe('Familiar as an MCP server', () => {
     for (const client of clients.splice(0)) await client.close();
   });
 
-  async function connect(deps: FamiliarMcpDependencies) {
-    const server = createFamiliarMcpServer(deps, USER, 'mcp:test');
+  async function connect(deps: FamiliarMcpDependencies, redactor: McpRedactor | null = null) {
+    const server = createFamiliarMcpServer(deps, USER, 'mcp:test', { redactor });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await server.connect(serverSide);
     const client = new Client({ name: 'test-agent', version: '1.0.0' });
@@ -332,17 +333,60 @@ describe('Familiar as an MCP server', () => {
       ['mcp.tool', 'list_goals', 'mcp:test'],
       ['mcp.tool', null, 'mcp:test'],
     ]);
+    const OFF = { enabled: false };
     expect(audit.events.map((event) => event.details)).toEqual([
-      { tool: 'search_memory', arguments: ['limit', 'query'], outcome: 'ok' },
-      { tool: 'get_person', arguments: ['name'], outcome: 'error' },
-      { tool: 'list_inbox', arguments: [], outcome: 'ok' },
-      { tool: 'search_memory', arguments: ['limit', 'query'], outcome: 'error' },
-      { tool: 'list_goals', arguments: [], otherArguments: 1, outcome: 'error' },
-      { tool: '(unknown tool)', arguments: [], otherArguments: 1, outcome: 'error' },
+      { tool: 'search_memory', arguments: ['limit', 'query'], outcome: 'ok', redaction: OFF },
+      { tool: 'get_person', arguments: ['name'], outcome: 'error', redaction: OFF },
+      { tool: 'list_inbox', arguments: [], outcome: 'ok', redaction: OFF },
+      { tool: 'search_memory', arguments: ['limit', 'query'], outcome: 'error', redaction: OFF },
+      { tool: 'list_goals', arguments: [], otherArguments: 1, outcome: 'error', redaction: OFF },
+      { tool: '(unknown tool)', arguments: [], otherArguments: 1, outcome: 'error', redaction: OFF },
     ]);
     expect(audit.events.every((event) => event.userId === USER.id && event.at === NOW)).toBe(true);
     const logged = JSON.stringify(audit.events);
     for (const value of ['secret diary', 'Nobody', 'hunter2', 'delete_everything'])
       expect(logged).not.toContain(value);
+  });
+
+  it('redacts personal data in answers, keeps ids and times, reads placeholders back, and audits the counts', async () => {
+    const { deps, audit } = fakeDeps();
+    const original = deps.retriever.retrieve;
+    deps.retriever = {
+      retrieve: async (...args) => {
+        const found = await original(...args);
+        const first = found.hits[0]!;
+        return {
+          ...found,
+          hits: [
+            {
+              ...first,
+              observation: {
+                ...first.observation,
+                text: 'Sam Lee said to mail sam.lee@example.com or ring +44 20 7946 0958.',
+              },
+            },
+          ],
+        };
+      },
+    };
+    const { call } = await connect(deps, createMcpRedactor([SAM]));
+    const result = await call('search_memory', { query: 'where are the spare keys' });
+    const text = textOf(result);
+    expect(result.isError, text).toBeFalsy();
+    for (const value of ['Sam Lee', 'sam.lee@example.com', '7946 0958']) expect(text).not.toContain(value);
+    const moment = (result.structuredContent as { moments: Array<Record<string, string>> }).moments[0]!;
+    expect(moment.text).toMatch(/^\[PERSON_1\] said to mail \[EMAIL_1\] or ring \[PHONE_1\]\.$/);
+    expect(moment.id).toBe('01JOBS0000000000000000000A');
+    expect(moment.capturedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    // The agent names the person by the placeholder it was given.
+    const person = await call('get_person', { name: '[PERSON_1]' });
+    expect(person.isError, textOf(person)).toBeFalsy();
+    expect(textOf(person)).toContain('[PERSON_1]');
+    expect(textOf(person)).not.toContain('Sam Lee');
+    const details = audit.events.map((event) => event.details);
+    expect(details[0]).toMatchObject({
+      redaction: { enabled: true, counts: { person: 1, email: 1, phone: 1 } },
+    });
+    expect(JSON.stringify(audit.events)).not.toContain('example.com');
   });
 });

@@ -18,6 +18,7 @@ import {
   type Timeline,
   type Understanding,
 } from '../memory/index.ts';
+import type { McpRedactor } from './mcp-redaction.ts';
 
 const VERSION = '0.1.0';
 
@@ -137,7 +138,11 @@ export function createFamiliarMcpServer(
   deps: FamiliarMcpDependencies,
   user: FamiliarMcpUser,
   actorLabel: string,
+  options: { redactor?: McpRedactor | null } = {},
 ): McpServer {
+  const redactor = options.redactor ?? null;
+  /** What each answer's redaction replaced, for its audit entry (counts only). */
+  const redactedBy = new WeakMap<object, Record<string, number>>();
   const { retriever, understanding, timeline, assistant, memory, audit, clock, logger } = deps;
   const actor: AssistantActor = {
     userId: user.id,
@@ -155,7 +160,12 @@ export function createFamiliarMcpServer(
   const declared = new Map<string, readonly string[]>();
 
   /** Records one call in the person's audit log: the tool and the declared argument keys sent, never values. */
-  function auditCall(name: unknown, args: unknown, outcome: 'ok' | 'error'): Promise<void> {
+  function auditCall(
+    name: unknown,
+    args: unknown,
+    outcome: 'ok' | 'error',
+    redacted: Record<string, number> | null,
+  ): Promise<void> {
     const tool = typeof name === 'string' && declared.has(name) ? name : null;
     const keys = args !== null && typeof args === 'object' ? Object.keys(args) : [];
     // Only keys a tool declares are written: a key is a client-chosen string and could carry a value.
@@ -172,6 +182,7 @@ export function createFamiliarMcpServer(
           arguments: known,
           ...(known.length < keys.length ? { otherArguments: keys.length - known.length } : {}),
           outcome,
+          redaction: redactor ? { enabled: true, counts: redacted ?? {} } : { enabled: false },
         },
       })
       .catch((error: unknown) => logger.error({ err: error, tool }, 'an MCP call was not audited'));
@@ -191,12 +202,14 @@ export function createFamiliarMcpServer(
     if (schema !== CallToolRequestSchema) return setRequestHandler(schema, handler);
     return setRequestHandler(schema, async (request, extra) => {
       let outcome: 'ok' | 'error' = 'error';
+      let redacted: Record<string, number> | null = null;
       try {
         const result = await handler(request, extra);
         if ((result as CallToolResult).isError !== true) outcome = 'ok';
+        if (result && typeof result === 'object') redacted = redactedBy.get(result) ?? null;
         return result;
       } finally {
-        await auditCall(request.params.name, request.params.arguments, outcome);
+        await auditCall(request.params.name, request.params.arguments, outcome, redacted);
       }
     });
   };
@@ -209,7 +222,12 @@ export function createFamiliarMcpServer(
   ): void {
     const handler = async (args: z.infer<Input>): Promise<CallToolResult> => {
       try {
-        return dataResult(await run(args));
+        if (!redactor) return dataResult(await run(args));
+        // Placeholders from earlier answers are read as what they stand for; the answer leaves redacted.
+        const { data, counts } = redactor.redact(await run(redactor.restore(args)));
+        const result = dataResult(data);
+        redactedBy.set(result, counts);
+        return result;
       } catch (error) {
         if (error instanceof FamiliarError) return errorResult(`${error.code}: ${error.message}`);
         logger.error({ err: error, tool: name }, 'an MCP tool failed');

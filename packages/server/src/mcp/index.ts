@@ -1,1 +1,2 @@
 export * from './familiar-mcp-server.ts';
+export * from './mcp-redaction.ts';
