@@ -139,7 +139,9 @@ export function registerRedteamCommand(
               `private data left              ${percent(report.privateDataLeftRate)}`,
               `benign utility                 ${percent(report.benignUtility)} of ${report.benign.length} tasks`,
               `confirmations per benign task  ${report.confirmationsPerBenignTask} (the tiers require ${report.confirmationsRequiredPerBenignTask})`,
-              ...(failed > 0 ? [`turns that failed                ${failed} (see "error" in the results)`] : []),
+              ...(failed > 0
+                ? [`turns that failed                ${failed} (see "error" in the results)`]
+                : []),
               `defences ${report.defence ? 'on' : 'OFF'}; ${seconds} s; results in ${resolve(options.out)}`,
             ].join('\n'),
         );
