@@ -5,14 +5,16 @@
  * of text observations over loopback as fast as they are acknowledged, while `--askers` clients ask questions
  * (POST /v1/ask) in a loop. After the run the servers stop and `familiar status` must count every acknowledged
  * observation. PostgreSQL: BENCH_POSTGRES_URL (default: the local test server), a fresh schema per configuration.
- * Run: `npm run bench:scale [-- --devices 50 --seconds 20 --configs sqlite,pg1,pg2]`.
+ * Run: `npm run bench:scale [-- --devices 50 --seconds 20 --configs sqlite,pg1,pg2 --profile bench/out/profiles]`.
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3-multiple-ciphers';
 import pg from 'pg';
 import { monotonicFactory } from 'ulidx';
 import { z } from 'zod';
@@ -45,6 +47,8 @@ const { values: options } = parseArgs({
     batch: { type: 'string', default: '20' },
     askers: { type: 'string', default: '4' },
     configs: { type: 'string', default: 'sqlite,pg1,pg2' },
+    /** A folder for V8 CPU profiles of the server processes (`node --cpu-prof`), written when they stop. */
+    profile: { type: 'string' },
   },
 });
 
@@ -96,6 +100,8 @@ interface Result {
   /** Every observation acknowledged during the run (warm-up included) and what `familiar status` counted after. */
   acknowledged: number;
   stored: number;
+  /** Stored observations the memory pass (facts) had not yet read when the servers stopped: how far memory lags. */
+  memoryBehind: number;
   /** CPU shares over the measured window (1.0 = one core busy): server processes, PostgreSQL, the whole machine. */
   serverCpu: number | null;
   postgresCpu: number | null;
@@ -116,6 +122,31 @@ async function freshSchema(base: string): Promise<{ url: string; schema: string 
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return { url: url.toString(), schema };
+}
+
+/**
+ * Observations of the user `bench` past the facts stage's cursor, read from the database after the servers stopped:
+ * what the understanding pass had not reached yet.
+ */
+async function memoryBacklog(home: string, schemaUrl: string | null): Promise<number> {
+  const sql = `SELECT count(*) AS behind FROM observations o JOIN users u ON u.id = o.user_id
+    WHERE u.name = 'bench' AND o.seq > COALESCE((SELECT c.last_seq FROM memory_cursors c
+      WHERE c.user_id = o.user_id AND c.stage = 'facts'), 0)`;
+  const BacklogSchema = z.object({ behind: z.coerce.number().int().nonnegative() });
+  if (schemaUrl === null) {
+    const db = new Database(join(home, 'familiar.db'), { readonly: true, fileMustExist: true });
+    try {
+      return BacklogSchema.parse(db.prepare(sql).get()).behind;
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Pool({ connectionString: schemaUrl, max: 1 });
+  try {
+    return BacklogSchema.parse((await client.query(sql)).rows[0]).behind;
+  } finally {
+    await client.end();
+  }
 }
 
 async function dropSchema(base: string, schema: string): Promise<void> {
@@ -210,7 +241,11 @@ async function runConfiguration(corpus: BenchCorpus, configuration: Configuratio
     );
     const tokens = await addUserAndDevices(home, deviceCount);
     const servers: ServerProcess[] = [];
-    for (let i = 0; i < configuration.servers; i += 1) servers.push(await startServerProcess(home));
+    const nodeArguments = options.profile
+      ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile, configuration.key)}`]
+      : [];
+    for (let i = 0; i < configuration.servers; i += 1)
+      servers.push(await startServerProcess(home, { nodeArguments }));
     process.stderr.write(`  servers: ${servers.map((server) => server.url).join(', ')}\n`);
 
     const agents: Agent[] = servers.map(() => loopbackAgent(deviceCount + askerCount));
@@ -326,6 +361,7 @@ async function runConfiguration(corpus: BenchCorpus, configuration: Configuratio
 
     const status = StatusSchema.parse(JSON.parse(await runCli(home, ['--json', 'status'])));
     const stored = status.users.find((user) => user.name === 'bench')?.observations ?? 0;
+    const memoryBehind = await memoryBacklog(home, schema?.url ?? null);
     // A batch whose answer was lost (a timeout) may still be stored; an acknowledged one must never be missing.
     if (stored < acknowledged)
       throw new Error(
@@ -346,7 +382,7 @@ async function runConfiguration(corpus: BenchCorpus, configuration: Configuratio
     process.stderr.write(
       `  ${questionNumber} questions asked in all; slowest batch ${formatNumber(summarise(batchLatencies).max)} ms, ` +
         `slowest answer ${formatNumber(summarise(askLatencies).max)} ms; ${formatNumber(stored)} stored, ` +
-        `${formatNumber(acknowledged)} acknowledged\n`,
+        `${formatNumber(acknowledged)} acknowledged; memory had not yet read ${formatNumber(memoryBehind)}\n`,
     );
     return {
       configuration,
@@ -359,6 +395,7 @@ async function runConfiguration(corpus: BenchCorpus, configuration: Configuratio
       askErrors,
       acknowledged,
       stored,
+      memoryBehind,
       serverCpu: share((snapshot) => snapshot.servers),
       postgresCpu: configuration.postgres ? share((snapshot) => snapshot.postgres) : null,
       machineCpu: machineShare,
@@ -403,6 +440,7 @@ async function main(): Promise<void> {
       'ask p95 ms',
       'errors, whole run (ingest/ask)',
       'stored at end',
+      'memory behind at end',
       'CPU: servers',
       'CPU: PostgreSQL',
       'CPU: machine',
@@ -418,6 +456,7 @@ async function main(): Promise<void> {
       formatNumber(r.askLatency.p95),
       `${r.ingestErrors} / ${r.askErrors}`,
       formatNumber(r.stored),
+      formatNumber(r.memoryBehind),
       cores(r.serverCpu),
       cores(r.postgresCpu),
       cores(r.machineCpu),
@@ -429,7 +468,8 @@ async function main(): Promise<void> {
       `${batchSize} text observations as fast as acknowledged, ${askerCount} clients asking in a loop; ` +
       `${measuredSeconds} s measured after ${warmupSeconds} s warm-up. CPU columns are cores busy on average ` +
       `(${cpus().length} on this machine): the bench, the servers and PostgreSQL share them. Every acknowledged ` +
-      `observation was counted stored by \`familiar status\` after the servers stopped. Questions cited an ` +
+      `observation was counted stored by \`familiar status\` after the servers stopped; "memory behind" counts ` +
+      `stored observations the memory pass (facts) had not read yet when they stopped. Questions cited an ` +
       `observation in ${results.map((r) => `${formatNumber(r.cited * 100)} %`).join(' / ')} of answers.\n`,
   );
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { createAccounts } from './accounts/index.ts';
+import { createAccounts, createWebAuth } from './accounts/index.ts';
 import { createArchive } from './archive/index.ts';
 import {
   createAsk,
@@ -154,6 +154,8 @@ export function openFamiliar(config: Config, deps: OpenFamiliarDeps) {
   const audit = stores.audit;
   const jobs = stores.jobs;
   const accounts = createAccounts({ store: stores.accounts, clock, newId });
+  // The web app's sign-in: passphrases, browser sessions with CSRF tokens, one-time pairing codes.
+  const webAuth = createWebAuth({ store: stores.webAuth, accounts: stores.accounts, audit, clock });
   // Models: the catalog (with the person's own entries), what familiar.config.json configures, and one runner that
   // routes every call by sensitivity, falls back on failures and audits where data went.
   const catalog = loadCatalog({ extra: config.models?.catalog ?? [] });
@@ -390,6 +392,8 @@ export function openFamiliar(config: Config, deps: OpenFamiliarDeps) {
     clock,
     newId,
     accounts,
+    /** The web app's sign-in: passphrase logins, session cookies and CSRF, pairing codes for devices. */
+    webAuth,
     timeline,
     ask,
     /** Goals, the inbox, settings, the digest and the calendar. */

@@ -116,6 +116,7 @@ const EnvSchema = z.object({
     .optional(),
   FAMILIAR_KEY: KeyTextSchema.optional(),
   FAMILIAR_KEY_FILE: z.string().trim().min(1, 'must be the path of a file that holds the key').optional(),
+  FAMILIAR_WEB_DIR: z.string().trim().min(1, 'must be the folder of the built web app').optional(),
 });
 
 /** Which embedding model memory uses for vector search; `off`: full-text search only. */
@@ -183,6 +184,8 @@ export interface Config {
    * null: data is stored unencrypted. The key itself is held in a `Secret`, which logs and JSON show as redacted.
    */
   encryption: KeySetting | null;
+  /** The folder of the built web app (FAMILIAR_WEB_DIR), or null for `packages/web/dist` of this repository. */
+  webDir: string | null;
 }
 
 /** The environment variables Familiar reads, with their meaning, for `--help` and the README. */
@@ -276,6 +279,11 @@ export const CONFIG_VARIABLES = [
     'encrypts the SQLite database and media at rest: 64 hex characters (`openssl rand -hex 32`) or a passphrase of 16+ characters (never logged); unset: no encryption',
   ],
   ['FAMILIAR_KEY_FILE', '-', 'a file holding that key instead, outside FAMILIAR_HOME, mode 0600 or 0400'],
+  [
+    'FAMILIAR_WEB_DIR',
+    'packages/web/dist',
+    'the built web app the server serves at / (`npm run build -w @familiar/web` makes it)',
+  ],
 ] as const;
 
 /** Reads and validates the configuration; a bad value is an error that says which variable and how to fix it. */
@@ -324,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedder: embedderConfig(values),
     memoryIntervalMs: values.FAMILIAR_MEMORY_INTERVAL_MS,
     databaseUrl: values.FAMILIAR_DATABASE_URL ?? null,
+    webDir: values.FAMILIAR_WEB_DIR ? resolve(values.FAMILIAR_WEB_DIR) : null,
     retention: values.FAMILIAR_RETENTION,
     home,
     port: values.FAMILIAR_PORT,

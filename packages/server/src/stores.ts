@@ -2,7 +2,14 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
-import { type AccountStore, createPostgresAccountStore, createSqliteAccountStore } from './accounts/index.ts';
+import {
+  type AccountStore,
+  createPostgresAccountStore,
+  createPostgresWebAuthStore,
+  createSqliteAccountStore,
+  createSqliteWebAuthStore,
+  type WebAuthStore,
+} from './accounts/index.ts';
 import {
   type ActionStore,
   createPostgresActionStore,
@@ -69,6 +76,8 @@ export interface Stores {
   audit: AuditLog;
   jobs: JobQueue;
   accounts: AccountStore;
+  /** The web app's passphrases, browser sessions and pairing codes. */
+  webAuth: WebAuthStore;
   facts: FactStore;
   episodes: EpisodeStore;
   vectors: VectorIndex;
@@ -155,6 +164,7 @@ export function openSqliteStores(config: Config, deps: { clock: Clock; newId: Id
     audit: createSqliteAuditLog(auditDb),
     jobs: createSqliteJobQueue(db, { clock, newId }),
     accounts: createSqliteAccountStore(db),
+    webAuth: createSqliteWebAuthStore(db),
     facts: createSqliteFactStore(db),
     episodes: createSqliteEpisodeStore(db),
     vectors: createSqliteVectorIndex(db),
@@ -209,6 +219,7 @@ export async function openPostgresStores(
     audit: createPostgresAuditLog(client),
     jobs,
     accounts: createPostgresAccountStore(client),
+    webAuth: createPostgresWebAuthStore(client),
     facts: createPostgresFactStore(client),
     episodes: createPostgresEpisodeStore(client),
     vectors,

@@ -19,7 +19,9 @@ import { isolationRoutes, type RequestDraft, type RouteCase } from './support/is
  * Routes that answer without a token. Under `/v1` nothing does, except `GET /v1/captures/:id/media` with a genuine,
  * unexpired signed link (made by the server for that user and capture), so `<img>` and `<audio>` tags can load it.
  */
-const PUBLIC_ROUTES = ['GET /healthz', 'GET /'] as const;
+const PUBLIC_ROUTES = ['GET /healthz', 'GET /', 'GET /manifest.webmanifest', 'GET /sw.js'] as const;
+/** Routes under `/v1` that answer without a token by design: logging in and pairing (their own errors, never 401 only). */
+const OPEN_V1_ROUTES = new Set(['POST /v1/session', 'POST /v1/pair']);
 /** Middleware Hono lists in `app.routes` as `ALL` entries; any other entry is a route and must be covered. */
 const MIDDLEWARE = new Set(['ALL /*', 'ALL /v1/*']);
 /** B's own audit log: it lists what B did, so it may echo any id B ever sent. */
@@ -29,10 +31,13 @@ const RUNS = Number(process.env.FAMILIAR_ISOLATION_RUNS ?? 1500);
 const SEED = Number(process.env.FAMILIAR_ISOLATION_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 type App = ReturnType<typeof createHttpApp>;
-type CredentialKind = 'b' | 'none' | 'malformed' | 'revoked' | 'a-altered';
+type CredentialKind = 'b' | 'none' | 'malformed' | 'revoked' | 'a-altered' | 'a-session-altered';
 interface Credential {
   kind: CredentialKind;
   header: string | null;
+  /** A browser session instead of a token: its cookie and CSRF token (unless the request brings its own cookie). */
+  cookie?: string;
+  csrf?: string;
 }
 
 interface Sent {
@@ -79,6 +84,10 @@ async function send(
     headers['content-type'] ??= 'application/json';
   }
   if (credential.header !== null) headers.authorization = credential.header;
+  if (credential.cookie !== undefined && headers.cookie === undefined) {
+    headers.cookie = credential.cookie;
+    if (credential.csrf !== undefined) headers['x-csrf-token'] = credential.csrf;
+  }
   if (method === 'GET' || method === 'HEAD') body = undefined;
   const response = await app.request(url, { method, headers, ...(body === undefined ? {} : { body }) });
   const bytes = Buffer.from(await response.arrayBuffer());
@@ -158,7 +167,27 @@ describe('per-user isolation over every HTTP route (property-based)', () => {
       `Bearer ${a.id}`,
     ];
     const credential: fc.Arbitrary<Credential> = fc.oneof(
-      { weight: 12, arbitrary: fc.constant<Credential>({ kind: 'b', header: `Bearer ${b.token}` }) },
+      { weight: 9, arbitrary: fc.constant<Credential>({ kind: 'b', header: `Bearer ${b.token}` }) },
+      // B signed in to the web app: the session cookie and its CSRF token act as B.
+      {
+        weight: 3,
+        arbitrary: fc.constant<Credential>({
+          kind: 'b',
+          header: null,
+          cookie: b.web.cookie,
+          csrf: b.web.csrf,
+        }),
+      },
+      {
+        weight: 1,
+        // A's session cookie with its last character changed, with A's CSRF token: close to A's, never A's.
+        arbitrary: fc.constant<Credential>({
+          kind: 'a-session-altered',
+          header: null,
+          cookie: `${a.web.cookie.slice(0, -1)}${a.web.cookie.endsWith('A') ? 'B' : 'A'}`,
+          csrf: a.web.csrf,
+        }),
+      },
       { weight: 1, arbitrary: fc.constant<Credential>({ kind: 'none', header: null }) },
       {
         weight: 1,
@@ -209,7 +238,12 @@ describe('per-user isolation over every HTTP route (property-based)', () => {
         // Without a valid token, /v1 answers 401, except B's genuine signed media link (200, or 404 once B deleted
         // the capture). A request with a `signature` whose path id is not a ULID gets 404 before the signature is
         // checked (`parseId` runs first): no data either way.
-        if (who.kind !== 'b' && sent.path.startsWith('/v1')) {
+        if (
+          who.kind !== 'b' &&
+          !draft.asB &&
+          !OPEN_V1_ROUTES.has(`${method} ${draft.path}`) &&
+          sent.path.startsWith('/v1')
+        ) {
           const signed = (method === 'GET' || method === 'HEAD') && draft.query?.signature !== undefined;
           const allowed = signed ? (draft.signedLink ? [200, 404] : [401, 404]) : [401];
           if (!allowed.includes(sent.status)) throw new Error(`${what}: expected ${allowed.join(' or ')}`);

@@ -11,11 +11,16 @@ import {
 } from '../kernel/index.ts';
 import type { AccountStore } from './account-store.ts';
 import type { Device, User } from './types.ts';
+import type { WebSession } from './web-auth-store.ts';
 
-/** Who is calling: a user and the device whose token they presented (null for the local CLI). */
+/**
+ * Who is calling: a user and the device whose token they presented (null for the local CLI and for a browser signed
+ * in with a session cookie, whose session is then given).
+ */
 export interface Principal {
   user: User;
   device: Device | null;
+  session?: WebSession;
 }
 
 const NameSchema = z

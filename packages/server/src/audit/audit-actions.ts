@@ -60,9 +60,15 @@ export const AUDIT_ACTIONS = {
   'privacy.resume': 'capture resumed (by whom)',
   // Accounts and keys.
   'user.add': 'a user added',
+  'user.passphrase': 'the user’s web app passphrase set (browser sessions logged out: count)',
   'device.add': 'a device added',
   'device.revoke': 'a device revoked (its token stops working)',
   'device.rename': 'a device renamed',
+  'device.pair': 'a device redeemed its one-time pairing code for its token (target: the device)',
+  'session.login': 'the person logged in to the web app with their passphrase (actor: web and the session)',
+  'session.logout': 'a web app session ended by logging out',
+  'session.login-failed':
+    'a web app login failed (reason: unknown-user, wrong-passphrase, no-passphrase or rate-limited; never the passphrase)',
   'key.rotate': 'the encryption key at rest rotated',
 } as const satisfies Record<string, string>;
 

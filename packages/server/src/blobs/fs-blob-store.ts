@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FamiliarError, ValidationError } from '../kernel/index.ts';
 import { type BlobCipher, isSealedBlobName, SEALED_HEADER_BYTES, sealedKeyId } from './blob-cipher.ts';
@@ -15,6 +15,20 @@ export function checkBlobUserId(userId: string): void {
 export async function pathExists(path: string): Promise<boolean> {
   try {
     await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a file exists; when it does, its modification time becomes now, so bytes uploaded again count as new
+ * for the orphan sweep (which deletes only files older than its age limit that no capture references).
+ */
+async function touchIfExists(path: string): Promise<boolean> {
+  const now = new Date();
+  try {
+    await utimes(path, now, now);
     return true;
   } catch {
     return false;
@@ -109,7 +123,7 @@ export function createFsBlobStore(options: {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const sealed = sealedPath(userId, sha256);
       if (cipher && sealed) {
-        if (await pathExists(sealed)) return { sha256, size: bytes.byteLength };
+        if (await touchIfExists(sealed)) return { sha256, size: bytes.byteLength };
         const name = cipher.fileName(userId, sha256);
         await writeFileAtomically(
           sealed,
@@ -122,7 +136,7 @@ export function createFsBlobStore(options: {
         return { sha256, size: bytes.byteLength };
       }
       const path = plainPath(userId, sha256);
-      if (await pathExists(path)) return { sha256, size: bytes.byteLength };
+      if (await touchIfExists(path)) return { sha256, size: bytes.byteLength };
       await writeFileAtomically(path, directoryOf(userId, sha256), sha256, await codec.encode(bytes));
       return { sha256, size: bytes.byteLength };
     },

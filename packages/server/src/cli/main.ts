@@ -4,6 +4,7 @@ import type { User } from '../accounts/index.ts';
 import { type Familiar, openFamiliar } from '../app.ts';
 import { type Answer, presentAnswer } from '../assistant/index.ts';
 import { CONFIG_VARIABLES, type Config, loadConfig } from '../config.ts';
+import { ensureLocalCertificate } from '../http/index.ts';
 import { type Job, type JobHandler, startWorker } from '../jobs/index.ts';
 import {
   createLogger,
@@ -31,6 +32,7 @@ import { registerRedteamCommand } from './redteam-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { parseTimeArgument } from './time-arguments.ts';
 import { registerVoiceCommands } from './voice-command.ts';
+import { describeHttps, registerDeviceAddCommand, registerPassphraseCommand } from './web-commands.ts';
 import { registerWorkerCommand } from './worker-command.ts';
 
 interface GlobalOptions {
@@ -174,11 +176,19 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
       '--no-workers',
       'run no job workers in this server (also FAMILIAR_WORKERS=0): `familiar worker` processes run them (PostgreSQL)',
     )
-    .action(async (options: { workers: boolean }, command: Command) => {
+    .option(
+      '--https',
+      'serve HTTPS with a self-signed certificate kept in FAMILIAR_HOME/tls (phones need it for camera and microphone)',
+    )
+    .action(async (options: { workers: boolean; https?: boolean }, command: Command) => {
       const config = configFor(command);
       const logger = loggerFor(config);
       const workers = options.workers && env.FAMILIAR_WORKERS !== '0';
-      const server = await startServer(config, logger, { workers });
+      const certificate = options.https ? await ensureLocalCertificate({ home: config.home }) : null;
+      const server = await startServer(config, logger, {
+        workers,
+        ...(certificate ? { tls: certificate } : {}),
+      });
       if (!workers)
         process.stderr.write(
           config.databaseUrl
@@ -188,6 +198,7 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
       const users = await server.familiar.accounts.listUsers();
       process.stderr.write(`Familiar listening on ${server.url} (data in ${config.home})\n`);
       process.stderr.write(`Encryption at rest: ${describeEncryption(config)}\n`);
+      if (certificate) process.stderr.write(`${describeHttps(certificate, config, server.port)}\n`);
       if (config.databaseUrl) {
         const where = new URL(config.databaseUrl);
         process.stderr.write(
@@ -258,27 +269,13 @@ export function buildProgram(io: { env?: NodeJS.ProcessEnv; output?: (json: bool
       }),
     );
 
+  registerPassphraseCommand(user, { withFamiliar, audit: auditCli });
+
   const device = program
     .command('device')
     .description('manage the devices (glasses, phones, laptops) that send data');
-  device
-    .command('add')
-    .description('add a device and print its token (shown only once)')
-    .requiredOption('--name <label>', 'a name for the device, e.g. glasses')
-    .option('--user <name>', 'whose device (default: the only user)')
-    .action(async (options: { name: string; user?: string }, command: Command) =>
-      withFamiliar(command, async (familiar, out) => {
-        const { device: added, token } = await familiar.accounts.addDevice({
-          name: options.name,
-          ...(options.user ? { userName: options.user } : {}),
-        });
-        await auditCli(familiar, added.userId, 'device.add', added.id);
-        out.result(
-          { token, device: { id: added.id, name: added.name } },
-          `Device "${added.name}" added (${added.id}).\nToken (shown once; store it on the device):\n${token}`,
-        );
-      }),
-    );
+  // `device add <name>`: the token, and a pairing link with its QR code for the web app.
+  registerDeviceAddCommand(device, { withFamiliar, audit: auditCli });
   device
     .command('list')
     .description('list devices')

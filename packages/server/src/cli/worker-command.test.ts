@@ -29,9 +29,22 @@ describe('familiar worker', () => {
     expect(result.stderr).toContain(WORKER_NEEDS_POSTGRES);
   });
 
-  it('is listed in the help, and `start` documents running without workers', () => {
+  it('refuses a lease shorter than a second or not a number, before it connects to the database', async () => {
+    // Nothing listens on port 1: had it tried to connect, the error would name the connection instead.
+    const env = { FAMILIAR_HOME: home, FAMILIAR_DATABASE_URL: 'postgres://familiar:x@127.0.0.1:1/none' };
+    const short = await cli(env, 'worker', '--lease-ms', '10');
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('--lease-ms must be at least 1000 (1 s)');
+    const words = await cli(env, 'worker', '--lease-ms', 'soon');
+    expect(words.code).toBe(1);
+    expect(words.stderr).toContain('--lease-ms must be a number of milliseconds');
+  });
+
+  it('is listed in the help with its lease option, and `start` documents running without workers', () => {
     const program = buildProgram({ env: { FAMILIAR_HOME: home } });
     expect(program.helpInformation()).toMatch(/worker\b.*job workers/);
+    const worker = program.commands.find((command) => command.name() === 'worker')!;
+    expect(worker.helpInformation()).toContain('--lease-ms <ms>');
     const start = program.commands.find((command) => command.name() === 'start')!;
     expect(start.helpInformation()).toContain('--no-workers');
     expect(start.helpInformation()).toContain('FAMILIAR_WORKERS=0');

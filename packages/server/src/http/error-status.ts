@@ -24,6 +24,7 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   action_expired: 410,
   tool_failed: 502,
   forbidden: 403,
+  rate_limited: 429,
   wrong_key: 500,
   internal: 500,
 };

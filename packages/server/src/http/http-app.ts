@@ -11,7 +11,7 @@ import {
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
-import type { Accounts } from '../accounts/index.ts';
+import type { Accounts, WebAuth } from '../accounts/index.ts';
 import {
   type Ask,
   type AssistantService,
@@ -40,17 +40,20 @@ import type { MediaLinks, Privacy } from '../safety/index.ts';
 import { registerAssistantRoutes } from './assistant-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { ERROR_STATUS } from './error-status.ts';
-import { landingPage } from './landing-page.ts';
 import { registerMcpRoutes } from './mcp-routes.ts';
 import { registerMemoryRoutes } from './memory-routes.ts';
 import { registerOpenAiRoutes } from './openai-routes.ts';
 import { actorOf, bearerToken, type Env, parseId, readJson } from './request-helpers.ts';
+import { registerWebAppRoutes } from './web-app-routes.ts';
+import { registerWebAuthRoutes, sessionCookie } from './web-auth-routes.ts';
 
 const VERSION = '0.1.0';
 
 /** What the HTTP edge needs from the composition root. */
 export interface HttpDependencies extends FamiliarMcpDependencies {
   accounts: Accounts;
+  /** The web app's sign-in: passphrase logins, session cookies with CSRF tokens, pairing codes. */
+  webAuth: WebAuth;
   timeline: Timeline;
   ask: Ask;
   memory: MemoryService;
@@ -62,7 +65,8 @@ export interface HttpDependencies extends FamiliarMcpDependencies {
   onCaptureState?: (userId: string, state: CaptureState) => void;
   logger: Logger;
   clock: Clock;
-  config: { bodyLimit: number; mcpServer: { redact: boolean } };
+  /** `webDir`: the built web app served at `/` (null: `packages/web/dist` of this repository). */
+  config: { bodyLimit: number; mcpServer: { redact: boolean }; webDir?: string | null };
   people: Pick<PeopleStore, 'list'>;
 }
 
@@ -73,12 +77,17 @@ function wantsEventStream(accept: string | undefined): boolean {
     .some((type) => type.split(';')[0]?.trim().toLowerCase() === 'text/event-stream');
 }
 
+/** Methods that change nothing, so a session cookie needs no CSRF token for them. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** SQLite failures that are about the machine (disk full, locked, I/O), not the request. */
 const STORAGE_ERROR = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/;
 
 /**
- * The HTTP edge: thin routes over the services. Public: `/healthz` and `/`. Everything under `/v1` needs a device
- * token and sees only that token's user; another user's data answers 404, exactly like data that does not exist.
+ * The HTTP edge: thin routes over the services. Public: `/healthz`, the web app (`/` and its files), logging in
+ * (`POST /v1/session`) and pairing (`POST /v1/pair`). Everything else under `/v1` needs a device token, or a browser
+ * session cookie (with its CSRF token on anything but GET, HEAD and OPTIONS), and sees only that user's data; another
+ * user's data answers 404, exactly like data that does not exist.
  */
 export function createHttpApp(deps: HttpDependencies) {
   const { accounts, timeline, ask, mediaLinks, privacy, logger, config, clock } = deps;
@@ -88,6 +97,9 @@ export function createHttpApp(deps: HttpDependencies) {
     if (error instanceof FamiliarError) {
       const status = ERROR_STATUS[error.code];
       if (status >= 500) logger.error({ err: error }, 'request failed');
+      const retryAfter = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (error.code === 'rate_limited' && typeof retryAfter === 'number')
+        c.header('retry-after', String(retryAfter));
       return c.json(
         {
           error: {
@@ -149,7 +161,6 @@ export function createHttpApp(deps: HttpDependencies) {
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
-  app.get('/', (c) => c.html(landingPage(VERSION)));
 
   // Signed media links work without a bearer token (for <img> and <audio> tags); everything else needs one.
   app.get('/v1/captures/:id/media', async (c, next) => {
@@ -174,8 +185,21 @@ export function createHttpApp(deps: HttpDependencies) {
     });
   });
 
+  // Logging in and pairing need no token; the session routes read the cookie themselves.
+  registerWebAuthRoutes(app, deps.webAuth);
+
+  // A device token, or else a browser session cookie; when both come, the token decides.
   app.use('/v1/*', async (c, next) => {
-    c.set('principal', await accounts.authenticate(bearerToken(c.req.header('authorization'))));
+    const authorization = c.req.header('authorization');
+    const cookie = authorization === undefined ? sessionCookie(c) : undefined;
+    if (cookie !== undefined) {
+      const principal = await deps.webAuth.authenticateSession(cookie);
+      if (!SAFE_METHODS.has(c.req.method))
+        deps.webAuth.checkCsrf(principal.session, c.req.header('x-csrf-token'));
+      c.set('principal', principal);
+    } else {
+      c.set('principal', await accounts.authenticate(bearerToken(authorization)));
+    }
     await next();
   });
 
@@ -365,6 +389,8 @@ export function createHttpApp(deps: HttpDependencies) {
   registerAuditRoutes(app, deps.audit);
   registerMcpRoutes(app, deps, { redact: deps.config.mcpServer.redact, people: deps.people });
   registerOpenAiRoutes(app, deps);
+  // Last: the web app's files, and its page for any other address a browser opens.
+  registerWebAppRoutes(app, { webDir: config.webDir ?? null, version: VERSION });
 
   return app;
 }

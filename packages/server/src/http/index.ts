@@ -1,2 +1,3 @@
 export * from './error-status.ts';
 export * from './http-app.ts';
+export * from './local-certificate.ts';

@@ -13,7 +13,11 @@ export function actorOf(principal: Principal): Actor {
   return {
     userId: principal.user.id,
     deviceId: principal.device?.id ?? null,
-    label: principal.device ? `device:${principal.device.id}` : 'server',
+    label: principal.device
+      ? `device:${principal.device.id}`
+      : principal.session
+        ? `web:${principal.session.idHash.slice(0, 8)}`
+        : 'server',
   };
 }
 

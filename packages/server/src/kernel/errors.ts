@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'action_expired'
   | 'tool_failed'
   | 'forbidden'
+  | 'rate_limited'
   | 'wrong_key'
   | 'internal';
 

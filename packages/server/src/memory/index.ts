@@ -23,3 +23,4 @@ export * from './timeline.ts';
 export type * from './timeline-store.ts';
 export type * from './types.ts';
 export * from './understanding.ts';
+export * from './work-slicer.ts';

@@ -8,7 +8,7 @@ import { createSqliteMemoryCursors } from './memory-cursors.ts';
 import { createSqlitePeopleStore } from './people-store.ts';
 import { createSqliteTimelineStore } from './sqlite-timeline-store.ts';
 import type { NewObservation } from './types.ts';
-import { createUnderstanding } from './understanding.ts';
+import { createUnderstanding, type TimelineReviewer } from './understanding.ts';
 
 const newId = createUlidGenerator();
 const note = (text: string, capturedAt: number): NewObservation => ({
@@ -70,4 +70,176 @@ describe('the understanding pass', () => {
     expect((await facts.list('alice')).map((fact) => fact.object).sort()).toEqual(['first', 'third']);
     expect((await understanding.catchUp({ id: 'alice', timezone: 'UTC' })).observations).toBe(0);
   });
+
+  it('lets timers and requests run while it works through a backlog, not only after it', async () => {
+    const { understanding, store } = setUp({ extractor: busyExtractor(2), sliceMs: 5 });
+    await store.insertObservations(
+      'alice',
+      Array.from({ length: 60 }, (_, i) => note(`note ${i}`, 1_000 + i)),
+    );
+    let passDone = false;
+    const firedDuringPass: boolean[] = [];
+    const timer = setInterval(() => firedDuringPass.push(!passDone), 1);
+    const result = await understanding.catchUp({ id: 'alice', timezone: 'UTC' });
+    passDone = true;
+    clearInterval(timer);
+    expect(result.observations).toBe(60);
+    // 60 observations at 2 ms each last about 120 ms: a timer due every millisecond ran many times meanwhile.
+    expect(firedDuringPass.filter(Boolean).length).toBeGreaterThan(5);
+  });
+
+  it('follows at most maxObservations per pass, says so, and the next passes continue where it stopped', async () => {
+    const { understanding, store, facts, cursors } = setUp({ extractor: echoExtractor });
+    await store.insertObservations(
+      'alice',
+      Array.from({ length: 250 }, (_, i) => note(`item ${i}`, 1_000 + i * 1_000)),
+    );
+    const user = { id: 'alice', timezone: 'UTC' };
+    const first = await understanding.catchUp(user, { maxObservations: 100 });
+    expect(first).toMatchObject({ observations: 100, pending: true, facts: { created: 100 } });
+    // Episodes never run ahead of facts (what is behind the facts stage the reviewers have read).
+    expect(await cursors.get('alice', 'episodes')).toBeLessThanOrEqual(await cursors.get('alice', 'facts'));
+    expect(await understanding.catchUp(user, { maxObservations: 100 })).toMatchObject({
+      observations: 100,
+      pending: true,
+    });
+    expect(await understanding.catchUp(user, { maxObservations: 100 })).toMatchObject({
+      observations: 50,
+      pending: false,
+    });
+    expect(await facts.list('alice', { limit: 1_000 })).toHaveLength(250);
+    expect(await cursors.get('alice', 'episodes')).toBe(await cursors.get('alice', 'facts'));
+    expect((await understanding.catchUp(user, { maxObservations: 100 })).observations).toBe(0);
+  });
+
+  it('a pass bounded exactly at the end of the timeline is not pending', async () => {
+    const { understanding, store } = setUp({ extractor: echoExtractor });
+    await store.insertObservations('alice', [note('one', 1_000), note('two', 2_000)]);
+    expect(
+      await understanding.catchUp({ id: 'alice', timezone: 'UTC' }, { maxObservations: 2 }),
+    ).toMatchObject({ observations: 2, pending: false });
+  });
+
+  it('observations written while a pass runs are reviewed before any of them becomes a fact', async () => {
+    const reviewed = new Set<string>();
+    const extractedUnreviewed: string[] = [];
+    let reviewCursor = 0;
+    // A reviewer with its own cursor, as consent is; the extractor notes any text it sees before the reviewer did.
+    const reviewer: TimelineReviewer = {
+      async review(user) {
+        for (const entry of await live.store.readSince(user.id, reviewCursor, 10_000)) {
+          reviewed.add(entry.observation.text);
+          reviewCursor = entry.seq;
+        }
+      },
+    };
+    const live = setUp({
+      sliceMs: 0,
+      reviewers: [reviewer],
+      extractor: {
+        name: 'checks-review',
+        extract(text, context) {
+          if (!reviewed.has(text)) extractedUnreviewed.push(text);
+          return echoExtractor.extract(text, context);
+        },
+      },
+    });
+    await live.store.insertObservations(
+      'alice',
+      Array.from({ length: 150 }, (_, i) => note(`early ${i}`, 1_000 + i)),
+    );
+    // New observations arrive between the pass's slices, as a device's do.
+    let written = 0;
+    const writer = setInterval(() => {
+      written += 1;
+      void live.store.insertObservations('alice', [note(`late ${written}`, 500_000 + written)]);
+    }, 0);
+    const result = await live.understanding.catchUp({ id: 'alice', timezone: 'UTC' });
+    clearInterval(writer);
+    expect(written).toBeGreaterThan(0);
+    expect(result.observations).toBeGreaterThanOrEqual(150);
+    await live.understanding.catchUp({ id: 'alice', timezone: 'UTC' });
+    expect(extractedUnreviewed).toEqual([]);
+    const last = (await live.store.readSince('alice', 0, 10_000)).at(-1)?.seq;
+    expect(await live.cursors.get('alice', 'facts')).toBe(last);
+  });
+
+  it('a caller who asks for everything is not handed the partial result of a bounded pass in flight', async () => {
+    const { understanding, store, cursors } = setUp({ extractor: busyExtractor(1), sliceMs: 2 });
+    await store.insertObservations(
+      'alice',
+      Array.from({ length: 120 }, (_, i) => note(`note ${i}`, 1_000 + i)),
+    );
+    const user = { id: 'alice', timezone: 'UTC' };
+    const [bounded, everything] = await Promise.all([
+      understanding.catchUp(user, { maxObservations: 20 }),
+      understanding.catchUp(user),
+    ]);
+    expect(bounded).toMatchObject({ observations: 20, pending: true });
+    expect(everything).toMatchObject({ observations: 100, pending: false });
+    const last = (await store.readSince('alice', 0, 1_000)).at(-1)?.seq;
+    expect(await cursors.get('alice', 'facts')).toBe(last);
+    expect(await cursors.get('alice', 'episodes')).toBe(last);
+  });
 });
+
+/** One fact per observation, its text as the object. */
+const echoExtractor: FactExtractor = {
+  name: 'echo',
+  extract(text) {
+    return [
+      {
+        kind: 'thing',
+        subject: 'self',
+        predicate: 'noted',
+        object: text,
+        slot: null,
+        statement: `You noted ${text}`,
+        span: text,
+        validFrom: null,
+        validTo: null,
+        confidence: 1,
+      },
+    ];
+  },
+};
+
+/** The echo extractor, spending `ms` of synchronous CPU per observation as the offline rules do. */
+function busyExtractor(ms: number): FactExtractor {
+  return {
+    name: 'busy',
+    extract(text, context) {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        // parsing
+      }
+      return echoExtractor.extract(text, context);
+    },
+  };
+}
+
+function setUp(options: {
+  extractor: FactExtractor;
+  sliceMs?: number;
+  reviewers?: readonly TimelineReviewer[];
+}) {
+  const db = databaseWithUsers('alice');
+  const store = createSqliteTimelineStore(db);
+  const facts = createSqliteFactStore(db);
+  const cursors = createSqliteMemoryCursors(db);
+  const understanding = createUnderstanding({
+    store,
+    facts,
+    episodes: createSqliteEpisodeStore(db),
+    people: createSqlitePeopleStore(db),
+    cursors,
+    extractor: options.extractor,
+    indexer: null,
+    clock: { now: () => 10_000_000 },
+    newId,
+    logger: createSilentLogger(),
+    ...(options.sliceMs === undefined ? {} : { sliceMs: options.sliceMs }),
+    ...(options.reviewers ? { reviewers: options.reviewers } : {}),
+  });
+  return { db, store, facts, cursors, understanding };
+}

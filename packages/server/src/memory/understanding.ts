@@ -8,6 +8,7 @@ import type { MemoryCursors } from './memory-cursors.ts';
 import type { PeopleStore } from './people-store.ts';
 import type { TimelineStore } from './timeline-store.ts';
 import type { Person, SequencedObservation, StoredObservation } from './types.ts';
+import { createWorkSlicer, DEFAULT_SLICE_MS, type WorkSlicer } from './work-slicer.ts';
 
 /** The user a pass works for: facts and episodes need their timezone. */
 export interface UnderstandingUser {
@@ -25,6 +26,19 @@ export interface UnderstandingResult {
   skipped: number;
   /** Vectors still waiting (the embedder failed or the batch limit was reached). */
   embeddingsPending: number;
+  /**
+   * True when the pass stopped at `maxObservations` (or `maxEmbeddingBatches`) with more of the timeline left to
+   * follow: call again (the server's follower does, after letting other users and requests run). Absent: false.
+   */
+  pending?: boolean;
+}
+
+/** How much one catch-up may do before it returns, so a large backlog is followed in steps. */
+export interface CatchUpOptions {
+  /** Observations each stage (facts, episodes) reads at most in this pass; default: all that are new. */
+  maxObservations?: number;
+  /** Batches of vectors the indexer embeds at most in this pass; default: all that are pending. */
+  maxEmbeddingBatches?: number;
 }
 
 /**
@@ -52,8 +66,14 @@ const FACT_MODALITIES = new Set(['utterance', 'note', 'chat', 'event']);
 /** Speaker labels that do not name a person. */
 const ANONYMOUS_SPEAKERS = new Set(['unknown', 'wearer']);
 
-/** How much of the timeline one step reads. */
-const BATCH = 500;
+/**
+ * Observations whose facts are written in one transaction: one commit per batch instead of one per fact, but small
+ * enough that the transaction (synchronous on SQLite) holds the event loop for milliseconds, not a second.
+ */
+const FACT_BATCH = 100;
+
+/** Observations one episode step re-segments around. */
+const EPISODE_BATCH = 1_000;
 
 /** The speaker's name when the observation says who spoke (an enrolled voice, or a transcript that names them). */
 export function speakerOf(observation: StoredObservation): string | null {
@@ -88,11 +108,20 @@ export function createUnderstanding(deps: {
   };
   /** Told after memory follows a forget, so what was derived from memory follows it too. */
   followers?: readonly ForgetFollower[];
-  /** Run first in every pass, so what they forget never becomes facts, episodes or vectors. */
+  /**
+   * Run first in every pass, and again over what was written since before each batch of facts, so what they forget
+   * never becomes facts, episodes or vectors.
+   */
   reviewers?: readonly TimelineReviewer[];
+  /**
+   * How long the pass computes before it lets the event loop run (requests, acknowledgements, timers); default 10 ms.
+   * The pass is CPU-bound (fact extraction) and, on SQLite, its store calls are synchronous.
+   */
+  sliceMs?: number;
 }) {
   const { store, facts, episodes, people, cursors, extractor, indexer, clock, newId, logger } = deps;
   const gapMs = deps.segmentOptions?.gapMs ?? 30 * 60_000;
+  const sliceMs = deps.sliceMs ?? DEFAULT_SLICE_MS;
   const running = new Map<string, Promise<UnderstandingResult>>();
 
   function findPerson(known: readonly Person[], name: string): Person | null {
@@ -108,15 +137,39 @@ export function createUnderstanding(deps: {
     );
   }
 
-  async function factsStage(user: UnderstandingUser, result: UnderstandingResult): Promise<void> {
+  async function review(user: UnderstandingUser): Promise<void> {
+    for (const reviewer of deps.reviewers ?? []) await reviewer.review(user);
+  }
+
+  /** Whether the user has observations past `cursor`. */
+  async function more(userId: string, cursor: number): Promise<boolean> {
+    return (await store.readSince(userId, cursor, 1)).length > 0;
+  }
+
+  /** Follows the timeline into facts, at most `budget` observations; true when it stopped with more to read. */
+  async function factsStage(
+    user: UnderstandingUser,
+    result: UnderstandingResult,
+    budget: number,
+    slicer: WorkSlicer,
+  ): Promise<boolean> {
     let cursor = await cursors.get(user.id, 'facts');
+    let left = budget;
     for (;;) {
-      const batch = await store.readSince(user.id, cursor, BATCH);
-      if (batch.length === 0) return;
+      if (left <= 0) return more(user.id, cursor);
+      const size = Math.min(FACT_BATCH, left);
+      const ahead = await store.readSince(user.id, cursor, size);
+      if (ahead.length === 0) return false;
+      // While the pass lets requests run, new observations arrive: the reviewers read them before any becomes a fact,
+      // and the batch is read again without what they forgot, up to where it ended.
+      const through = ahead.at(-1)!.seq;
+      await review(user);
+      const batch = (await store.readSince(user.id, cursor, size)).filter((entry) => entry.seq <= through);
       const known = await people.list(user.id);
       // Facts of a whole batch are written in one transaction (one commit instead of one per fact).
       const pending: Array<{ fact: NewFact; sourceSeqs: number[]; about: Person | null }> = [];
       for (const { seq, observation } of batch) {
+        await slicer.breathe();
         await sightings(user, known, observation);
         if (!FACT_MODALITIES.has(observation.modality)) continue;
         let extracted: Awaited<ReturnType<FactExtractor['extract']>>;
@@ -163,6 +216,7 @@ export function createUnderstanding(deps: {
           });
         }
       }
+      await slicer.breathe();
       const outcomes = await facts.recordMany(user.id, pending);
       for (const [index, recorded] of outcomes.entries()) {
         if (recorded.outcome === 'corroborated') result.facts.corroborated += 1;
@@ -173,9 +227,11 @@ export function createUnderstanding(deps: {
         const about = pending[index]?.about;
         if (about && recorded.outcome === 'created') await learnAboutPerson(user, about, recorded.fact);
       }
-      cursor = batch.at(-1)!.seq;
+      cursor = through;
       await cursors.set(user.id, 'facts', cursor, clock.now());
       result.observations += batch.length;
+      left -= ahead.length;
+      await slicer.breathe();
     }
   }
 
@@ -223,20 +279,40 @@ export function createUnderstanding(deps: {
     }
   }
 
-  async function episodesStage(user: UnderstandingUser): Promise<number> {
+  /**
+   * Follows the timeline into episodes, at most `budget` observations and never past the facts stage (what is behind
+   * it the reviewers have read). `pending` is true when it stopped with more to read.
+   */
+  async function episodesStage(
+    user: UnderstandingUser,
+    budget: number,
+    slicer: WorkSlicer,
+  ): Promise<{ written: number; pending: boolean }> {
     let cursor = await cursors.get(user.id, 'episodes');
+    const bound = await cursors.get(user.id, 'facts');
     let written = 0;
-    for (;;) {
-      const batch = await store.readSince(user.id, cursor, BATCH * 10);
-      if (batch.length === 0) return written;
-      written += await resegment(user, batch);
+    let left = budget;
+    while (cursor < bound) {
+      if (left <= 0) return { written, pending: true };
+      const read = await store.readSince(user.id, cursor, Math.min(EPISODE_BATCH, left));
+      const batch = read.filter((entry) => entry.seq <= bound);
+      if (batch.length === 0) break;
+      written += await resegment(user, batch, slicer);
       cursor = batch.at(-1)!.seq;
       await cursors.set(user.id, 'episodes', cursor, clock.now());
+      left -= batch.length;
+      await slicer.breathe();
+      if (batch.length < read.length) break;
     }
+    return { written, pending: false };
   }
 
   /** Re-segments the stretch of the timeline that new observations touch, keeping the person's edits. */
-  async function resegment(user: UnderstandingUser, fresh: readonly SequencedObservation[]): Promise<number> {
+  async function resegment(
+    user: UnderstandingUser,
+    fresh: readonly SequencedObservation[],
+    slicer: WorkSlicer,
+  ): Promise<number> {
     const times = fresh.map((entry) => entry.observation.capturedAt);
     let fromMs = Math.min(...times) - gapMs;
     let toMs = Math.max(...times) + gapMs;
@@ -245,7 +321,7 @@ export function createUnderstanding(deps: {
       fromMs = Math.min(fromMs, episode.startedAt);
       toMs = Math.max(toMs, episode.endedAt);
     }
-    const observations = await listRange(user.id, fromMs, toMs);
+    const observations = await listRange(user.id, fromMs, toMs, slicer);
     let place: string | null = null;
     const items = observations.map((observation) => {
       if (observation.modality === 'location') place = observation.text.trim().toLowerCase() || null;
@@ -263,7 +339,9 @@ export function createUnderstanding(deps: {
     const now = clock.now();
     const taken = new Set<string>();
     const next: NewEpisode[] = [];
+    await slicer.breathe();
     for (const segment of segmentEpisodes(items, deps.segmentOptions)) {
+      await slicer.breathe();
       const members = segment.observationIds.flatMap((id) => byId.get(id) ?? []);
       const previous = bestOverlap(before, segment, taken);
       if (previous) taken.add(previous.id);
@@ -290,11 +368,17 @@ export function createUnderstanding(deps: {
         observationIds: segment.observationIds,
       });
     }
+    await slicer.breathe();
     await episodes.replaceWindow(user.id, { fromMs, toMs }, next);
     return next.length;
   }
 
-  async function listRange(userId: string, fromMs: number, toMs: number): Promise<StoredObservation[]> {
+  async function listRange(
+    userId: string,
+    fromMs: number,
+    toMs: number,
+    slicer: WorkSlicer,
+  ): Promise<StoredObservation[]> {
     const all: StoredObservation[] = [];
     let cursor: string | undefined;
     for (;;) {
@@ -307,14 +391,12 @@ export function createUnderstanding(deps: {
       });
       all.push(...page.observations);
       if (!page.nextCursor) return all;
+      await slicer.breathe();
       cursor = page.nextCursor;
     }
   }
 
-  async function run(
-    user: UnderstandingUser,
-    options: { maxEmbeddingBatches?: number },
-  ): Promise<UnderstandingResult> {
+  async function run(user: UnderstandingUser, options: CatchUpOptions): Promise<UnderstandingResult> {
     const result: UnderstandingResult = {
       observations: 0,
       facts: { created: 0, corroborated: 0, superseded: 0 },
@@ -322,32 +404,41 @@ export function createUnderstanding(deps: {
       embedded: 0,
       skipped: 0,
       embeddingsPending: 0,
+      pending: false,
     };
-    for (const reviewer of deps.reviewers ?? []) await reviewer.review(user);
-    await factsStage(user, result);
-    result.episodes = await episodesStage(user);
+    const budget = options.maxObservations ?? Number.POSITIVE_INFINITY;
+    const slicer = createWorkSlicer({ sliceMs });
+    await review(user);
+    const factsPending = await factsStage(user, result, budget, slicer);
+    const episodesDone = await episodesStage(user, budget, slicer);
+    result.episodes = episodesDone.written;
+    result.pending = factsPending || episodesDone.pending;
     if (indexer) {
+      await slicer.breathe();
       const embedded = await indexer.catchUp(user.id, {
         ...(options.maxEmbeddingBatches === undefined ? {} : { maxBatches: options.maxEmbeddingBatches }),
       });
       result.embedded = embedded.embedded;
       result.embeddingsPending = embedded.remaining;
       if (embedded.error) logger.warn({ userId: user.id, error: embedded.error }, 'embedding paused');
+      // More to embed after a pass that made progress; none made (nothing the embedder can take) is not pending.
+      else if (embedded.embedded > 0 && embedded.remaining > 0) result.pending = true;
     }
     return result;
   }
 
   return {
     /**
-     * Brings a user's memory up to date with their timeline. Calls for the same user share one run (the server's
-     * follower and a CLI command can both ask).
+     * Brings a user's memory up to date with their timeline (or `maxObservations` further: see `pending`), in slices
+     * of `sliceMs` that let requests run between them. Calls for the same user share one run (the server's follower
+     * and a CLI command can both ask).
      */
-    async catchUp(
-      user: UnderstandingUser,
-      options: { maxEmbeddingBatches?: number } = {},
-    ): Promise<UnderstandingResult> {
-      const pending = running.get(user.id);
-      if (pending) return pending;
+    async catchUp(user: UnderstandingUser, options: CatchUpOptions = {}): Promise<UnderstandingResult> {
+      for (let shared = running.get(user.id); shared; shared = running.get(user.id)) {
+        const outcome = await shared;
+        // A bounded run that stopped short does not answer a caller who asked for more: it runs its own next.
+        if (!outcome.pending) return outcome;
+      }
       const work = run(user, options).finally(() => running.delete(user.id));
       running.set(user.id, work);
       return work;

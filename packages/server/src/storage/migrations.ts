@@ -420,4 +420,42 @@ export const migrations: readonly Migration[] = [
       return [`ALTER TABLE pending_actions ADD COLUMN origin ${json}`];
     },
   },
+  {
+    version: 10,
+    name: 'web app: passphrases, browser sessions and pairing codes',
+    statements(d) {
+      const { text, bigint, json } = d.types;
+      return [
+        // A person's passphrase for the dashboard, as a scrypt hash with its salt and cost parameters.
+        `CREATE TABLE user_passphrases (
+           user_id ${text} PRIMARY KEY REFERENCES users(id),
+           hash ${text} NOT NULL,
+           salt ${text} NOT NULL,
+           params ${json} NOT NULL,
+           updated_at ${bigint} NOT NULL
+         )`,
+        // Browser sessions: only the SHA-256 of the cookie's value is kept; the CSRF token goes with the session.
+        `CREATE TABLE web_sessions (
+           id_hash ${text} PRIMARY KEY,
+           user_id ${text} NOT NULL REFERENCES users(id),
+           csrf_token ${text} NOT NULL,
+           created_at ${bigint} NOT NULL,
+           expires_at ${bigint} NOT NULL,
+           last_used_at ${bigint} NOT NULL
+         )`,
+        'CREATE INDEX web_sessions_user_idx ON web_sessions (user_id)',
+        // One-time codes that hand a new device its token (10 minutes, single use); only their SHA-256 is kept,
+        // with the device token sealed so that only the code can open it.
+        `CREATE TABLE pairing_codes (
+           code_hash ${text} PRIMARY KEY,
+           user_id ${text} NOT NULL REFERENCES users(id),
+           device_id ${text} NOT NULL,
+           sealed_token ${text} NOT NULL,
+           expires_at ${bigint} NOT NULL,
+           used_at ${bigint}
+         )`,
+        'CREATE INDEX pairing_codes_user_idx ON pairing_codes (user_id)',
+      ];
+    },
+  },
 ];

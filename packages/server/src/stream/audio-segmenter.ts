@@ -140,7 +140,20 @@ export function createAudioSegmenter(deps: {
       buffered.delete(k);
       await seal(userId, deviceId, streamId, true);
     },
-    /** Seals everything waiting: at start (chunks a crash left) and at shutdown. */
+    /**
+     * Seals the streams this process received (shutdown). With several servers on one database, the other servers'
+     * streams are theirs to seal; what is left is sealed at the next start.
+     */
+    async flushBuffered(): Promise<void> {
+      const entries = [...buffered.values()];
+      buffered.clear();
+      for (const entry of entries) {
+        if (entry.timer) clearTimeout(entry.timer);
+        await seal(entry.userId, entry.deviceId, entry.streamId, true);
+      }
+      await Promise.all(sealing.values());
+    },
+    /** Seals everything waiting in the store: at start (chunks a crash left). */
     async flushAll(): Promise<void> {
       for (const entry of buffered.values()) if (entry.timer) clearTimeout(entry.timer);
       buffered.clear();

@@ -846,7 +846,7 @@ export function createDeviceHub(deps: {
       );
       await Promise.allSettled([...asking]);
       await writer.idle();
-      await segmenter.flushAll();
+      await segmenter.flushBuffered();
     },
   };
 }

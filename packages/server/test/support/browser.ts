@@ -54,10 +54,13 @@ export async function writeSignVideo(
 ): Promise<void> {
   const { width = 640, height = 480, frames = 10, fps = 5 } = options;
   const size = Math.floor(height / (lines.length + 2));
+  // Bold DejaVu Sans capitals are about 0.72 em wide: every line fits with a margin.
+  const longest = Math.max(...lines.map((line) => line.length), 1);
+  const fontSize = Math.floor(Math.min(size * 0.6, (width * 0.85) / (longest * 0.72)));
   const text = lines
     .map(
       (line, index) =>
-        `<text x="50%" y="${(index + 1.5) * size}" font-family="DejaVu Sans, sans-serif" font-size="${Math.floor(size * 0.6)}" font-weight="bold" text-anchor="middle" fill="#111">${escapeXml(line)}</text>`,
+        `<text x="50%" y="${(index + 1.5) * size}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" font-weight="bold" text-anchor="middle" fill="#111">${escapeXml(line)}</text>`,
     )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#f4f1e8"/>${text}</svg>`;

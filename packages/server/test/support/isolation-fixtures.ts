@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type Familiar, openFamiliar } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -99,6 +99,21 @@ export interface SeededUser {
   cursor: string;
   /** The observations the calendar import made (their ids derive from each event's UID and start). */
   calendarObservations: string[];
+  /** The web app's credentials: the passphrase, two browser sessions (one to log out) and a pairing code. */
+  web: WebCredentials;
+}
+
+/** One user's web app credentials, as the browser and a pairing device would hold them. */
+export interface WebCredentials {
+  passphrase: string;
+  /** `familiar_session=<value>` of the session every request may use. */
+  cookie: string;
+  csrf: string;
+  /** A second session, the one logging out may end. */
+  spareCookie: string;
+  spareCsrf: string;
+  /** A one-time pairing code for the user's glasses (B's is redeemed by B's own request). */
+  code: string;
 }
 
 /** A signed media link the server made, split into its parts. */
@@ -229,6 +244,11 @@ export function snapshotUser(
     const columns = db.pragma(`table_info("${table}")`) as Array<{ name: string }>;
     let rows: unknown[];
     if (table === 'users') rows = db.prepare('SELECT * FROM users WHERE id = ?').all(user.id);
+    else if (table === 'audit_events')
+      // A failed login names the user it tried: anyone may add that row to the user's log (so they see it).
+      rows = db
+        .prepare("SELECT * FROM audit_events WHERE user_id = ? AND action <> 'session.login-failed'")
+        .all(user.id);
     else if (columns.some((column) => column.name === 'user_id'))
       rows = db.prepare(`SELECT * FROM "${table}" WHERE user_id = ?`).all(user.id);
     else if (columns.some((column) => column.name === 'device_id'))
@@ -270,9 +290,15 @@ export function secretsOf(world: IsolationWorld): string[] {
   const aStrings = idLikeStrings(snapshotUser(world, world.a));
   const bStrings = idLikeStrings(snapshotUser(world, world.b));
   const secrets = new Set<string>([...aStrings].filter((value) => !bStrings.has(value)));
-  const { words, token } = world.a;
+  const { words, token, web } = world.a;
   for (const value of [
     token,
+    web.passphrase,
+    web.cookie.split('=')[1] ?? web.cookie,
+    web.csrf,
+    web.spareCookie.split('=')[1] ?? web.spareCookie,
+    web.spareCsrf,
+    web.code,
     words.contentToken,
     words.searchWord,
     words.person.name,
@@ -463,11 +489,39 @@ async function seedUser(
   return { id: user.id, token };
 }
 
+/** Sets the user's passphrase, logs in twice and issues a pairing code for their glasses. */
+async function seedWeb(
+  familiar: Familiar,
+  seeded: { id: string; token: string },
+  words: UserWords,
+): Promise<WebCredentials> {
+  const passphrase = `${words.name}-passphrase-${words.contentToken.slice(0, 4)}x`;
+  await familiar.webAuth.setPassphrase(seeded.id, passphrase);
+  const main = await familiar.webAuth.login({ user: words.name, passphrase, client: 'seed' });
+  const spare = await familiar.webAuth.login({ user: words.name, passphrase, client: 'seed' });
+  const glasses = (await familiar.accounts.listDevices(words.name)).find(
+    (device) => device.name === 'glasses',
+  )!;
+  const { code } = await familiar.webAuth.issuePairingCode({
+    userId: seeded.id,
+    deviceId: glasses.id,
+    token: seeded.token,
+  });
+  return {
+    passphrase,
+    cookie: `familiar_session=${main.sessionToken}`,
+    csrf: main.csrfToken,
+    spareCookie: `familiar_session=${spare.sessionToken}`,
+    spareCsrf: spare.csrfToken,
+    code,
+  };
+}
+
 function collect(
   db: SqliteDatabase,
   userId: string,
   words: UserWords,
-): Omit<SeededUser, 'token' | 'imageBytes' | 'cursor' | 'calendarObservations'> {
+): Omit<SeededUser, 'token' | 'web' | 'imageBytes' | 'cursor' | 'calendarObservations'> {
   const ids = {} as Record<IdKind, string[]>;
   for (const kind of ID_KINDS) {
     ids[kind] = db
@@ -538,6 +592,18 @@ function collect(
   };
 }
 
+/** A small built web app (page, asset, icon, manifest, service worker) in `dir`; returns `dir`. */
+function writeWebApp(dir: string): string {
+  mkdirSync(join(dir, 'assets'), { recursive: true });
+  mkdirSync(join(dir, 'icons'), { recursive: true });
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Familiar app</title>');
+  writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log("app")');
+  writeFileSync(join(dir, 'icons', 'icon-192.png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+  writeFileSync(join(dir, 'manifest.webmanifest'), '{"name":"Familiar"}');
+  writeFileSync(join(dir, 'sw.js'), 'self.addEventListener("fetch", () => {})');
+  return dir;
+}
+
 /**
  * Two users, A ("ada") and B ("bo"), on one real SQLite home, each with observations of every modality, two captures,
  * facts and episodes (after the understanding pass), people with important dates, goals with progress, reminders and
@@ -552,6 +618,7 @@ export async function createIsolationWorld(): Promise<IsolationWorld> {
     FAMILIAR_EMBEDDER: 'hashing',
     FAMILIAR_ASR: 'off',
     FAMILIAR_BODY_LIMIT: '256kb',
+    FAMILIAR_WEB_DIR: writeWebApp(join(home, 'web')),
   });
   const stores = openSqliteStores(config, { clock, newId });
   const familiar = openFamiliar(config, { logger: createSilentLogger(), clock, newId, stores });
@@ -563,6 +630,7 @@ export async function createIsolationWorld(): Promise<IsolationWorld> {
   const db = openSqliteDatabase(join(home, 'familiar.db'));
 
   const finish = async (seeded: { id: string; token: string }, words: UserWords): Promise<SeededUser> => {
+    const web = await seedWeb(familiar, seeded, words);
     const page = await familiar.timeline.list(
       { userId: seeded.id, deviceId: null, label: 'test' },
       { limit: 2 },
@@ -570,6 +638,7 @@ export async function createIsolationWorld(): Promise<IsolationWorld> {
     return {
       ...collect(db, seeded.id, words),
       token: seeded.token,
+      web,
       imageBytes: pngBytes(words.contentToken),
       cursor: page.nextCursor ?? 'none',
       calendarObservations: db

@@ -22,6 +22,8 @@ export interface RequestDraft {
   signedLink?: boolean;
   /** Ids this request makes for B that equal A's by construction (ids derived from content both users sent). */
   makes?: readonly string[];
+  /** True when the request carries one of B's own browser sessions (its cookie): it acts as B whatever the token. */
+  asB?: boolean;
 }
 
 /**
@@ -298,6 +300,7 @@ export function isolationRoutes(
       own: [{ draft: { method: 'GET', path: '/' }, shows: 'Familiar' }],
       attack: fc.constant({ method: 'GET', path: '/' }),
     },
+    ...webAppRoutes(world, { text, id }),
     'GET /v1/captures/:id/media': {
       own: [
         {
@@ -830,5 +833,137 @@ export function isolationRoutes(
         },
       ],
     ),
+  };
+}
+
+/**
+ * The web app's routes: its files and pages (public, never data), logging in, the session and pairing. B uses its own
+ * sessions (the spare one is the one it may log out) and codes; A's cookie and pairing code are only ever altered.
+ */
+function webAppRoutes(
+  world: IsolationWorld,
+  draw: { text: fc.Arbitrary<string>; id: (kind: IdKind) => fc.Arbitrary<string> },
+): Record<string, RouteCase> {
+  const { a, b } = world;
+  const alter = (value: string) => `${value.slice(0, -1)}${value.endsWith('A') ? 'B' : 'A'}`;
+  const file = (prefix: string, own: string, type: string): RouteCase => ({
+    own: [{ draft: { method: 'GET', path: `${prefix}${own}` }, shows: type }],
+    attack: fc
+      .oneof(
+        fc.constantFrom(
+          own,
+          'missing.js',
+          '../index.html',
+          '..%2f..%2fpackage.json',
+          '%2e%2e/%2e%2e/secret',
+          '',
+        ),
+        draw.text.map(encodeURIComponent),
+        draw.id('capture'),
+      )
+      .map((name) => ({ method: 'GET', path: `${prefix}${name}` })),
+  });
+  const cookie = fc.oneof(
+    fc.constant({ value: b.web.cookie, asB: true }),
+    fc.constant({ value: alter(a.web.cookie), asB: false }),
+    fc.constant({ value: alter(b.web.cookie), asB: false }),
+    fc.string({ maxLength: 60 }).map((junk) => ({ value: `familiar_session=${junk}`, asB: false })),
+    fc.constant({ value: undefined, asB: false }),
+  );
+  const csrf = fc.option(fc.constantFrom(a.web.csrf, b.web.spareCsrf, 'x'.repeat(43)), { nil: undefined });
+  return {
+    'GET /assets/*': file('/assets/', 'app-abc123.js', 'javascript'),
+    'GET /icons/*': file('/icons/', 'icon-192.png', 'image/png'),
+    'GET /manifest.webmanifest': {
+      own: [{ draft: { method: 'GET', path: '/manifest.webmanifest' }, shows: 'manifest+json' }],
+      attack: fc.constant({ method: 'GET', path: '/manifest.webmanifest' }),
+    },
+    'GET /sw.js': {
+      own: [{ draft: { method: 'GET', path: '/sw.js' }, shows: 'javascript' }],
+      attack: fc.constant({ method: 'GET', path: '/sw.js' }),
+    },
+    // Client-side routes get the page for a browser, never data: no path drawn here names A's data.
+    'GET /*': {
+      own: [
+        { draft: { method: 'GET', path: '/today', headers: { accept: 'text/html' } }, shows: 'Familiar app' },
+      ],
+      attack: fc
+        .record({
+          path: fc.oneof(
+            fc.constantFrom('/today', '/ask', '/device', '/pair', '/memory/search', '/nothing'),
+            fc.constantFrom(...b.ids.observation).map((id) => `/memory/${id}`),
+            fc.string({ maxLength: 20 }).map((junk) => `/x/${encodeURIComponent(junk)}`),
+          ),
+          accept: fc.constantFrom('text/html', 'application/json', '*/*'),
+        })
+        .map(({ path, accept }) => ({ method: 'GET', path, headers: { accept } })),
+    },
+    'POST /v1/session': {
+      own: [
+        {
+          draft: {
+            method: 'POST',
+            path: '/v1/session',
+            json: { user: b.words.name, passphrase: b.web.passphrase },
+          },
+          shows: b.words.name,
+        },
+      ],
+      attack: fc
+        .record({
+          user: fc.oneof(fc.constantFrom(a.words.name, b.words.name, a.words.name.toUpperCase()), draw.text),
+          passphrase: fc.oneof(fc.constant(b.web.passphrase), draw.text, fc.string({ maxLength: 30 })),
+        })
+        .map((body) => ({ method: 'POST', path: '/v1/session', json: body })),
+    },
+    'GET /v1/session': {
+      own: [
+        {
+          draft: { method: 'GET', path: '/v1/session', headers: { cookie: b.web.cookie }, asB: true },
+          shows: b.web.csrf,
+        },
+      ],
+      attack: cookie.map(({ value, asB }) => ({
+        method: 'GET',
+        path: '/v1/session',
+        headers: { cookie: value ?? '' },
+        asB,
+      })),
+    },
+    'DELETE /v1/session': {
+      own: [
+        {
+          draft: {
+            method: 'DELETE',
+            path: '/v1/session',
+            headers: { cookie: b.web.spareCookie, 'x-csrf-token': b.web.spareCsrf },
+            asB: true,
+          },
+          status: [204],
+        },
+      ],
+      attack: fc
+        .record({
+          cookie: fc.oneof(cookie, fc.constant({ value: b.web.spareCookie, asB: true })),
+          csrf,
+        })
+        .map(({ cookie: chosen, csrf: token }) => ({
+          method: 'DELETE',
+          path: '/v1/session',
+          // B's main session never travels with its own CSRF token here, so it is never logged out.
+          headers: { cookie: chosen.value ?? '', 'x-csrf-token': token },
+          asB: chosen.asB,
+        })),
+    },
+    'POST /v1/pair': {
+      own: [{ draft: { method: 'POST', path: '/v1/pair', json: { code: b.web.code } }, shows: b.token }],
+      attack: fc
+        .oneof(
+          fc.constantFrom(alter(a.web.code), b.web.code),
+          draw.text,
+          fc.string({ minLength: 16, maxLength: 40 }),
+        )
+        .map((code) => ({ method: 'POST', path: '/v1/pair', json: { code } })),
+    },
   };
 }

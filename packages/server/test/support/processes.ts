@@ -60,10 +60,57 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `familiar start` on a free port and resolves once it prints its address. */
-export function startServerProcess(home: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [FAMILIAR_BIN, 'start'], {
-    env: { ...process.env, FAMILIAR_HOME: home, FAMILIAR_PORT: '0', FAMILIAR_LOG_LEVEL: 'warn', ...env },
+/** Starts `familiar start` on a free port and resolves once it prints its address (within `startMs`, 15 s by default). */
+export function startServerProcess(
+  home: string,
+  env: NodeJS.ProcessEnv = {},
+  options: { startMs?: number } = {},
+): Promise<ServerProcess> {
+  return startFamiliarProcess(
+    ['start'],
+    home,
+    { FAMILIAR_PORT: '0', ...env },
+    /listening on (http:\/\/\S+)/,
+    options.startMs,
+  ).then(({ match, ...started }) => ({ ...started, url: match[1]! }));
+}
+
+/** A `familiar worker` child process. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  stderr(): string;
+  /** Waits for the process to exit and returns its exit code and signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `familiar worker <args>` (it needs FAMILIAR_DATABASE_URL in `env`) and resolves once it says it is running
+ * (within `startMs`, 30 s by default). Its lease owner in the job queue is `worker:<child.pid>:<id>`.
+ */
+export function startWorkerProcess(
+  home: string,
+  env: NodeJS.ProcessEnv = {},
+  options: { args?: readonly string[]; startMs?: number } = {},
+): Promise<WorkerProcess> {
+  return startFamiliarProcess(
+    ['worker', ...(options.args ?? [])],
+    home,
+    env,
+    /Familiar worker running/,
+    options.startMs ?? 30_000,
+  ).then(({ match: _match, ...started }) => started);
+}
+
+/** Spawns `familiar <args>` and resolves once its stderr matches `ready`; rejects if it exits or times out first. */
+function startFamiliarProcess(
+  args: readonly string[],
+  home: string,
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  startMs = 15_000,
+): Promise<WorkerProcess & { match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [FAMILIAR_BIN, ...args], {
+    env: { ...process.env, FAMILIAR_HOME: home, FAMILIAR_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let errors = '';
@@ -71,20 +118,23 @@ export function startServerProcess(home: string, env: NodeJS.ProcessEnv = {}): P
     child.once('exit', (code, signal) => done({ code, signal })),
   );
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 15 s:\n${errors}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`familiar ${args[0]} did not start within ${startMs / 1000} s:\n${errors}`)),
+      startMs,
+    );
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       errors += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(errors);
+      const match = ready.exec(errors);
       if (match) {
         clearTimeout(timer);
-        resolvePromise({ url: match[1]!, child, stderr: () => errors, exited });
+        resolvePromise({ match, child, stderr: () => errors, exited });
       }
     });
     child.stdout.resume();
     exited.then(({ code }) => {
       clearTimeout(timer);
-      reject(new Error(`server exited early (${code}):\n${errors}`));
+      reject(new Error(`familiar ${args[0]} exited early (${code}):\n${errors}`));
     });
   });
 }

@@ -14,7 +14,9 @@ import type {
   PeopleStore,
   SequencedObservation,
   TimelineStore,
+  WorkSlicer,
 } from '../../memory/index.ts';
+import { createWorkSlicer } from '../../memory/index.ts';
 import { goalProgress, madeByModel, type ProgressSignal } from '../goals/index.ts';
 import { commitmentItem, resolveSettings } from '../inbox/index.ts';
 import type { Notifier } from '../notifications.ts';
@@ -197,6 +199,7 @@ export function createProactiveEngine(deps: ProactiveEngineDeps) {
     batch: readonly SequencedObservation[],
     afterSeq: number,
     result: ObserveResult,
+    slicer: WorkSlicer,
   ): Promise<void> {
     const toSeq = batch.at(-1)!.seq;
     const [active, open, known, commitmentFacts] = await Promise.all([
@@ -224,6 +227,7 @@ export function createProactiveEngine(deps: ProactiveEngineDeps) {
     };
 
     for (const entry of batch) {
+      await slicer.breathe();
       const { seq, observation } = entry;
       // Items inferred from an observation date from it (not from when this pass ran), so their order matches the
       // timeline's and a nudge about a moment is judged by the moment's age, even when a backlog is read late.
@@ -291,6 +295,8 @@ export function createProactiveEngine(deps: ProactiveEngineDeps) {
     const result: ObserveResult = { observations: 0, progress: 0, commitments: 0, completed: 0, nudges: 0 };
     let cursor = await cursors.get(user.id, ASSISTANT_STAGE);
     const bound = await cursors.get(user.id, FACTS_STAGE);
+    // Works in short slices, so the server answers requests while a backlog is read.
+    const slicer = createWorkSlicer();
     while (cursor < bound) {
       const read = await store.readSince(user.id, cursor, BATCH);
       const batch = read.filter((entry) => entry.seq <= bound);
@@ -299,7 +305,7 @@ export function createProactiveEngine(deps: ProactiveEngineDeps) {
         await cursors.set(user.id, ASSISTANT_STAGE, bound, clock.now());
         break;
       }
-      await observeBatch(user, batch, cursor, result);
+      await observeBatch(user, batch, cursor, result, slicer);
       cursor = batch.at(-1)!.seq;
       await cursors.set(user.id, ASSISTANT_STAGE, cursor, clock.now());
       result.observations += batch.length;

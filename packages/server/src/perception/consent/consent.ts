@@ -11,6 +11,7 @@ import type {
   TimelineStore,
   UnderstandingUser,
 } from '../../memory/index.ts';
+import { nextTurn } from '../../memory/index.ts';
 import { FACE_DESCRIPTOR_MODEL } from '../image-perception.ts';
 import type { VoiceprintStore } from '../speakers/voiceprint-store.ts';
 import { detectConsentRequest } from './consent-request.ts';
@@ -311,6 +312,8 @@ export function createConsent(deps: {
         }
         cursor = batch.at(-1)!.seq;
         await cursors.set(user.id, CONSENT_STAGE, cursor, clock.now());
+        // A long backlog is read in turns, so requests are answered meanwhile (SQLite is synchronous).
+        await nextTurn();
       }
     },
   };
