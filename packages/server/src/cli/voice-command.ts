@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { WavFormatError, wavToStreamAudio } from '@familiar/device-sdk';
 import type { Command } from 'commander';
-import type { Familiar } from '../app.ts';
 import { FamiliarError, toIso, ValidationError } from '../kernel/index.ts';
 import { NO_SPEAKER_MODEL_STATUS, PERCEPTION_SAMPLE_RATE } from '../perception/index.ts';
-import { type Output, table } from './output.ts';
+import type { CommandIo } from './command-io.ts';
+import { table } from './output.ts';
 
 /** Longest enrolment recording accepted: a voiceprint needs seconds, not an hour. */
 const MAX_ENROLL_SECONDS = 300;
@@ -12,18 +12,7 @@ const MAX_ENROLL_SECONDS = 300;
 const MAX_ENROLL_FILE_BYTES = 256 * 1024 * 1024;
 
 /** What the voice commands need from `familiar`'s command tree. */
-export interface VoiceCommandIo {
-  /** Opens the store for one command and closes it afterwards. */
-  withFamiliar<T>(command: Command, work: (familiar: Familiar, out: Output) => Promise<T>): Promise<T>;
-  /** Records what the command did in the user's audit log. */
-  audit(
-    familiar: Familiar,
-    userId: string,
-    action: string,
-    target: string | null,
-    details?: Record<string, unknown> | null,
-  ): Promise<void>;
-}
+export type VoiceCommandIo = CommandIo;
 
 /** Reads a WAV file as 16 kHz mono samples; a file that is not usable WAV is a validation error naming it. */
 async function readEnrollmentWav(path: string): Promise<Int16Array> {

@@ -1,24 +1,13 @@
 import type { Command } from 'commander';
 import QRCode from 'qrcode';
 import { validatePassphrase } from '../accounts/index.ts';
-import type { Familiar } from '../app.ts';
 import type { Config } from '../config.ts';
 import { type LocalCertificate, lanAddresses } from '../http/index.ts';
 import { FamiliarError, toIso, ValidationError } from '../kernel/index.ts';
-import type { Output } from './output.ts';
+import type { CommandIo } from './command-io.ts';
 
 /** What the web app's commands need from `familiar`'s command tree. */
-export interface WebCommandIo {
-  /** Opens the store for one command and closes it afterwards. */
-  withFamiliar<T>(command: Command, work: (familiar: Familiar, out: Output) => Promise<T>): Promise<T>;
-  /** Records what the command did in the user's audit log. */
-  audit(
-    familiar: Familiar,
-    userId: string,
-    action: string,
-    target: string | null,
-    details?: Record<string, unknown> | null,
-  ): Promise<void>;
+export interface WebCommandIo extends CommandIo {
   /** Where a passphrase is read from (the process's stdin by default). */
   stdin?: NodeJS.ReadStream | NodeJS.ReadableStream;
 }
