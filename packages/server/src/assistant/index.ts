@@ -4,6 +4,7 @@ export * from './assistant-service.ts';
 export * from './calendar/index.ts';
 export * from './chat/index.ts';
 export * from './chat-tool-deps.ts';
+export * from './forget-preview.ts';
 export * from './goals/index.ts';
 export * from './inbox/index.ts';
 export * from './notifications.ts';

@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = {
   'inbox.confirm': 'an inferred commitment confirmed',
   'inbox.snooze': 'an inbox item snoozed',
   // Corrections and deletions in memory.
+  'memory.search': 'memory searched from the Memory view (how many moments were found, which paths ran)',
   'memory.forget': 'observations forgotten by id, time range or everything, with what followed (counts)',
   'memory.retention':
     'observations or raw media past their retention deleted (modality or kind, days, counts)',

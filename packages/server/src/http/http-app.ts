@@ -384,7 +384,7 @@ export function createHttpApp(deps: HttpDependencies) {
     });
   });
 
-  registerMemoryRoutes(app, deps.memory);
+  registerMemoryRoutes(app, deps);
   registerAssistantRoutes(app, deps.assistant, deps.chat);
   registerAuditRoutes(app, deps.audit);
   registerMcpRoutes(app, deps, { redact: deps.config.mcpServer.redact, people: deps.people });

@@ -7,7 +7,14 @@ import {
 } from '@familiar/protocol';
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { describeIssues, fromIso, ValidationError } from '../kernel/index.ts';
+import {
+  type AssistantService,
+  assistantForgetPreview,
+  presentInboxItem,
+  presentProgress,
+} from '../assistant/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import { type Clock, describeIssues, fromIso, toIso, ValidationError } from '../kernel/index.ts';
 import {
   FactKindSchema,
   type MemoryService,
@@ -15,7 +22,9 @@ import {
   presentFact,
   presentObservation,
   presentPerson,
+  type Retriever,
 } from '../memory/index.ts';
+import type { MediaLinks } from '../safety/index.ts';
 import { actorOf, type Env, parseId, readJson } from './request-helpers.ts';
 
 const FACT_KINDS = FactKindSchema.options;
@@ -34,6 +43,22 @@ const ListEpisodesQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });
 
+const SearchQuerySchema = z.strictObject({
+  q: z.string().trim().min(1, 'q must not be empty').max(500, 'q is at most 500 characters'),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+/** What the memory routes need from the composition root. */
+export interface MemoryRouteDependencies {
+  memory: MemoryService;
+  /** Goals and inbox, for what a forget would take with it there. */
+  assistant: Pick<AssistantService, 'listGoals' | 'listInbox'>;
+  retriever: Pick<Retriever, 'retrieve'>;
+  mediaLinks: Pick<MediaLinks, 'urlFor'>;
+  audit: AuditLog;
+  clock: Clock;
+}
+
 function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, string>): z.infer<T> {
   const parsed = schema.safeParse(query);
   if (!parsed.success)
@@ -48,7 +73,73 @@ const optionalTime = (value: string | null | undefined): number | null | undefin
  * `/v1/facts`, `/v1/episodes` and `/v1/people`: what memory holds, and the person's corrections and deletions
  * (GET, PATCH, DELETE). A correction keeps the old fact, superseded; deleting an episode forgets its observations.
  */
-export function registerMemoryRoutes(app: Hono<Env>, memory: MemoryService): void {
+export function registerMemoryRoutes(app: Hono<Env>, deps: MemoryRouteDependencies): void {
+  const { memory, assistant, retriever, mediaLinks, audit, clock } = deps;
+
+  // Search: the retriever of `/v1/ask` without the answer, for the Memory view (no model is called).
+  app.get('/v1/search', async (c) => {
+    const query = parseQuery(SearchQuerySchema, c.req.query());
+    const principal = c.get('principal');
+    const found = await retriever.retrieve(
+      { id: principal.user.id, timezone: principal.user.timezone },
+      query.q,
+      { limit: query.limit },
+    );
+    await audit.record({
+      userId: principal.user.id,
+      at: clock.now(),
+      actor: actorOf(principal).label,
+      action: 'memory.search',
+      target: null,
+      details: { count: found.hits.length, paths: found.paths },
+    });
+    return c.json({
+      moments: found.hits.map(({ observation, episodeId }) => ({
+        observation: presentObservation(observation),
+        episodeId,
+        mediaUrl:
+          observation.captureId === null
+            ? null
+            : mediaLinks.urlFor(principal.user.id, observation.captureId).url,
+      })),
+      episodes: found.episodes.slice(0, 5).map(presentEpisode),
+      time: found.time && {
+        from: found.time.fromMs === null ? null : toIso(found.time.fromMs),
+        to: found.time.toMs === null ? null : toIso(found.time.toMs),
+        phrase: found.time.phrase,
+      },
+    });
+  });
+
+  // What forgetting an observation would take with it, changing nothing (the Memory view asks before deleting).
+  app.get('/v1/observations/:id/dependents', async (c) => {
+    const principal = c.get('principal');
+    const actor = { ...actorOf(principal), timezone: principal.user.timezone };
+    const preview = await memory.forgetPreview(actor, parseId(c.req.param('id'), 'observation'));
+    const forgotten = new Set([preview.observation.id]);
+    const following = assistantForgetPreview(
+      await assistant.listInbox(actor, { statuses: 'all' }),
+      await assistant.listGoals(actor, 'all'),
+      forgotten,
+    );
+    return c.json({
+      observation: presentObservation(preview.observation),
+      facts: {
+        removed: preview.facts.removed.map(presentFact),
+        keptWithOtherSources: preview.facts.keptWithOtherSources.map(presentFact),
+        restored: preview.facts.restored.map(presentFact),
+      },
+      episodes: {
+        removed: preview.episodes.removed.map(presentEpisode),
+        shrunk: preview.episodes.shrunk.map(presentEpisode),
+      },
+      inbox: { removed: following.inbox.map(presentInboxItem) },
+      progress: {
+        removed: following.progress.map(({ entry, goal }) => ({ entry: presentProgress(entry), goal })),
+      },
+    });
+  });
+
   app.get('/v1/facts', async (c) => {
     const query = parseQuery(ListFactsQuerySchema, c.req.query());
     const facts = await memory.listFacts(actorOf(c.get('principal')), {

@@ -7,6 +7,31 @@ import type { Actor } from './timeline.ts';
 import type { ForgetResult, ForgetSelector, Person, StoredObservation } from './types.ts';
 
 /**
+ * What forgetting one observation would do to what memory derived from it, worked out without changing anything:
+ * the rules are those of `facts.prune` and `episodes.prune`, which run after a forget.
+ */
+export interface MemoryForgetPreview {
+  observation: StoredObservation;
+  facts: {
+    /** Facts every source of which is this observation: they are deleted. */
+    removed: Fact[];
+    /** Facts with other sources too: they stay, without this source. */
+    keptWithOtherSources: Fact[];
+    /** Facts a removed fact had superseded: they become active again. */
+    restored: Fact[];
+  };
+  episodes: {
+    /** Episodes left empty: they are deleted. */
+    removed: Episode[];
+    /** Episodes that hold other observations too: they shrink. */
+    shrunk: Episode[];
+  };
+}
+
+/** Facts are read at most this many at a time for a preview (newest first); the person's whole memory fits. */
+const PREVIEW_FACT_LIMIT = 1_000_000;
+
+/**
  * The door for reading and correcting what memory holds: facts, episodes and people. Every correction and deletion
  * is audited; deleting an episode forgets its observations (and so the facts derived only from them).
  */
@@ -108,6 +133,46 @@ export function createMemoryService(deps: {
       await episodes.prune(actor.userId);
       await record(actor, 'episodes.delete', id, { observations: result.observations });
       return result;
+    },
+
+    /**
+     * What forgetting one observation would take with it in memory (facts, episodes), changing nothing; an unknown
+     * id is `not_found`. Its goals and inbox consequences are the assistant's (`assistantForgetPreview`).
+     */
+    async forgetPreview(actor: Actor, id: string): Promise<MemoryForgetPreview> {
+      const observation = await timeline.get(actor, id);
+      const all = await facts.list(actor.userId, { status: 'all', limit: PREVIEW_FACT_LIMIT });
+      const touched = all.filter((fact) => fact.sources.includes(observation.id));
+      const removed = touched.filter((fact) => fact.sources.every((source) => source === observation.id));
+      const removedIds = new Set(removed.map((fact) => fact.id));
+      const restored = all.filter(
+        (fact) =>
+          fact.status === 'superseded' &&
+          fact.supersededBy !== null &&
+          removedIds.has(fact.supersededBy) &&
+          !removedIds.has(fact.id),
+      );
+      const around = await episodes.list(actor.userId, {
+        fromMs: observation.capturedAt,
+        toMs: observation.capturedAt + 1,
+      });
+      const removedEpisodes: Episode[] = [];
+      const shrunk: Episode[] = [];
+      for (const episode of around) {
+        const members = await episodes.observationIds(actor.userId, episode.id);
+        if (!members.includes(observation.id)) continue;
+        if (members.length <= 1) removedEpisodes.push(episode);
+        else shrunk.push(episode);
+      }
+      return {
+        observation,
+        facts: {
+          removed,
+          keptWithOtherSources: touched.filter((fact) => !removedIds.has(fact.id)),
+          restored,
+        },
+        episodes: { removed: removedEpisodes, shrunk },
+      };
     },
 
     async listPeople(actor: Actor): Promise<Person[]> {

@@ -369,6 +369,18 @@ export function isolationRoutes(
     'GET /v1/observations/:id': byId('GET', '/v1/observations/:id', 'observation', [
       { draft: ownAt('GET', '/v1/observations/:id', b.keep.observation), shows: b.words.contentToken },
     ]),
+    'GET /v1/observations/:id/dependents': byId('GET', '/v1/observations/:id/dependents', 'observation', [
+      {
+        draft: ownAt('GET', '/v1/observations/:id/dependents', b.keep.observation),
+        shows: b.words.contentToken,
+      },
+    ]),
+    'GET /v1/search': withQuery('GET', '/v1/search', { q: text, limit }, [
+      {
+        draft: { method: 'GET', path: '/v1/search', query: { q: `${b.words.searchWord} locker code` } },
+        shows: b.words.contentToken,
+      },
+    ]),
     'DELETE /v1/observations/:id': byId('DELETE', '/v1/observations/:id', 'observation', [
       { draft: ownAt('DELETE', '/v1/observations/:id', b.spare.observation) },
     ]),

@@ -3,11 +3,13 @@ import {
   AskResponseSchema,
   type AskStreamEvent,
   AskStreamEventSchema,
+  AssistantSettingsWireSchema,
   InboxItemSchema,
   ListAuditResponseSchema,
   ListObservationsResponseSchema,
   type Modality,
   ObservationSchema,
+  type PatchFactRequest,
   ProgressEntrySchema,
 } from '@familiar/protocol';
 import type { ApiClient } from './api-client.ts';
@@ -17,14 +19,18 @@ import {
   DeletedSchema,
   EpisodeDetailSchema,
   EpisodeListSchema,
+  FactCorrectionSchema,
   FactListSchema,
+  ForgetDependentsSchema,
   GoalDetailSchema,
   GoalListSchema,
   InboxListSchema,
   MeSchema,
+  ModelListSchema,
   PairResponseSchema,
   PeopleListSchema,
   PrivacyStateSchema,
+  SearchResultSchema,
   SessionSchema,
 } from './schemas.ts';
 import { createSseParser } from './sse-parser.ts';
@@ -65,7 +71,13 @@ export function createFamiliarApi(client: ApiClient) {
         client.request('GET', '/v1/observations', { query, schema: ListObservationsResponseSchema }),
       remove: (id: string) =>
         client.request('DELETE', `/v1/observations/${encodeURIComponent(id)}`, { schema: DeletedSchema }),
+      dependents: (id: string) =>
+        client.request('GET', `/v1/observations/${encodeURIComponent(id)}/dependents`, {
+          schema: ForgetDependentsSchema,
+        }),
     },
+    search: (q: string, limit = 20) =>
+      client.request('GET', '/v1/search', { query: { q, limit }, schema: SearchResultSchema }),
     captures: {
       get: (id: string) =>
         client.request('GET', `/v1/captures/${encodeURIComponent(id)}`, { schema: CaptureWithLinkSchema }),
@@ -110,6 +122,17 @@ export function createFamiliarApi(client: ApiClient) {
     facts: {
       search: (about: string) =>
         client.request('GET', '/v1/facts', { query: { about, limit: 50 }, schema: FactListSchema }),
+      correct: (id: string, correction: PatchFactRequest) =>
+        client.request('PATCH', `/v1/facts/${encodeURIComponent(id)}`, {
+          json: correction,
+          schema: FactCorrectionSchema,
+        }),
+    },
+    models: {
+      list: () => client.request('GET', '/v1/models', { schema: ModelListSchema }),
+    },
+    assistantSettings: {
+      get: () => client.request('GET', '/v1/assistant/settings', { schema: AssistantSettingsWireSchema }),
     },
   };
 }

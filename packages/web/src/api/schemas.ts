@@ -64,3 +64,46 @@ export type GoalDetail = z.infer<typeof GoalDetailSchema>;
 export const InboxListSchema = z.object({ items: z.array(InboxItemSchema) });
 export const PeopleListSchema = z.object({ people: z.array(PersonSchema) });
 export const FactListSchema = z.object({ facts: z.array(FactSchema) });
+
+/** `PATCH /v1/facts/:id`: the person's corrected fact, and the one it supersedes. */
+export const FactCorrectionSchema = z.object({ fact: FactSchema, superseded: FactSchema });
+
+/** `GET /v1/search`: the moments that best match, best first, with a signed media link when there is media. */
+export const SearchResultSchema = z.object({
+  moments: z.array(
+    z.object({
+      observation: ObservationSchema,
+      episodeId: z.string().nullable(),
+      mediaUrl: z.string().nullable(),
+    }),
+  ),
+  episodes: z.array(EpisodeSummarySchema),
+  time: z
+    .object({ from: TimestampSchema.nullable(), to: TimestampSchema.nullable(), phrase: z.string() })
+    .nullable(),
+});
+export type SearchResult = z.infer<typeof SearchResultSchema>;
+export type SearchMoment = SearchResult['moments'][number];
+
+/** `GET /v1/observations/:id/dependents`: what forgetting the observation would remove or change. */
+export const ForgetDependentsSchema = z.object({
+  observation: ObservationSchema,
+  facts: z.object({
+    removed: z.array(FactSchema),
+    keptWithOtherSources: z.array(FactSchema),
+    restored: z.array(FactSchema),
+  }),
+  episodes: z.object({ removed: z.array(EpisodeSummarySchema), shrunk: z.array(EpisodeSummarySchema) }),
+  inbox: z.object({ removed: z.array(InboxItemSchema) }),
+  progress: z.object({
+    removed: z.array(
+      z.object({ entry: ProgressEntrySchema, goal: z.object({ id: z.string(), title: z.string() }) }),
+    ),
+  }),
+});
+export type ForgetDependents = z.infer<typeof ForgetDependentsSchema>;
+
+/** `GET /v1/models` (OpenAI's list shape): `familiar`, then `familiar:<model id>` for each configured model. */
+export const ModelListSchema = z.object({
+  data: z.array(z.object({ id: z.string(), owned_by: z.string() })),
+});

@@ -11,7 +11,16 @@ const DashboardShell = lazyView(() =>
 );
 
 /** The dashboard's paths; each is a view of the dashboard shell. */
-export const DASHBOARD_PATHS = ['/today', '/ask', '/goals', '/inbox', '/people', '/audit'] as const;
+export const DASHBOARD_PATHS = [
+  '/today',
+  '/ask',
+  '/goals',
+  '/inbox',
+  '/people',
+  '/memory',
+  '/settings',
+  '/audit',
+] as const;
 
 /** The whole app: picks the view for the current path. */
 export function App() {

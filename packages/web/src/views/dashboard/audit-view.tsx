@@ -10,7 +10,7 @@ const FILTERS = [
   ['', 'Everything'],
   ['model.', 'Model calls'],
   ['privacy.', 'Privacy pause'],
-  ['forget', 'Forgetting'],
+  ['memory.', 'Memory: forgetting, corrections, searches'],
   ['goals.', 'Goals'],
   ['assistant.', 'Assistant settings and actions'],
   ['data.', 'Exports and imports'],

@@ -13,6 +13,11 @@ const VIEWS: Record<string, { label: string; View: ComponentType<object> }> = {
   '/goals': { label: 'Goals', View: lazyView(() => import('./goals-view.tsx').then((m) => m.GoalsView)) },
   '/inbox': { label: 'Inbox', View: lazyView(() => import('./inbox-view.tsx').then((m) => m.InboxView)) },
   '/people': { label: 'People', View: lazyView(() => import('./people-view.tsx').then((m) => m.PeopleView)) },
+  '/memory': { label: 'Memory', View: lazyView(() => import('./memory-view.tsx').then((m) => m.MemoryView)) },
+  '/settings': {
+    label: 'Settings',
+    View: lazyView(() => import('./settings-view.tsx').then((m) => m.SettingsView)),
+  },
   '/audit': { label: 'Audit', View: lazyView(() => import('./audit-view.tsx').then((m) => m.AuditView)) },
 };
 
