@@ -1,35 +1,16 @@
-import type { Citation } from '@familiar/protocol';
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { describeError } from '../../api/index.ts';
-import { AnswerView } from '../answer-view.tsx';
+import { ExchangeItem, useExchanges } from '../exchanges.tsx';
 import { useDashboard } from './dashboard-context.ts';
-
-interface Turn {
-  id: number;
-  question: string;
-  text: string;
-  citations: Citation[];
-  model: string | null | undefined;
-  status: 'asking' | 'done' | 'failed';
-  error?: string;
-}
 
 /** Ask: questions about the timeline, answered as they are written (SSE) with the moments they cite. */
 export function AskView() {
   const { api } = useDashboard();
   const [question, setQuestion] = useState('');
-  const [turns, setTurns] = useState<Turn[]>([]);
-  const nextId = useRef(1);
-
-  const update = (id: number, change: Partial<Turn>): void =>
-    setTurns((list) => list.map((turn) => (turn.id === id ? { ...turn, ...change } : turn)));
+  const { exchanges: turns, start, update } = useExchanges();
 
   const ask = async (text: string): Promise<void> => {
-    const id = nextId.current++;
-    setTurns((list) => [
-      ...list,
-      { id, question: text, text: '', citations: [], model: undefined, status: 'asking' },
-    ]);
+    const id = start(text);
     let written = '';
     try {
       const answer = await api.askStream(text, (event) => {
@@ -53,22 +34,7 @@ export function AskView() {
       )}
       <ol class="plain chat" aria-live="polite">
         {turns.map((turn) => (
-          <li key={turn.id} class="exchange">
-            <p class="question">{turn.question}</p>
-            {turn.status === 'failed' ? (
-              <p class="notice notice-error" role="alert">
-                {turn.error}
-              </p>
-            ) : (
-              <AnswerView
-                api={api}
-                text={turn.text}
-                citations={turn.citations}
-                model={turn.model}
-                streaming={turn.status === 'asking'}
-              />
-            )}
-          </li>
+          <ExchangeItem key={turn.id} api={api} exchange={turn} />
         ))}
       </ol>
       <form

@@ -1,21 +1,10 @@
 import type { DeviceClient } from '@familiar/device-sdk';
-import type { Citation } from '@familiar/protocol';
 import { useRef, useState } from 'preact/hooks';
 import { describeError, type FamiliarApi } from '../../api/index.ts';
 import { describeMediaError } from '../../capture/index.ts';
-import { AnswerView } from '../answer-view.tsx';
+import { ExchangeItem, useExchanges } from '../exchanges.tsx';
 import { type Recording, recordQuestion, transcribeOnServer } from './push-to-talk.ts';
 import { canSpeak, speak, stopSpeaking } from './speech.ts';
-
-interface Exchange {
-  id: number;
-  question: string;
-  text: string;
-  citations: Citation[];
-  model: string | null | undefined;
-  status: 'asking' | 'done' | 'failed';
-  error?: string;
-}
 
 type TalkState =
   | { kind: 'idle' }
@@ -38,24 +27,16 @@ export function AskPanel({
   paused: boolean;
 }) {
   const [question, setQuestion] = useState('');
-  const [exchanges, setExchanges] = useState<Exchange[]>([]);
+  const { exchanges, start, update } = useExchanges({ newestFirst: true });
   const [talk, setTalk] = useState<TalkState>({ kind: 'idle' });
   const [speakAnswers, setSpeakAnswers] = useState(
     () => canSpeak() && localStorage.getItem(SPEAK_KEY) !== 'off',
   );
   const recording = useRef<Recording | null>(null);
   const starting = useRef<Promise<void> | null>(null);
-  const nextId = useRef(1);
-
-  const update = (id: number, change: Partial<Exchange>): void =>
-    setExchanges((list) => list.map((item) => (item.id === id ? { ...item, ...change } : item)));
 
   const ask = async (text: string): Promise<void> => {
-    const id = nextId.current++;
-    setExchanges((list) => [
-      { id, question: text, text: '', citations: [], model: undefined, status: 'asking' },
-      ...list,
-    ]);
+    const id = start(text);
     try {
       let streamed = '';
       const answer =
@@ -201,22 +182,7 @@ export function AskPanel({
       )}
       <ul class="exchanges" aria-live="polite">
         {exchanges.map((item) => (
-          <li key={item.id} class="exchange">
-            <p class="question">{item.question}</p>
-            {item.status === 'failed' ? (
-              <p class="notice notice-error" role="alert">
-                {item.error}
-              </p>
-            ) : (
-              <AnswerView
-                api={api}
-                text={item.text}
-                citations={item.citations}
-                model={item.model}
-                streaming={item.status === 'asking'}
-              />
-            )}
-          </li>
+          <ExchangeItem key={item.id} api={api} exchange={item} />
         ))}
       </ul>
     </section>
