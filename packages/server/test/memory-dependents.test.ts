@@ -126,16 +126,56 @@ describe('forget preview and search over HTTP', () => {
     expect((await call('GET', `/v1/facts/${kept.id}`, ada)).status).toBe(200);
   });
 
-  // Known bug, left for the memory domain: `episodes.prune` recounts a shrunk episode but keeps its title and summary,
-  // which can quote the forgotten words. `it.fails` passes while the bug is there; remove `.fails` once it is fixed.
-  it.fails('re-describes an episode that shrinks, so it no longer quotes the forgotten words', async () => {
-    const { deck } = await seed();
+  // A shrunk episode's title and summary were written from all its moments: after the forget they are written again
+  // from the moments it keeps, so "forget" forgets there too; the episode stays the extractive one, not the person's.
+  it('re-describes an episode that shrinks, so it no longer quotes the forgotten words', async () => {
+    const { deck, run } = await seed();
     const preview = await call('GET', `/v1/observations/${deck}/dependents`, ada);
     const shrunk = preview.body.episodes.shrunk[0];
     expect(shrunk.summary).toContain('deck');
+    expect((await call('DELETE', `/v1/observations/${deck}`, ada)).status).toBe(200);
+    const after = await call('GET', `/v1/episodes/${shrunk.id}`, ada);
+    expect(after.status).toBe(200);
+    expect(`${after.body.title} ${after.body.summary}`).not.toMatch(/deck|Sam/);
+    expect(after.body.summary).toMatch(/ran 5k|Lisbon/);
+    expect(after.body).toMatchObject({ observationCount: shrunk.observationCount - 1, edited: false });
+    expect(after.body.observations.map((observation: JsonBody) => observation.id)).toContain(run);
+    expect(after.body.observations.map((observation: JsonBody) => observation.id)).not.toContain(deck);
+  });
+
+  it('re-describes an episode that retention shrinks, as a forget does', async () => {
+    const { actor, deck, lisbon } = await seed();
+    const shrunk = (await call('GET', `/v1/observations/${deck}/dependents`, ada)).body.episodes.shrunk[0];
+    // Utterances past their retention go (the deck and the run); the notes of the same episode stay.
+    const result = await familiar.timeline.forget(
+      { userId: actor.userId, deviceId: null, label: 'retention' },
+      { kind: 'expired', modality: 'utterance', beforeMs: MORNING + 2 * MINUTE },
+    );
+    expect(result.observations).toBe(2);
+    const after = await call('GET', `/v1/episodes/${shrunk.id}`, ada);
+    expect(after.body.observations.map((observation: JsonBody) => observation.id)).toContain(lisbon);
+    expect(after.body.observationCount).toBe(shrunk.observationCount - 2);
+    expect(`${after.body.title} ${after.body.summary}`).not.toMatch(/deck|Sam|5k/);
+    expect(after.body.summary).toContain('Lisbon');
+  });
+
+  it("keeps the person's own title and summary when their episode shrinks", async () => {
+    const { deck } = await seed();
+    const shrunk = (await call('GET', `/v1/observations/${deck}/dependents`, ada)).body.episodes.shrunk[0];
+    const response = await app.request(`/v1/episodes/${shrunk.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ada}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'My Thursday morning', summary: 'Planning and a run.' }),
+    });
+    expect(response.status).toBe(200);
     await call('DELETE', `/v1/observations/${deck}`, ada);
     const after = await call('GET', `/v1/episodes/${shrunk.id}`, ada);
-    expect(`${after.body.title} ${after.body.summary}`).not.toContain('deck');
+    expect(after.body).toMatchObject({
+      title: 'My Thursday morning',
+      summary: 'Planning and a run.',
+      edited: true,
+      observationCount: shrunk.observationCount - 1,
+    });
   });
 
   it("answers 404 for an unknown id and for another user's observation", async () => {

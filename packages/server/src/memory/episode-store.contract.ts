@@ -254,6 +254,106 @@ export function describeEpisodeStoreContract(name: string, makePair: EpisodeStor
       expect(await episodes.list('alice')).toEqual([]);
     });
 
+    it('lists the episodes a forget shrank, and describes one again only from exactly what it holds', async () => {
+      const { timeline, episodes } = await makePair();
+      const [o1, o2, o3, o4, o5, o6] = await observe(
+        timeline,
+        'alice',
+        T0,
+        T0 + 10 * MINUTE,
+        T0 + 20 * MINUTE,
+        T0 + HOUR,
+        T0 + 2 * HOUR,
+        T0 + 2 * HOUR + MINUTE,
+      );
+      const [theirs] = await observe(timeline, 'bob', T0);
+      const first = episode([o1!, o2!, o3!], {
+        title: 'Talk about the deck',
+        summary: '"Send Sam the deck."',
+      });
+      const alone = episode([o4!]);
+      const kept = episode([o5!, o6!]);
+      await episodes.replaceWindow('alice', { fromMs: T0, toMs: T0 + 3 * HOUR }, [first, alone, kept]);
+      const bobs = episode([theirs!]);
+      await episodes.replaceWindow('bob', { fromMs: T0, toMs: T0 + HOUR }, [bobs]);
+      expect(await episodes.shrunk('alice')).toEqual([]);
+
+      await timeline.forget('alice', { kind: 'ids', ids: [o1!.id, o4!.id] });
+      // The one that keeps other observations, as it was described (an emptied one is prune's to delete).
+      expect(await episodes.shrunk('alice')).toEqual([await episodes.get('alice', first.id)]);
+      expect(await episodes.shrunk('alice')).toMatchObject([{ id: first.id, observationCount: 3 }]);
+      expect(await episodes.shrunk('bob')).toEqual([]);
+
+      const at = T0 + 72 * HOUR;
+      const description = { title: 'Notes', summary: '"What is left."' };
+      // Made from other observations than it holds (one forgotten, one missing, one not its own): refused.
+      for (const observationIds of [[o1!.id, o2!.id, o3!.id], [o2!.id], [o2!.id, o3!.id, o5!.id], []])
+        expect(
+          await episodes.redescribe('alice', first.id, { ...description, observationIds }, at),
+        ).toBeNull();
+      expect(
+        await episodes.redescribe('alice', 'EP-unknown', { ...description, observationIds: [] }, at),
+      ).toBeNull();
+      expect(
+        await episodes.redescribe('bob', first.id, { ...description, observationIds: [o2!.id, o3!.id] }, at),
+      ).toBeNull();
+      expect(await episodes.get('alice', first.id)).toMatchObject({
+        title: first.title,
+        observationCount: 3,
+      });
+
+      const redescribed = await episodes.redescribe(
+        'alice',
+        first.id,
+        { ...description, observationIds: [o3!.id, o2!.id] },
+        at,
+      );
+      expect(redescribed).toEqual({
+        id: first.id,
+        userId: 'alice',
+        startedAt: o2!.capturedAt,
+        endedAt: o3!.capturedAt,
+        title: 'Notes',
+        summary: '"What is left."',
+        observationCount: 2,
+        edited: false,
+        createdAt: first.createdAt,
+        updatedAt: at,
+      });
+      expect(await episodes.get('alice', first.id)).toEqual(redescribed);
+      expect(await episodes.observationIds('alice', first.id)).toEqual([o2!.id, o3!.id]);
+      expect(await episodes.shrunk('alice')).toEqual([]);
+      expect(await episodes.prune('alice')).toEqual({ removed: 1 });
+      expect(await episodes.get('alice', first.id)).toEqual(redescribed);
+      expect(ids(await episodes.list('bob'))).toEqual([bobs.id]);
+    });
+
+    it('never describes again over the person’s own words, and lets prune recount their episode', async () => {
+      const { timeline, episodes } = await makePair();
+      const [o1, o2] = await observe(timeline, 'alice', T0, T0 + 10 * MINUTE);
+      const morning = episode([o1!, o2!]);
+      await episodes.replaceWindow('alice', { fromMs: T0, toMs: T0 + HOUR }, [morning]);
+      const edited = await episodes.update('alice', morning.id, { title: 'Breakfast with Ana' }, T0 + HOUR);
+      await timeline.forget('alice', { kind: 'ids', ids: [o1!.id] });
+      expect(await episodes.shrunk('alice')).toEqual([edited]);
+      expect(
+        await episodes.redescribe(
+          'alice',
+          morning.id,
+          { title: 'Notes', summary: 'x', observationIds: [o2!.id] },
+          T0 + 2 * HOUR,
+        ),
+      ).toBeNull();
+      expect(await episodes.prune('alice')).toEqual({ removed: 0 });
+      expect(await episodes.get('alice', morning.id)).toEqual({
+        ...edited,
+        observationCount: 1,
+        startedAt: o2!.capturedAt,
+        endedAt: o2!.capturedAt,
+      });
+      expect(await episodes.shrunk('alice')).toEqual([]);
+    });
+
     it('removes every episode of one user and nothing of another', async () => {
       const { timeline, episodes } = await makePair();
       const [o1, o2] = await observe(timeline, 'alice', T0, T0 + 5 * HOUR);

@@ -51,6 +51,23 @@ export interface EpisodeStore {
   episodeOf(userId: string, seqs: readonly number[]): Promise<Map<number, string>>;
   /** The write positions of an episode's observations, in time order. */
   observationSeqs(userId: string, id: string): Promise<number[]>;
+  /**
+   * Episodes that lost observations since they were described (a forget took some): they still hold some, but fewer
+   * than their `observationCount` says. Their title and summary can quote what was forgotten; `redescribe` them
+   * before `prune`, whose recount hides that they shrank. Oldest first.
+   */
+  shrunk(userId: string): Promise<Episode[]>;
+  /**
+   * Writes a title and summary made from `description.observationIds`, and recounts the episode (count, start, end),
+   * only when the person has not edited it and it holds exactly those observations; otherwise changes nothing and
+   * answers null. Not a correction: `edited` stays false.
+   */
+  redescribe(
+    userId: string,
+    id: string,
+    description: { title: string; summary: string; observationIds: readonly string[] },
+    at: number,
+  ): Promise<Episode | null>;
   /** After observations are forgotten: recounts, shrinks episodes to what is left, deletes empty ones. */
   prune(userId: string): Promise<{ removed: number }>;
   removeAll(userId: string): Promise<number>;
@@ -146,6 +163,39 @@ export function createSqliteEpisodeStore(db: SqliteDatabase): EpisodeStore {
     return { removed };
   });
 
+  const redescribe = db.transaction(
+    (
+      userId: string,
+      id: string,
+      description: { title: string; summary: string; observationIds: readonly string[] },
+      at: number,
+    ): Episode | null => {
+      const current = byId.get(userId, id);
+      if (!current || current.edited === 1) return null;
+      const held = db
+        .prepare<[string, string], { id: string; captured_at: number }>(
+          'SELECT id, captured_at FROM observations WHERE user_id = ? AND episode_id = ?',
+        )
+        .all(userId, id);
+      if (!holdsExactly(held, description.observationIds)) return null;
+      const times = held.map((row) => row.captured_at);
+      db.prepare(
+        `UPDATE episodes SET title = ?, summary = ?, observation_count = ?, started_at = ?, ended_at = ?, updated_at = ?
+         WHERE user_id = ? AND id = ? AND edited = 0`,
+      ).run(
+        description.title,
+        description.summary,
+        held.length,
+        Math.min(...times),
+        Math.max(...times),
+        at,
+        userId,
+        id,
+      );
+      return require(userId, id);
+    },
+  );
+
   return {
     async list(userId, options = {}) {
       const direction = options.order === 'desc' ? 'DESC' : 'ASC';
@@ -202,6 +252,22 @@ export function createSqliteEpisodeStore(db: SqliteDatabase): EpisodeStore {
         .all(JSON.stringify(seqs), userId);
       return new Map(rows.map((row) => [row.seq, row.episode_id]));
     },
+    async shrunk(userId) {
+      return db
+        .prepare<[string, string], EpisodeRow>(
+          `SELECT e.* FROM episodes e JOIN (
+             SELECT episode_id, count(*) AS n FROM observations
+             WHERE user_id = ? AND episode_id IS NOT NULL GROUP BY episode_id
+           ) m ON m.episode_id = e.id
+           WHERE e.user_id = ? AND e.observation_count > m.n
+           ORDER BY e.started_at, e.id`,
+        )
+        .all(userId, userId)
+        .map(toEpisode);
+    },
+    async redescribe(userId, id, description, at) {
+      return redescribe.immediate(userId, id, description, at);
+    },
     async prune(userId) {
       return prune.immediate(userId);
     },
@@ -214,4 +280,13 @@ export function createSqliteEpisodeStore(db: SqliteDatabase): EpisodeStore {
         .immediate();
     },
   };
+}
+
+/**
+ * Whether an episode's observations (`held`, in any order) are exactly `wanted`: what a description was made from
+ * is what the episode still holds.
+ */
+export function holdsExactly(held: ReadonlyArray<{ id: string }>, wanted: readonly string[]): boolean {
+  const set = new Set(wanted);
+  return held.length > 0 && held.length === set.size && held.every((row) => set.has(row.id));
 }

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '../kernel/index.ts';
-import type { Episode, EpisodeStore } from './episode-store.ts';
+import { type Episode, type EpisodeStore, holdsExactly } from './episode-store.ts';
 import type { TimelineStore } from './timeline-store.ts';
 import type { SequencedObservation } from './types.ts';
 
@@ -126,6 +126,36 @@ export function createInMemoryEpisodeStore({ timeline }: { timeline: TimelineSto
         if (episodeId !== undefined) result.set(seq, episodeId);
       }
       return result;
+    },
+    async shrunk(userId) {
+      const counts = new Map<string, number>();
+      const { assigned, episodes } = episodesOf(userId);
+      for (const { seq } of await everyObservation(userId)) {
+        const episodeId = assigned.get(seq);
+        if (episodeId !== undefined) counts.set(episodeId, (counts.get(episodeId) ?? 0) + 1);
+      }
+      return [...episodes.values()]
+        .filter((episode) => {
+          const held = counts.get(episode.id) ?? 0;
+          return held > 0 && episode.observationCount > held;
+        })
+        .sort((a, b) => a.startedAt - b.startedAt || compareIds(a.id, b.id))
+        .map((episode) => ({ ...episode }));
+    },
+    async redescribe(userId, id, description, at) {
+      const held = await members(userId, id);
+      const episode = episodesOf(userId).episodes.get(id);
+      if (!episode || episode.edited) return null;
+      const asRows = held.map((entry) => ({ id: entry.observation.id }));
+      if (!holdsExactly(asRows, description.observationIds)) return null;
+      const times = held.map((entry) => entry.observation.capturedAt);
+      episode.title = description.title;
+      episode.summary = description.summary;
+      episode.observationCount = held.length;
+      episode.startedAt = Math.min(...times);
+      episode.endedAt = Math.max(...times);
+      episode.updatedAt = at;
+      return { ...episode };
     },
     async prune(userId) {
       const observations = await everyObservation(userId);

@@ -8,7 +8,7 @@ import type { ForgetResult, ForgetSelector, Person, StoredObservation } from './
 
 /**
  * What forgetting one observation would do to what memory derived from it, worked out without changing anything:
- * the rules are those of `facts.prune` and `episodes.prune`, which run after a forget.
+ * the rules are those of `facts.prune`, `episodes.shrunk` and `episodes.prune`, which run after a forget.
  */
 export interface MemoryForgetPreview {
   observation: StoredObservation;
@@ -23,7 +23,10 @@ export interface MemoryForgetPreview {
   episodes: {
     /** Episodes left empty: they are deleted. */
     removed: Episode[];
-    /** Episodes that hold other observations too: they shrink. */
+    /**
+     * Episodes that hold other observations too: they shrink and are described again from what they keep, unless the
+     * person wrote their title and summary (`edited`), which stay.
+     */
     shrunk: Episode[];
   };
 }

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../kernel/index.ts';
 import type { PostgresClient } from '../storage/index.ts';
-import type { Episode, EpisodeStore } from './episode-store.ts';
+import { type Episode, type EpisodeStore, holdsExactly } from './episode-store.ts';
 
 interface EpisodeRow {
   user_id: string;
@@ -135,6 +135,50 @@ export function createPostgresEpisodeStore(client: PostgresClient): EpisodeStore
         [userId, [...seqs]],
       );
       return new Map(rows.map((row) => [row.seq, row.episode_id]));
+    },
+    async shrunk(userId) {
+      const { rows } = await client.query<EpisodeRow>(
+        `SELECT e.* FROM episodes e JOIN (
+           SELECT episode_id, count(*) AS n FROM observations
+           WHERE user_id = $1 AND episode_id IS NOT NULL GROUP BY episode_id
+         ) m ON m.episode_id = e.id
+         WHERE e.user_id = $1 AND e.observation_count > m.n
+         ORDER BY e.started_at, e.id COLLATE "C"`,
+        [userId],
+      );
+      return rows.map(toEpisode);
+    },
+    async redescribe(userId, id, description, at) {
+      return client.transaction(async (tx) => {
+        await lockUser(tx, userId);
+        const current = await byId(tx, userId, id);
+        if (!current || current.edited) return null;
+        const held = (
+          await tx.query<{ id: string; captured_at: number }>(
+            'SELECT id, captured_at FROM observations WHERE user_id = $1 AND episode_id = $2',
+            [userId, id],
+          )
+        ).rows;
+        if (!holdsExactly(held, description.observationIds)) return null;
+        const times = held.map((row) => Number(row.captured_at));
+        const { rows } = await tx.query<EpisodeRow>(
+          `UPDATE episodes SET title = $1, summary = $2, observation_count = $3, started_at = $4, ended_at = $5,
+             updated_at = $6
+           WHERE user_id = $7 AND id = $8 AND NOT edited
+           RETURNING *`,
+          [
+            description.title,
+            description.summary,
+            held.length,
+            Math.min(...times),
+            Math.max(...times),
+            at,
+            userId,
+            id,
+          ],
+        );
+        return rows[0] ? toEpisode(rows[0]) : null;
+      });
     },
     async prune(userId) {
       return client.transaction(async (tx) => {

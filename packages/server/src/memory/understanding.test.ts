@@ -181,6 +181,82 @@ describe('the understanding pass', () => {
     expect(await cursors.get('alice', 'facts')).toBe(last);
     expect(await cursors.get('alice', 'episodes')).toBe(last);
   });
+
+  it('after a forget, describes a shrunk episode again from what it keeps, and keeps the person’s own words', async () => {
+    const described: Array<{ texts: string[]; timezone: string; userId: string }> = [];
+    const { understanding, store, episodes } = setUp({
+      extractor: echoExtractor,
+      describer: {
+        async describe(observations, options) {
+          const texts = observations.map((item) => item.text);
+          described.push({ texts, ...options });
+          return { title: `About ${texts.join(' / ')}`, summary: `${texts.length} notes` };
+        },
+      },
+      timezoneOf: async (userId) => (userId === 'alice' ? 'Europe/Lisbon' : null),
+    });
+    const deck = note("I'll send Sam the deck tomorrow", 1_000_000);
+    const run = note('ran 5k this morning', 1_060_000);
+    const lunch = note('lunch at the market', 1_120_000);
+    const later = [note('reading about tides', 20_000_000), note('more about tides', 20_060_000)];
+    await store.insertObservations('alice', [deck, run, lunch, ...later]);
+    await understanding.catchUp({ id: 'alice', timezone: 'Europe/Lisbon' });
+    const [morning, evening] = await episodes.list('alice');
+    expect(morning).toMatchObject({ title: expect.stringContaining('deck'), observationCount: 3 });
+    const edited = await episodes.update('alice', evening!.id, { title: 'Tides, by me' }, 30_000_000);
+    described.length = 0;
+
+    // Forgotten as a crash would leave it: the timeline forgot, memory did not follow yet.
+    await store.forget('alice', { kind: 'ids', ids: [deck.id, later[0]!.id] });
+    await understanding.afterForget('alice');
+
+    expect(described).toEqual([
+      { texts: [run.text, lunch.text], timezone: 'Europe/Lisbon', userId: 'alice' },
+    ]);
+    expect(await episodes.get('alice', morning!.id)).toMatchObject({
+      title: `About ${run.text} / ${lunch.text}`,
+      summary: '2 notes',
+      observationCount: 2,
+      startedAt: run.capturedAt,
+      edited: false,
+      updatedAt: 10_000_000,
+    });
+    expect(await episodes.get('alice', evening!.id)).toEqual({
+      ...edited,
+      observationCount: 1,
+      startedAt: later[1]!.capturedAt,
+    });
+    await understanding.afterForget('alice');
+    expect(described).toHaveLength(1);
+  });
+
+  it('a describer that fails after a forget gives way to the extractive description of what is left', async () => {
+    const { understanding, store, episodes } = setUp({
+      extractor: echoExtractor,
+      describer: {
+        async describe(observations) {
+          if (observations.length < 3) throw new Error('the model is away');
+          return { title: 'Talk about the deck and the run', summary: 'You will send Sam the deck.' };
+        },
+      },
+    });
+    const deck = note("I'll send Sam the deck tomorrow", 1_000_000);
+    await store.insertObservations('alice', [
+      deck,
+      note('ran 5k this morning', 1_060_000),
+      note('lunch at the market', 1_120_000),
+    ]);
+    await understanding.catchUp({ id: 'alice', timezone: 'UTC' });
+    const [morning] = await episodes.list('alice');
+    expect(morning!.summary).toContain('deck');
+
+    await store.forget('alice', { kind: 'ids', ids: [deck.id] });
+    await understanding.afterForget('alice');
+    const after = await episodes.get('alice', morning!.id);
+    expect(after).toMatchObject({ observationCount: 2, edited: false });
+    expect(`${after!.title} ${after!.summary}`).not.toMatch(/deck|Sam/);
+    expect(after!.summary).toMatch(/ran 5k|market/);
+  });
 });
 
 /** One fact per observation, its text as the object. */
@@ -222,15 +298,18 @@ function setUp(options: {
   extractor: FactExtractor;
   sliceMs?: number;
   reviewers?: readonly TimelineReviewer[];
+  describer?: Parameters<typeof createUnderstanding>[0]['describer'];
+  timezoneOf?: (userId: string) => Promise<string | null>;
 }) {
   const db = databaseWithUsers('alice');
   const store = createSqliteTimelineStore(db);
   const facts = createSqliteFactStore(db);
   const cursors = createSqliteMemoryCursors(db);
+  const episodes = createSqliteEpisodeStore(db);
   const understanding = createUnderstanding({
     store,
     facts,
-    episodes: createSqliteEpisodeStore(db),
+    episodes,
     people: createSqlitePeopleStore(db),
     cursors,
     extractor: options.extractor,
@@ -240,6 +319,8 @@ function setUp(options: {
     logger: createSilentLogger(),
     ...(options.sliceMs === undefined ? {} : { sliceMs: options.sliceMs }),
     ...(options.reviewers ? { reviewers: options.reviewers } : {}),
+    ...(options.describer ? { describer: options.describer } : {}),
+    ...(options.timezoneOf ? { timezoneOf: options.timezoneOf } : {}),
   });
-  return { db, store, facts, cursors, understanding };
+  return { db, store, facts, cursors, episodes, understanding };
 }

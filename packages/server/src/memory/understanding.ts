@@ -1,7 +1,12 @@
 import type { Clock, IdGenerator, Logger } from '../kernel/index.ts';
 import type { EmbeddingIndexer } from './embeddings/index.ts';
 import type { Episode, EpisodeStore, NewEpisode } from './episode-store.ts';
-import { describeEpisode, type SegmentOptions, segmentEpisodes } from './episodes/index.ts';
+import {
+  describeEpisode,
+  type EpisodeObservation,
+  type SegmentOptions,
+  segmentEpisodes,
+} from './episodes/index.ts';
 import type { FactExtractor } from './extraction/index.ts';
 import type { FactStore, NewFact } from './fact-store.ts';
 import type { MemoryCursors } from './memory-cursors.ts';
@@ -106,6 +111,11 @@ export function createUnderstanding(deps: {
       options: { timezone: string; userId: string },
     ): Promise<{ title: string; summary: string }>;
   };
+  /**
+   * The user's time zone, for describing an episode again after a forget (a forget knows only the user's id); null or
+   * absent: UTC.
+   */
+  timezoneOf?: (userId: string) => Promise<string | null>;
   /** Told after memory follows a forget, so what was derived from memory follows it too. */
   followers?: readonly ForgetFollower[];
   /**
@@ -321,20 +331,7 @@ export function createUnderstanding(deps: {
       fromMs = Math.min(fromMs, episode.startedAt);
       toMs = Math.max(toMs, episode.endedAt);
     }
-    const observations = await listRange(user.id, fromMs, toMs, slicer);
-    let place: string | null = null;
-    const items = observations.map((observation) => {
-      if (observation.modality === 'location') place = observation.text.trim().toLowerCase() || null;
-      return {
-        id: observation.id,
-        capturedAt: observation.capturedAt,
-        deviceId: observation.deviceId,
-        modality: observation.modality,
-        text: observation.text,
-        speaker: speakerOf(observation),
-        place,
-      };
-    });
+    const items = episodeItems(await listRange(user.id, fromMs, toMs, slicer));
     const byId = new Map(items.map((item) => [item.id, item]));
     const now = clock.now();
     const taken = new Set<string>();
@@ -354,9 +351,7 @@ export function createUnderstanding(deps: {
       const described =
         previous && (previous.edited || unchanged)
           ? { title: previous.title, summary: previous.summary }
-          : deps.describer
-            ? await deps.describer.describe(members, { timezone: user.timezone, userId: user.id })
-            : describeEpisode(members, { timezone: user.timezone });
+          : await describe(members, user);
       next.push({
         id: previous?.id ?? newId(),
         startedAt: segment.startedAt,
@@ -371,6 +366,55 @@ export function createUnderstanding(deps: {
     await slicer.breathe();
     await episodes.replaceWindow(user.id, { fromMs, toMs }, next);
     return next.length;
+  }
+
+  /** A title and summary of an episode's observations: the describer's, or the extractive ones without it. */
+  async function describe(
+    members: readonly EpisodeObservation[],
+    user: UnderstandingUser,
+  ): Promise<{ title: string; summary: string }> {
+    return deps.describer
+      ? deps.describer.describe(members, { timezone: user.timezone, userId: user.id })
+      : describeEpisode(members, { timezone: user.timezone });
+  }
+
+  /**
+   * Describes again, from what they still hold, the episodes a forget shrank, so that their title and summary never
+   * quote what was forgotten. An episode the person titled keeps their words: they are authored, not perceived (and
+   * the forgotten text is already gone, so nothing could tell whether they quote it). Answers how many were described.
+   */
+  async function redescribeShrunk(userId: string): Promise<number> {
+    const shrunk = (await episodes.shrunk(userId)).filter((episode) => !episode.edited);
+    if (shrunk.length === 0) return 0;
+    const user = { id: userId, timezone: (await deps.timezoneOf?.(userId)) ?? 'UTC' };
+    const slicer = createWorkSlicer({ sliceMs });
+    let described = 0;
+    for (const episode of shrunk) {
+      const held = new Set(await episodes.observationIds(userId, episode.id));
+      // From a gap before the episode, so that a place named just before it is known, as when it was segmented.
+      const around = await listRange(userId, episode.startedAt - gapMs, episode.endedAt, slicer);
+      const members = episodeItems(around).filter((item) => held.has(item.id));
+      if (members.length === 0) continue;
+      let description: { title: string; summary: string };
+      try {
+        description = await describe(members, user);
+      } catch (error) {
+        // A forget must not fail on a describer that does: the extractive description quotes only what is left.
+        logger.warn(
+          { err: error, episode: episode.id },
+          'a shrunk episode was described without its describer',
+        );
+        description = describeEpisode(members, { timezone: user.timezone });
+      }
+      const written = await episodes.redescribe(
+        userId,
+        episode.id,
+        { ...description, observationIds: members.map((item) => item.id) },
+        clock.now(),
+      );
+      if (written) described += 1;
+    }
+    return described;
   }
 
   async function listRange(
@@ -443,12 +487,21 @@ export function createUnderstanding(deps: {
       running.set(user.id, work);
       return work;
     },
-    /** After observations are forgotten: facts that lost every source and emptied episodes go too. */
+    /**
+     * After observations are forgotten: facts that lost every source and emptied episodes go too, and episodes that
+     * keep other observations are described again from those (unless the person wrote their title and summary).
+     * Repeating it is harmless; it finds what a crash left half done.
+     */
     async afterForget(userId: string): Promise<void> {
       const pruned = await facts.prune(userId);
+      // Before the prune: its recount hides which episodes shrank.
+      const redescribed = await redescribeShrunk(userId);
       const emptied = await episodes.prune(userId);
-      if (pruned.removed + pruned.restored + emptied.removed > 0)
-        logger.debug({ userId, ...pruned, episodesRemoved: emptied.removed }, 'memory followed a forget');
+      if (pruned.removed + pruned.restored + emptied.removed + redescribed > 0)
+        logger.debug(
+          { userId, ...pruned, episodesRemoved: emptied.removed, episodesRedescribed: redescribed },
+          'memory followed a forget',
+        );
       for (const follower of deps.followers ?? []) await follower.afterForget(userId);
     },
     /** Forgets everything memory derived for a user (their timeline is being emptied). */
@@ -460,6 +513,26 @@ export function createUnderstanding(deps: {
       for (const follower of deps.followers ?? []) await follower.forgetAll(userId);
     },
   };
+}
+
+/**
+ * Observations in time order as the episode code reads them, each with the place the last `location` observation
+ * before it named.
+ */
+function episodeItems(observations: readonly StoredObservation[]): EpisodeObservation[] {
+  let place: string | null = null;
+  return observations.map((observation) => {
+    if (observation.modality === 'location') place = observation.text.trim().toLowerCase() || null;
+    return {
+      id: observation.id,
+      capturedAt: observation.capturedAt,
+      deviceId: observation.deviceId,
+      modality: observation.modality,
+      text: observation.text,
+      speaker: speakerOf(observation),
+      place,
+    };
+  });
 }
 
 function bestOverlap(
