@@ -118,6 +118,47 @@ export const CaptureCreatedResponseSchema = z.object({
 /** `POST /v1/privacy` body: pause or resume capture for all of the user's devices. */
 export const PrivacyRequestSchema = z.strictObject({ paused: z.boolean() });
 
+/** One configured language model as `GET /v1/settings/models` lists it, in the order the router tries them. */
+export const ModelSettingsModelSchema = z.object({
+  /** `<providerId>:<name>`, as in familiar.config.json's models.allowPrivate and in the audit log. */
+  id: z.string(),
+  /** In the server's process, a server on the same machine (loopback), or a provider's cloud. */
+  runsOn: z.enum(['in-process', 'local-server', 'cloud']),
+  /** True unless it runs in the cloud. */
+  local: z.boolean(),
+  /** Whether the model catalog lists its weights as open (false for a model the catalog does not know). */
+  openWeights: z.boolean(),
+  /** The id of its model catalog entry, or null when the catalog does not know it. */
+  catalogEntry: z.string().nullable(),
+  /** The tasks familiar.config.json prefers it for. */
+  tasks: z.array(z.string()),
+});
+export type ModelSettingsModel = z.infer<typeof ModelSettingsModelSchema>;
+
+/**
+ * `GET /v1/settings/models` (and the answer of `PATCH`): whether only open-weights models may take this person's
+ * calls, whether familiar.config.json's models.openOnly holds it on for everyone (then it cannot be turned off
+ * here), and the configured models.
+ */
+export const ModelSettingsSchema = z.object({
+  openOnly: z.boolean(),
+  lockedByConfig: z.boolean(),
+  models: z.array(ModelSettingsModelSchema),
+});
+export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
+
+/** `PATCH /v1/settings/models` body: turn this person's "Open models only" switch on or off. */
+export const PatchModelSettingsRequestSchema = z.strictObject(
+  { openOnly: z.boolean({ message: 'openOnly is true or false' }) },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown setting ${issue.keys.join(', ')}: the body is {"openOnly": true} or {"openOnly": false}`
+        : undefined,
+  },
+);
+export type PatchModelSettingsRequest = z.infer<typeof PatchModelSettingsRequestSchema>;
+
 /** Every error the API returns has this shape; `code` is stable, `message` is for people. */
 export const ErrorBodySchema = z.object({
   error: z.object({

@@ -47,6 +47,7 @@ import {
   createLlamaCppEmbedder,
   createModelFactory,
   createModelRunner,
+  createModelSettings,
   describeModels,
   loadCatalog,
   type RouteRequest,
@@ -160,6 +161,14 @@ export function openFamiliar(config: Config, deps: OpenFamiliarDeps) {
   // routes every call by sensitivity, falls back on failures and audits where data went.
   const catalog = loadCatalog({ extra: config.models?.catalog ?? [] });
   const configured = config.models ? configuredModels(config.models, catalog) : [];
+  // Each person's "Open models only" switch, on top of models.openOnly (a floor they cannot lower).
+  const modelSettings = createModelSettings({
+    store: stores.modelSettings,
+    audit,
+    clock,
+    models: configured,
+    configOpenOnly: config.models?.openOnly ?? false,
+  });
   const runner = createModelRunner({
     models: configured,
     policy: {
@@ -171,6 +180,8 @@ export function openFamiliar(config: Config, deps: OpenFamiliarDeps) {
     clock,
     // Names the redactor replaces before calls to cloud models: the person's people list, read per call.
     redactionTerms: async (userId) => redactionTermsFor(await stores.people.list(userId)),
+    // Read at each call, so a switch flipped from the CLI or another server holds at the next one.
+    openOnlyFor: (userId) => modelSettings.personOpenOnly(userId),
     createModel:
       deps.createModel ?? createModelFactory(config.models ?? { providers: [] }, { env: process.env }),
     ...(config.models ? { timeoutMs: config.models.timeoutMs } : {}),
@@ -183,11 +194,17 @@ export function openFamiliar(config: Config, deps: OpenFamiliarDeps) {
       const used = new Set(configured.flatMap((model) => (model.entry ? [model.entry.id] : [])));
       return describeModels(catalog, (entry) => used.has(entry.id));
     },
-    /** The router's decision for a kind of call, without making it. */
-    route(request: RouteRequest) {
-      const { choice, reason, candidates } = runner.route(request);
+    /**
+     * The router's decision for a kind of call, without making it: for everyone (the config's policy), or for one
+     * person (with their own "Open models only" on top).
+     */
+    async route(request: RouteRequest, userId?: string) {
+      const { choice, reason, candidates } =
+        userId === undefined ? runner.route(request) : await runner.routeFor(userId, request);
       return { choice, reason, candidates };
     },
+    /** Each person's "Open models only" switch (audited as `models.open-only`). */
+    settings: modelSettings,
   };
   const facts = stores.facts;
   const episodes = stores.episodes;
@@ -225,6 +242,8 @@ export function openFamiliar(config: Config, deps: OpenFamiliarDeps) {
     // otherwise, and whenever it fails, from the offline rules.
     extractor: createModelFactExtractor({ runner, fallback: createRuleFactExtractor() }),
     describer: createModelEpisodeDescriber({ runner }),
+    // After a forget, episodes that shrank are described again in their user's zone.
+    timezoneOf: async (userId) => (await stores.accounts.getUser(userId))?.timezone ?? null,
     indexer: embedder ? createEmbeddingIndexer({ index: vectors, embedder, logger }) : null,
     clock,
     newId,

@@ -53,6 +53,11 @@ import {
   type VectorIndex,
 } from './memory/index.ts';
 import {
+  createPostgresModelSettingsStore,
+  createSqliteModelSettingsStore,
+  type ModelSettingsStore,
+} from './models/index.ts';
+import {
   createPostgresVoiceprintStore,
   createSqliteVoiceprintStore,
   type VoiceprintStore,
@@ -88,6 +93,8 @@ export interface Stores {
   actions: ActionStore;
   notifications: NotificationStore;
   captureState: CaptureStateStore;
+  /** Each person's model settings ("Open models only"). */
+  modelSettings: ModelSettingsStore;
   voiceprints: VoiceprintStore;
   /**
    * Per-user locks for the passes that must not run twice at once for one user (understanding, assistant): across
@@ -175,6 +182,7 @@ export function openSqliteStores(config: Config, deps: { clock: Clock; newId: Id
     actions: createSqliteActionStore(db, { clock }),
     notifications: createSqliteNotificationStore(db),
     captureState: createSqliteCaptureStateStore(db),
+    modelSettings: createSqliteModelSettingsStore(db),
     voiceprints: createSqliteVoiceprintStore(db),
     locks: createInProcessUserLocks(),
     async forgetAssistantRows(userId) {
@@ -230,6 +238,7 @@ export async function openPostgresStores(
     actions: createPostgresActionStore(client, { clock }),
     notifications: createPostgresNotificationStore(client),
     captureState: createPostgresCaptureStateStore(client),
+    modelSettings: createPostgresModelSettingsStore(client),
     voiceprints: createPostgresVoiceprintStore(client),
     locks: deps.locks ?? createInProcessUserLocks(),
     async forgetAssistantRows(userId) {

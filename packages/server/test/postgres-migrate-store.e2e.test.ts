@@ -62,6 +62,7 @@ describe.skipIf(!SERVER_URL)('familiar migrate-store (SQLite → real PostgreSQL
     expect(captureId).toBeTruthy();
     await cli(['goals', 'add', 'run 10 km every week']);
     await cli(['remind', 'buy milk tomorrow at 9am']);
+    await cli(['models', 'open-only', 'on']);
   }, 120_000);
 
   afterAll(async () => {
@@ -130,6 +131,8 @@ describe.skipIf(!SERVER_URL)('familiar migrate-store (SQLite → real PostgreSQL
         expect.objectContaining({ kind: 'reminder', title: expect.stringMatching(/milk/i) }),
       ]),
     );
+    // The "Open models only" switch moved with the person: moving never loosens where their data may go.
+    expect(await (await get('/v1/settings/models')).json()).toMatchObject({ openOnly: true });
     await server.close();
     server = undefined;
   }, 90_000);

@@ -188,8 +188,14 @@ export function createAsk(deps: {
       return { ...base, answer, citations: retrieved, model: null, timeToFirstTokenMs: null };
     };
 
-    const route =
-      runner?.route({ task: 'ask', sensitivity: 'private', ...(prefer ? { prefer } : {}) }) ?? null;
+    // The person's own routing settings ("Open models only") count, not only the config's.
+    const route = runner
+      ? await runner.routeFor(actor.userId, {
+          task: 'ask',
+          sensitivity: 'private',
+          ...(prefer ? { prefer } : {}),
+        })
+      : null;
     if (!runner || !route?.choice) {
       const because = route && route.candidates.length > 0 ? couldNotAnswer(route.reason) : NO_MODEL;
       const answer = extractive(because);

@@ -52,6 +52,7 @@ describe('audit actions', () => {
       'device.revoke',
       'voice.remove',
       'assistant.confirm',
+      'models.open-only',
     ])
       expect(found.has(action), action).toBe(true);
   });

@@ -18,6 +18,8 @@ export const AUDIT_ACTIONS = {
   'model.call':
     'a language model was called (model, where it runs, task, sensitivity, data classes, outcome)',
   'guard.block': 'the content guard blocked an input or output (hazard categories)',
+  'models.open-only':
+    'the person turned their "Open models only" switch on or off (openOnly: the setting after, previous: before)',
   'assistant.tool': 'the assistant ran a tool (tool name, tier, argument keys)',
   'assistant.confirm': 'the person confirmed an action the assistant proposed',
   'assistant.reject': 'the person rejected an action the assistant proposed',

@@ -110,6 +110,9 @@ async function moveUser(
     });
     devicesMoved += 1;
   }
+  // The "Open models only" switch goes too: moving must never loosen where the person's data may go.
+  const modelSettings = await source.stores.modelSettings.get(user.id);
+  if (modelSettings) await target.stores.modelSettings.set(modelSettings);
   const dir = join(scratch, user.id);
   await source.familiar.archive.exportDirectory(user, dir);
   const imported = await target.familiar.archive.importDirectory(dir, { userName: user.name });

@@ -36,12 +36,14 @@ import {
   presentObservation,
   type Timeline,
 } from '../memory/index.ts';
+import type { ModelSettingsService } from '../models/index.ts';
 import type { MediaLinks, Privacy } from '../safety/index.ts';
 import { registerAssistantRoutes } from './assistant-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import { registerMcpRoutes } from './mcp-routes.ts';
 import { registerMemoryRoutes } from './memory-routes.ts';
+import { registerModelSettingsRoutes } from './model-settings-routes.ts';
 import { registerOpenAiRoutes } from './openai-routes.ts';
 import { actorOf, bearerToken, type Env, parseId, readJson } from './request-helpers.ts';
 import { registerWebAppRoutes } from './web-app-routes.ts';
@@ -61,6 +63,8 @@ export interface HttpDependencies extends FamiliarMcpDependencies {
   chat: Chat;
   mediaLinks: MediaLinks;
   privacy: Privacy;
+  /** Each person's model settings (the "Open models only" switch). */
+  models: { settings: Pick<ModelSettingsService, 'view' | 'setOpenOnly'> };
   /** Tells connected devices when capture is paused or resumed over HTTP (the device hub). */
   onCaptureState?: (userId: string, state: CaptureState) => void;
   logger: Logger;
@@ -387,6 +391,7 @@ export function createHttpApp(deps: HttpDependencies) {
   registerMemoryRoutes(app, deps);
   registerAssistantRoutes(app, deps.assistant, deps.chat);
   registerAuditRoutes(app, deps.audit);
+  registerModelSettingsRoutes(app, deps.models.settings);
   registerMcpRoutes(app, deps, { redact: deps.config.mcpServer.redact, people: deps.people });
   registerOpenAiRoutes(app, deps);
   // Last: the web app's files, and its page for any other address a browser opens.

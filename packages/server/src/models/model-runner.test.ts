@@ -248,6 +248,104 @@ describe('model runner: fallback', () => {
   });
 });
 
+describe("model runner: a person's own Open models only switch", () => {
+  const closedCloud = model('openai:gpt-4o');
+  const openLocal: ConfiguredModel = { ...model('ollama:olmo-2:7b', 'local-server'), openWeights: true };
+
+  /** A runner whose switch is on for `strict` only; every mock records the calls that reached it. */
+  function withSwitch(
+    languageModels: Record<string, LanguageModelV3>,
+    configured: ConfiguredModel[],
+    configOpenOnly = false,
+  ) {
+    const audit = createInMemoryAuditLog();
+    const asked: string[] = [];
+    const instance = createModelRunner({
+      models: configured,
+      policy: { openOnly: configOpenOnly, allowPrivate: [] },
+      audit,
+      clock: systemClock,
+      timeoutMs: 5_000,
+      createModel: (chosen) => languageModels[chosen.id] ?? failing(500, 'unknown model'),
+      openOnlyFor: async (userId) => {
+        asked.push(userId);
+        return userId === 'strict';
+      },
+    });
+    return { runner: instance, audit, asked };
+  }
+
+  it('never calls a closed cloud model for the person with the switch on; another person still gets it', async () => {
+    const cloud = answering(['From the cloud.']);
+    const { runner: models, audit } = withSwitch({ 'openai:gpt-4o': cloud }, [closedCloud]);
+
+    const refused = collect(models.stream({ ...call, userId: 'strict' }));
+    await expect(refused).rejects.toBeInstanceOf(FamiliarError);
+    await expect(refused).rejects.toMatchObject({
+      code: 'model_unavailable',
+      message: expect.stringContaining('counts as closed while your "Open models only" setting is on'),
+    });
+    await expect(
+      models.json({ ...call, userId: 'strict', schema: z.object({ answer: z.string() }) }),
+    ).rejects.toMatchObject({ code: 'model_unavailable' });
+    expect(cloud.doStreamCalls).toHaveLength(0);
+    expect(audit.events).toHaveLength(0);
+
+    const events = await collect(models.stream({ ...call, userId: 'relaxed' }));
+    expect(events.at(-1)).toMatchObject({ type: 'finish', model: 'openai:gpt-4o' });
+    expect(cloud.doStreamCalls).toHaveLength(1);
+    expect(audit.events.map((event) => [event.userId, event.details?.model])).toEqual([
+      ['relaxed', 'openai:gpt-4o'],
+    ]);
+  });
+
+  it('falls to an open model for that person, even when the call prefers the closed one; tools calls too', async () => {
+    const cloud = answering(['From the cloud.']);
+    const local = answering(['From OLMo.']);
+    const { runner: models } = withSwitch({ 'openai:gpt-4o': cloud, 'ollama:olmo-2:7b': local }, [
+      closedCloud,
+      openLocal,
+    ]);
+    const strict = await collect(models.stream({ ...call, userId: 'strict', prefer: 'openai:gpt-4o' }));
+    expect(strict.at(-1)).toMatchObject({ type: 'finish', model: 'ollama:olmo-2:7b', fallbacks: [] });
+    const relaxed = await collect(models.stream({ ...call, userId: 'relaxed', prefer: 'openai:gpt-4o' }));
+    expect(relaxed.at(-1)).toMatchObject({ type: 'finish', model: 'openai:gpt-4o' });
+    const withTools = await models.tools({ ...call, userId: 'strict', prefer: 'openai:gpt-4o', tools: {} });
+    expect(withTools).toMatchObject({ model: 'ollama:olmo-2:7b', text: 'From OLMo.' });
+    expect(cloud.doStreamCalls).toHaveLength(1);
+    expect(local.doStreamCalls).toHaveLength(2);
+  });
+
+  it("routeFor shows the person's decision; route shows everyone's", async () => {
+    const { runner: models } = withSwitch({}, [closedCloud, openLocal]);
+    const request = { task: 'ask', sensitivity: 'personal' } as const;
+    expect(models.route(request).candidates).toEqual([
+      { id: 'openai:gpt-4o', rejected: null },
+      { id: 'ollama:olmo-2:7b', rejected: null },
+    ]);
+    const strict = await models.routeFor('strict', request);
+    expect(strict.choice).toBe('ollama:olmo-2:7b');
+    expect(strict.candidates[0]).toEqual({
+      id: 'openai:gpt-4o',
+      rejected:
+        'is not in the model catalog, so it counts as closed while your "Open models only" setting is on (set its catalogId to an open-weights entry)',
+    });
+    expect((await models.routeFor('relaxed', request)).candidates.every((c) => c.rejected === null)).toBe(
+      true,
+    );
+  });
+
+  it('cannot lower models.openOnly: with the config on, nobody reaches a closed model and the switch is not read', async () => {
+    const cloud = answering(['From the cloud.']);
+    const { runner: models, asked } = withSwitch({ 'openai:gpt-4o': cloud }, [closedCloud], true);
+    await expect(collect(models.stream({ ...call, userId: 'relaxed' }))).rejects.toThrow(
+      'models.openOnly is on',
+    );
+    expect(cloud.doStreamCalls).toHaveLength(0);
+    expect(asked).toEqual([]);
+  });
+});
+
 describe('model runner: cancelling', () => {
   it("stops at the caller's abort without trying another model", async () => {
     const slow = stalling();

@@ -112,8 +112,13 @@ export interface ModelRunner {
    * tool ran (its effect would repeat) or text was told to `onDelta`, a failure ends the call with `model_unavailable`.
    */
   tools(input: ModelToolsInput): Promise<ModelToolsResult>;
-  /** The routing decision a call with these needs would get (for status pages and explanations). */
+  /**
+   * The routing decision a call with these needs would get under the config's policy alone (for status pages and
+   * explanations); a person's own settings can only narrow it (see `routeFor`).
+   */
   route(request: RouteRequest): RouteDecision;
+  /** The routing decision a call of this person's would get: the config's policy with their own settings on top. */
+  routeFor(userId: string, request: RouteRequest): Promise<RouteDecision>;
   /** Frees the models built so far that hold resources (in-process engines have `close()`). */
   close(): Promise<void>;
 }
@@ -127,6 +132,12 @@ export interface ModelRunnerOptions {
   createModel: (model: ConfiguredModel) => LanguageModelV3 | Promise<LanguageModelV3>;
   /** How long to wait for the first token before trying the next model. */
   timeoutMs?: number;
+  /**
+   * Whether the person turned "Open models only" on for themselves, read at each call (the CLI, another process,
+   * may change it). It can only narrow `policy`: with `policy.openOnly` on, the switch is on for everyone whatever
+   * this says. Without it, only the config decides.
+   */
+  openOnlyFor?: (userId: string) => Promise<boolean>;
   /**
    * The names and aliases of the user's people, redacted (with emails, phone, card and account numbers, addresses
    * and precise locations) before a call to a model that is redacted: every cloud model unless its config says
@@ -168,6 +179,7 @@ export function createModelRunner({
   createModel,
   timeoutMs = 30_000,
   redactionTerms,
+  openOnlyFor,
 }: ModelRunnerOptions): ModelRunner {
   const built = new Map<string, Promise<LanguageModelV3>>();
   const finders = createFinderCache();
@@ -186,12 +198,22 @@ export function createModelRunner({
     return routeModel(request, models, policy);
   }
 
+  /** The config's policy, with the person's own "Open models only" on top when the config leaves it off. */
+  async function policyFor(userId: string): Promise<RoutePolicy> {
+    if (policy.openOnly || !openOnlyFor) return policy;
+    return (await openOnlyFor(userId)) ? { ...policy, openOnly: true, openOnlySetBy: 'person' } : policy;
+  }
+
+  async function routeFor(userId: string, request: RouteRequest): Promise<RouteDecision> {
+    return routeModel(request, models, await policyFor(userId));
+  }
+
   async function* run(
     input: ModelCallInput,
     json: { schema: ZodType<unknown>; accept: (value: unknown) => void } | null,
   ): AsyncGenerator<ModelEvent> {
     const startedAt = clock.now();
-    const decision = route({
+    const decision = await routeFor(input.userId, {
       task: input.task,
       sensitivity: input.sensitivity,
       needs: { ...input.needs, ...(json ? { json: true } : {}) },
@@ -299,6 +321,7 @@ export function createModelRunner({
 
   return {
     route,
+    routeFor,
     stream: (input) => run(input, null),
     async close() {
       const pending = [...built.values()];
@@ -312,7 +335,7 @@ export function createModelRunner({
       );
     },
     async tools(input: ModelToolsInput): Promise<ModelToolsResult> {
-      const decision = route({
+      const decision = await routeFor(input.userId, {
         task: input.task,
         sensitivity: input.sensitivity,
         ...(input.needs ? { needs: input.needs } : {}),

@@ -16,6 +16,11 @@ export interface RouteRequest {
 /** The rules from `familiar.config.json` → models that decide where data may go and what a call may cost. */
 export interface RoutePolicy {
   openOnly: boolean;
+  /**
+   * Who turned `openOnly` on, for the reasons the router gives: `config` (models.openOnly, the default) or `person`
+   * (their own "Open models only" setting).
+   */
+  openOnlySetBy?: 'config' | 'person';
   /** `<providerId>:<name>` of cloud models allowed to receive private data. */
   allowPrivate: readonly string[];
   /** The most one call may cost, in US dollars (estimated from catalog prices). */
@@ -105,9 +110,11 @@ function rejection(
     return `runs in the cloud, and private data stays on this machine unless you allow this model (add "${model.id}" to models.allowPrivate)`;
   }
   if (policy.openOnly && !model.openWeights) {
+    const switchName =
+      policy.openOnlySetBy === 'person' ? 'your "Open models only" setting' : 'models.openOnly';
     return model.entry
-      ? `has no open weights (catalog entry ${model.entry.id}), and models.openOnly is on`
-      : 'is not in the model catalog, so it counts as closed while models.openOnly is on (set its catalogId to an open-weights entry)';
+      ? `has no open weights (catalog entry ${model.entry.id}), and ${switchName} is on`
+      : `is not in the model catalog, so it counts as closed while ${switchName} is on (set its catalogId to an open-weights entry)`;
   }
   const capability = capabilityProblem(request, model);
   if (capability) return capability;

@@ -458,4 +458,20 @@ export const migrations: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 11,
+    name: 'models: the "open models only" switch of each person',
+    statements(d) {
+      const { text, bigint, boolean } = d.types;
+      // One row per person who has set it; no row is off. familiar.config.json's models.openOnly stays a floor.
+      return [
+        `CREATE TABLE model_settings (
+           user_id ${text} PRIMARY KEY REFERENCES users(id),
+           open_only ${boolean} NOT NULL,
+           changed_at ${bigint} NOT NULL,
+           changed_by ${text} NOT NULL
+         )`,
+      ];
+    },
+  },
 ];

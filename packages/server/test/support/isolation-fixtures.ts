@@ -466,6 +466,8 @@ async function seedUser(
     }),
     'settings',
   );
+  // Both keep to open models: a request of B's that reached A's switch would turn it off, and show in A's rows.
+  await expectOk(await call('PATCH', '/v1/settings/models', { openOnly: true }), 'model settings');
   await expectOk(
     await call('POST', '/v1/calendar', calendarFor(words), { 'content-type': 'text/calendar' }),
     'calendar',

@@ -668,6 +668,20 @@ export function isolationRoutes(
       ),
       [{ draft: { method: 'PATCH', path: '/v1/assistant/settings', json: { maxPerDay: 20 } } }],
     ),
+    'GET /v1/settings/models': {
+      ...plain('GET', '/v1/settings/models'),
+      own: [{ draft: { method: 'GET', path: '/v1/settings/models' }, shows: 'lockedByConfig' }],
+    },
+    'PATCH /v1/settings/models': withJson(
+      'PATCH',
+      '/v1/settings/models',
+      fc.oneof(
+        { weight: 4, arbitrary: fc.record({ openOnly: fc.boolean() }) },
+        { weight: 1, arbitrary: fc.record({ openOnly: fc.constantFrom('off', null, 0) }) },
+        { weight: 1, arbitrary: fc.record({ openOnly: fc.boolean(), everyone: fc.constant(true) }) },
+      ),
+      [{ draft: { method: 'PATCH', path: '/v1/settings/models', json: { openOnly: true } } }],
+    ),
     'GET /v1/digest': withQuery(
       'GET',
       '/v1/digest',

@@ -177,6 +177,49 @@ describe('createFamiliarApi', () => {
     expect(calls[0]!.headers['x-csrf-token']).toBe('csrf-123');
   });
 
+  it('reads and sets the "Open models only" switch, validating the answer and keeping the server\'s refusal', async () => {
+    const settings = {
+      openOnly: true,
+      lockedByConfig: false,
+      models: [
+        {
+          id: 'ollama:qwen3:8b',
+          runsOn: 'local-server',
+          local: true,
+          openWeights: true,
+          catalogEntry: 'qwen/qwen3-8b',
+          tasks: ['ask'],
+        },
+      ],
+    };
+    const { fetch, calls } = fakeFetch(
+      json({ ...settings, openOnly: false }),
+      json(settings),
+      json(
+        {
+          error: {
+            code: 'conflict',
+            message:
+              '"Open models only" is on for everyone on this server (models.openOnly in familiar.config.json)',
+          },
+        },
+        409,
+      ),
+      json({ openOnly: 'yes', models: [] }),
+    );
+    const api = createFamiliarApi(createApiClient({ credentials: () => session, fetch }));
+    expect(await api.modelSettings.get()).toEqual({ ...settings, openOnly: false });
+    expect(await api.modelSettings.setOpenOnly(true)).toEqual(settings);
+    expect(calls.map((c) => [c.method, c.url, c.body ?? null, c.headers['x-csrf-token'] ?? null])).toEqual([
+      ['GET', '/v1/settings/models', null, null],
+      ['PATCH', '/v1/settings/models', '{"openOnly":true}', 'csrf-123'],
+    ]);
+    const refused = await api.modelSettings.setOpenOnly(false).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'conflict', status: 409 });
+    expect(describeError(refused)).toContain('models.openOnly in familiar.config.json');
+    await expect(api.modelSettings.get()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+
   it('rejects with the code of an error event sent mid-stream', async () => {
     const text =
       'event: retrieved\ndata: {"citations":[],"episodes":[],"time":null}\n\nevent: error\ndata: {"code":"internal","message":"boom"}\n\n';

@@ -8,8 +8,10 @@ import {
   ListAuditResponseSchema,
   ListObservationsResponseSchema,
   type Modality,
+  ModelSettingsSchema,
   ObservationSchema,
   type PatchFactRequest,
+  type PatchModelSettingsRequest,
   ProgressEntrySchema,
 } from '@familiar/protocol';
 import type { ApiClient } from './api-client.ts';
@@ -26,7 +28,6 @@ import {
   GoalListSchema,
   InboxListSchema,
   MeSchema,
-  ModelListSchema,
   PairResponseSchema,
   PeopleListSchema,
   PrivacyStateSchema,
@@ -128,8 +129,13 @@ export function createFamiliarApi(client: ApiClient) {
           schema: FactCorrectionSchema,
         }),
     },
-    models: {
-      list: () => client.request('GET', '/v1/models', { schema: ModelListSchema }),
+    modelSettings: {
+      get: () => client.request('GET', '/v1/settings/models', { schema: ModelSettingsSchema }),
+      setOpenOnly: (openOnly: boolean) =>
+        client.request('PATCH', '/v1/settings/models', {
+          json: { openOnly } satisfies PatchModelSettingsRequest,
+          schema: ModelSettingsSchema,
+        }),
     },
     assistantSettings: {
       get: () => client.request('GET', '/v1/assistant/settings', { schema: AssistantSettingsWireSchema }),

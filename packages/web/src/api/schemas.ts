@@ -102,8 +102,3 @@ export const ForgetDependentsSchema = z.object({
   }),
 });
 export type ForgetDependents = z.infer<typeof ForgetDependentsSchema>;
-
-/** `GET /v1/models` (OpenAI's list shape): `familiar`, then `familiar:<model id>` for each configured model. */
-export const ModelListSchema = z.object({
-  data: z.array(z.object({ id: z.string(), owned_by: z.string() })),
-});

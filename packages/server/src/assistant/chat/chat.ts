@@ -364,7 +364,7 @@ export function createChat(deps: ChatDeps) {
       if (problems.length) logger.warn({ problems }, 'some tools are unavailable');
       const outcomes: ToolCallOutcome[] = [];
       let because = '';
-      if (runner.route({ task: 'ask', sensitivity: 'private' }).choice !== null) {
+      if ((await runner.routeFor(actor.userId, { task: 'ask', sensitivity: 'private' })).choice !== null) {
         const reply = await withModel(actor, text, options, context, definitions, outcomes);
         if (reply) return reply;
         because = 'No language model could answer just now, so I answered by rules.\n\n';

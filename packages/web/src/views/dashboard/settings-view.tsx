@@ -1,4 +1,4 @@
-import type { AssistantSettingsWire } from '@familiar/protocol';
+import type { AssistantSettingsWire, ModelSettings } from '@familiar/protocol';
 import { useState } from 'preact/hooks';
 import { describeError } from '../../api/index.ts';
 import { formatMoment } from '../../app/format.ts';
@@ -6,12 +6,9 @@ import { useDashboard } from './dashboard-context.ts';
 import { LoadStates } from './load-states.tsx';
 import { useLoad } from './use-load.ts';
 
-/** The router's own entry in `GET /v1/models`; the others are `familiar:<model id>`. */
-const ROUTER_MODEL = 'familiar';
-
 /**
- * Settings: the models this server can route to, the capture pause, and how the assistant may speak up. What the
- * HTTP API does not expose yet (retention, encryption at rest, the open-only switch) says where to see or set it.
+ * Settings: the models this server can route to with the "Open models only" switch, the capture pause, and how the
+ * assistant may speak up. What the HTTP API does not expose yet (retention, encryption at rest) says where to see it.
  */
 export function SettingsView() {
   return (
@@ -36,47 +33,102 @@ export function SettingsView() {
 
 function ModelsSection() {
   const { api } = useDashboard();
-  const [models, reload] = useLoad(() => api.models.list(), []);
+  const [loaded, reload] = useLoad(() => api.modelSettings.get(), []);
+  // The answer of the last change, shown until the next load (the server's word, never a guess).
+  const [changed, setChanged] = useState<ModelSettings | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const setOpenOnly = async (openOnly: boolean): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      setChanged(await api.modelSettings.setOpenOnly(openOnly));
+    } catch (caught) {
+      setError(describeError(caught));
+      setChanged(null);
+      reload();
+    } finally {
+      setBusy(false);
+    }
+  };
+  const state = changed && loaded.kind === 'loaded' ? { kind: 'loaded' as const, data: changed } : loaded;
   return (
     <section class="card" aria-labelledby="settings-models">
       <h2 id="settings-models" class="h3">
         Models and routing
       </h2>
-      <LoadStates
-        state={models}
-        retry={reload}
-        isEmpty={(data) => data.data.every((model) => model.id === ROUTER_MODEL)}
-        empty={
-          <>
-            No language model is configured, so answers quote your memory instead of writing an answer. Add
-            one to <code>familiar.config.json</code> → <code>models.providers</code> (see{' '}
-            <code>familiar models</code>).
-          </>
-        }
-      >
-        {(data) => (
-          <>
-            <p>Every call goes through the router, which may choose among these models:</p>
-            <ul>
-              {data.data
-                .filter((model) => model.id !== ROUTER_MODEL)
-                .map((model) => (
-                  <li key={model.id}>
-                    <code>{model.id.replace(/^familiar:/, '')}</code>{' '}
-                    <span class="muted small">({model.owned_by})</span>
-                  </li>
-                ))}
-            </ul>
-          </>
-        )}
+      {error && (
+        <p class="notice notice-error" role="alert">
+          {error}
+        </p>
+      )}
+      <LoadStates state={state} retry={reload} isEmpty={() => false} empty={null}>
+        {(settings) => <ModelSettingsForm settings={settings} busy={busy} onOpenOnly={setOpenOnly} />}
       </LoadStates>
       <p class="small">
         Private data goes only to models on this machine, or to cloud models named in{' '}
-        <code>models.allowPrivate</code>; every call is in the Audit view. “Open models only” (
-        <code>models.openOnly</code>) is set in <code>familiar.config.json</code> for now: the web app cannot
-        switch it yet.
+        <code>models.allowPrivate</code>; every call, and every change of this switch, is in the Audit view.
       </p>
     </section>
+  );
+}
+
+function ModelSettingsForm({
+  settings,
+  busy,
+  onOpenOnly,
+}: {
+  settings: ModelSettings;
+  busy: boolean;
+  onOpenOnly: (openOnly: boolean) => void;
+}) {
+  return (
+    <>
+      <label class="toggle">
+        <input
+          type="checkbox"
+          role="switch"
+          checked={settings.openOnly}
+          aria-checked={settings.openOnly}
+          disabled={busy || settings.lockedByConfig}
+          aria-describedby="open-only-note"
+          onChange={(e) => onOpenOnly(e.currentTarget.checked)}
+        />
+        Open models only
+      </label>
+      <p id="open-only-note" class="small muted">
+        {settings.lockedByConfig ? (
+          <>
+            This server keeps every call to open models for everyone (<code>models.openOnly</code> in{' '}
+            <code>familiar.config.json</code>), so it cannot be turned off here.
+          </>
+        ) : (
+          'While on, only models whose weights are published take your calls; closed models are never sent anything.'
+        )}
+      </p>
+      {settings.models.length === 0 ? (
+        <p class="empty">
+          No language model is configured, so answers quote your memory instead of writing an answer. Add one
+          to <code>familiar.config.json</code> → <code>models.providers</code> (see{' '}
+          <code>familiar models</code>).
+        </p>
+      ) : (
+        <>
+          <p>Every call goes through the router, which may choose among these models:</p>
+          <ul>
+            {settings.models.map((model) => (
+              <li key={model.id}>
+                <code>{model.id}</code> {model.openWeights ? 'open weights' : 'closed'},{' '}
+                {model.local ? 'on this machine' : 'cloud'}
+                {settings.openOnly && !model.openWeights && (
+                  <span class="muted small"> (not used while open models only is on)</span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </>
   );
 }
 
