@@ -1,52 +1,34 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.ts';
-import { runCliJson, type ServerProcess, startServerProcess, tempHome } from './support/processes.ts';
-import { canRunBrowserTests, DESKTOP, PASSPHRASE, until, withStdin } from './support/web-e2e.ts';
+import {
+  asPerson,
+  canRunBrowserTests,
+  DESKTOP,
+  logIn,
+  openPath,
+  startWebServer,
+  stopServer,
+  until,
+  type WebServer,
+} from './support/web-e2e.ts';
 
 /** A closed cloud model and an open-weights one on this machine; nothing is ever called in these tests. */
-function writeModelsConfig(home: string, openOnly: boolean): void {
-  writeFileSync(
-    join(home, 'familiar.config.json'),
-    JSON.stringify({
-      models: {
-        openOnly,
-        providers: [
-          { id: 'openai', type: 'openai', apiKeyEnv: 'OPENAI_API_KEY', models: [{ name: 'gpt-4o-mini' }] },
-          {
-            id: 'ollama',
-            type: 'openai-compatible',
-            baseUrl: 'http://127.0.0.1:11434/v1',
-            models: [{ name: 'qwen3:8b', catalogId: 'qwen/qwen3-8b' }],
-          },
-        ],
-      },
-    }),
-  );
-}
-
-/** A `familiar start` whose config has the two models, with ada (a passphrase) and a session for HTTP checks. */
-async function serverWith(openOnly: boolean): Promise<{ server: ServerProcess; cookie: string }> {
-  const home = tempHome('familiar-open-only-e2e-');
-  writeModelsConfig(home, openOnly);
-  await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'UTC']);
-  expect(await withStdin(home, ['user', 'passphrase', '--stdin'], `${PASSPHRASE}\n`)).toBe(0);
-  const server = await startServerProcess(home);
-  const login = await fetch(`${server.url}/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user: 'ada', passphrase: PASSPHRASE }),
-  });
-  expect(login.status).toBe(200);
-  return { server, cookie: (login.headers.get('set-cookie') ?? '').split(';')[0]! };
-}
-
-async function stop(server: ServerProcess | undefined): Promise<void> {
-  if (!server) return;
-  server.child.kill('SIGTERM');
-  await server.exited;
+function modelsConfig(openOnly: boolean): Record<string, unknown> {
+  return {
+    models: {
+      openOnly,
+      providers: [
+        { id: 'openai', type: 'openai', apiKeyEnv: 'OPENAI_API_KEY', models: [{ name: 'gpt-4o-mini' }] },
+        {
+          id: 'ollama',
+          type: 'openai-compatible',
+          baseUrl: 'http://127.0.0.1:11434/v1',
+          models: [{ name: 'qwen3:8b', catalogId: 'qwen/qwen3-8b' }],
+        },
+      ],
+    },
+  };
 }
 
 /**
@@ -56,36 +38,29 @@ async function stop(server: ServerProcess | undefined): Promise<void> {
  */
 describe.skipIf(!canRunBrowserTests)('the Open models only switch in Settings (Debian Chromium)', () => {
   let browser: Browser;
-  let servers: ServerProcess[] = [];
+  let servers: WebServer[] = [];
 
   beforeAll(async () => {
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await Promise.all(servers.map(stop));
+    await Promise.all(servers.map((web) => stopServer(web.server)));
     servers = [];
   });
 
   async function settingsPage(url: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
-    await page.goto(`${url}/login`);
-    await page.getByLabel('Name').fill('ada');
-    await page.getByLabel('Passphrase').fill(PASSPHRASE);
-    await page.getByRole('button', { name: /log in/i }).click();
-    await page.waitForURL('**/today', { timeout: 30_000 });
-    await page.goto(`${url}/settings`);
+    const page = await logIn(browser, url, DESKTOP);
+    await openPath(page, url, '/settings');
     await page.getByRole('heading', { name: 'Models and routing' }).waitFor({ timeout: 30_000 });
     return page;
   }
 
   it('turns the switch on and off on the server, lists the models, alerts on a failure, and audits each change', async () => {
-    const { server, cookie } = await serverWith(false);
-    servers.push(server);
-    const onServer = async () =>
-      (await (await fetch(`${server.url}/v1/settings/models`, { headers: { cookie } })).json()) as {
-        openOnly: boolean;
-      };
+    const web = await startWebServer('familiar-open-only-e2e-', { config: modelsConfig(false) });
+    servers.push(web);
+    const { server } = web;
+    const onServer = async () => (await asPerson<{ openOnly: boolean }>(web, '/v1/settings/models')).body;
     const page = await settingsPage(server.url);
     const toggle = page.getByRole('switch', { name: 'Open models only', exact: true });
     await toggle.waitFor({ timeout: 30_000 });
@@ -136,8 +111,9 @@ describe.skipIf(!canRunBrowserTests)('the Open models only switch in Settings (D
   }, 120_000);
 
   it('is on, disabled and explained while models.openOnly holds it on for everyone', async () => {
-    const { server } = await serverWith(true);
-    servers.push(server);
+    const web = await startWebServer('familiar-open-only-e2e-', { config: modelsConfig(true) });
+    servers.push(web);
+    const { server } = web;
     const page = await settingsPage(server.url);
     const toggle = page.getByRole('switch', { name: 'Open models only', exact: true });
     await toggle.waitFor({ timeout: 30_000 });

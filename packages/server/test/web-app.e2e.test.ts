@@ -1,145 +1,227 @@
-import { mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { encodeWav } from '@familiar/device-sdk';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, writeSignVideo } from './support/browser.ts';
-import { runCliJson, type ServerProcess, startServerProcess, tempHome } from './support/processes.ts';
+import { canTranscribeLibrivox, clipsWithSilence, librivoxClips } from './support/librivox.ts';
+import { runCliJson, startServerProcess } from './support/processes.ts';
 import {
+  asPerson,
   canRunBrowserTests,
   DESKTOP,
-  PASSPHRASE,
+  imagesLoaded,
+  logIn,
+  openPath,
   PHONE,
   SCREENSHOTS,
+  startWebServer,
+  stopServer,
   until,
-  withStdin,
+  type WebServer,
 } from './support/web-e2e.ts';
 
-describe.skipIf(!canRunBrowserTests)('the web app in a real browser (Debian Chromium)', () => {
-  let home: string;
-  let server: ServerProcess;
-  let browser: Browser;
-  let cookie: string;
+interface ObservationBody {
+  id: string;
+  text: string;
+  captureId: string | null;
+  modality: string;
+}
 
-  /** The person's frame observations, read over HTTP with their session. */
-  async function frames(): Promise<Array<{ id: string; text: string; captureId: string | null }>> {
-    const response = await fetch(`${server.url}/v1/observations?modality=frame&limit=100`, {
-      headers: { cookie },
-    });
-    expect(response.status).toBe(200);
-    return (
-      (await response.json()) as {
-        observations: Array<{ id: string; text: string; captureId: string | null }>;
-      }
-    ).observations;
-  }
+/** The words of a reference transcript that are long enough to mean something when recognised. */
+function contentWords(text: string): Set<string> {
+  return new Set(text.toLowerCase().match(/[a-z]{4,}/g) ?? []);
+}
 
-  beforeAll(async () => {
-    home = tempHome('familiar-web-e2e-');
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'UTC']);
-    expect(await withStdin(home, ['user', 'passphrase', '--stdin'], `${PASSPHRASE}\n`)).toBe(0);
-    // Memory (episodes, which Today lists) follows the timeline every second rather than on the default timer.
-    server = await startServerProcess(home, { FAMILIAR_MEMORY_INTERVAL_MS: '1000' });
-    const login = await fetch(`${server.url}/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: 'ada', passphrase: PASSPHRASE }),
-    });
-    expect(login.status).toBe(200);
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-    const video = join(home, 'sign.y4m');
-    await writeSignVideo(video, ['CORNER BAKERY', 'SOURDOUGH TODAY']);
-    browser = await launchChromium({ video });
-  }, 120_000);
+/**
+ * Device mode and the dashboard in a real browser, on a real server: the fake camera plays a rendered sign and the
+ * fake microphone a LibriVox clip. The sign's text and the transcript reach Today; asking about the sign gives a
+ * cited answer whose citation opens the frame; the server is killed and restarted under the device, which reconnects
+ * and resends what was not acknowledged; the privacy pause stops frames reaching the server.
+ */
+describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
+  'the web app in a real browser (Debian Chromium, pocketsphinx)',
+  () => {
+    let web: WebServer;
+    let browser: Browser;
+    let device: Page;
+    /** The words of the clip the fake microphone plays. */
+    let spoken: Set<string>;
 
-  afterAll(async () => {
-    await browser?.close();
-    if (server) {
-      server.child.kill('SIGTERM');
-      await server.exited;
+    async function observations(modality: 'frame' | 'utterance'): Promise<ObservationBody[]> {
+      const response = await asPerson<{ observations: ObservationBody[] }>(
+        web,
+        `/v1/observations?modality=${modality}&limit=200`,
+      );
+      expect(response.status).toBe(200);
+      return response.body.observations;
     }
-  });
 
-  it('pairs from the link, streams the camera, shows the sign in Today, and pause stops frames', async () => {
-    const added = await runCliJson<{ pairing: { link: string } }>(home, [
-      'device',
-      'add',
-      'phone',
-      '--url',
-      server.url,
-    ]);
-    const context = await browser.newContext({ viewport: PHONE });
-    const page = await context.newPage();
-    const scripts: Array<{ url: string; gzipped: number }> = [];
-    page.on('response', async (response) => {
-      if (response.request().resourceType() !== 'script') return;
-      scripts.push({ url: response.url(), gzipped: gzipSync(await response.body()).byteLength });
+    /** A heard moment sharing at least two words with the clip. */
+    async function heardClip(): Promise<ObservationBody | undefined> {
+      return (await observations('utterance')).find(
+        (utterance) => [...contentWords(utterance.text)].filter((word) => spoken.has(word)).length >= 2,
+      );
+    }
+
+    beforeAll(async () => {
+      web = await startWebServer('familiar-web-e2e-');
+      const video = join(web.home, 'sign.y4m');
+      await writeSignVideo(video, ['CORNER BAKERY', 'SOURDOUGH TODAY']);
+      // Two sentences with silence around them, so the server's voice detection closes each one.
+      const clips = librivoxClips().filter((clip) => /-0880$|-0890$/.test(clip.id));
+      spoken = contentWords(clips.map((clip) => clip.reference).join(' '));
+      const audio = join(web.home, 'speech.wav');
+      writeFileSync(audio, encodeWav(clipsWithSilence(clips, 1500).samples, 16_000));
+      browser = await launchChromium({ video, audio });
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await stopServer(web?.server);
     });
-    await page.goto(added.pairing.link);
-    await page.waitForURL('**/device', { timeout: 30_000 });
-    await page.getByLabel('Frame every').selectOption('1000');
-    await page.getByLabel('Camera', { exact: true }).check();
 
-    // The device view's JavaScript on first load, from the network log, gzipped.
-    await until('the device view scripts', async () =>
-      scripts.some((script) => script.url.includes('device-view')),
-    );
-    const total = scripts.reduce((sum, script) => sum + script.gzipped, 0);
-    expect(total).toBeLessThanOrEqual(200 * 1024);
+    it('pairs from the link and streams the camera and microphone: the sign is read and the clip transcribed', async () => {
+      const added = await runCliJson<{ pairing: { link: string } }>(web.home, [
+        'device',
+        'add',
+        'phone',
+        '--url',
+        web.server.url,
+      ]);
+      const context = await browser.newContext({ viewport: PHONE });
+      device = await context.newPage();
+      const scripts: Array<{ url: string; transferred: number; bytes: number; encoding: string | null }> = [];
+      device.on('response', async (response) => {
+        if (response.request().resourceType() !== 'script') return;
+        const { responseBodySize } = await response.request().sizes();
+        const encoding = (await response.allHeaders())['content-encoding'] ?? null;
+        const bytes = (await response.body()).byteLength;
+        scripts.push({ url: response.url(), transferred: responseBodySize, bytes, encoding });
+      });
+      await device.goto(added.pairing.link);
+      await device.waitForURL('**/device', { timeout: 30_000 });
+      await device.getByLabel('Frame every').selectOption('1000');
+      await device.getByLabel('Camera', { exact: true }).check();
+      await device.getByLabel('Microphone', { exact: true }).check();
 
-    const seen = await until(
-      'the sign read from a streamed frame',
-      async () => (await frames()).find((frame) => /BAKERY/i.test(frame.text)),
-      90_000,
-    );
-    expect(seen.captureId).not.toBeNull();
-    expect(seen.text).toMatch(/CORNER BAKERY/i);
-    await page.screenshot({ path: join(SCREENSHOTS, 'device-phone.png'), fullPage: true });
+      // The device view's JavaScript on first load: the bytes that crossed the network (the server gzips it).
+      await until('the device view scripts', async () =>
+        scripts.some((script) => script.url.includes('device-view')),
+      );
+      // Every script but the smallest (under 1 KB, where gzip saves nothing) travels gzipped.
+      expect(scripts.filter((script) => script.bytes >= 1024 && script.encoding !== 'gzip')).toEqual([]);
+      const total = scripts.reduce((sum, script) => sum + script.transferred, 0);
+      console.log(
+        `device view JS on first load: ${(total / 1024).toFixed(1)} KB transferred (gzip), ${scripts.length} files`,
+      );
+      expect(total).toBeLessThanOrEqual(200 * 1024);
 
-    // The privacy pause: no frame reaches the server while it is on.
-    await page.getByRole('button', { name: 'Pause capture (privacy)' }).click();
-    await page.getByRole('button', { name: 'Resume capture' }).waitFor();
-    await new Promise((wait) => setTimeout(wait, 1_500));
-    const before = (await frames()).length;
-    await new Promise((wait) => setTimeout(wait, 4_000));
-    expect((await frames()).length).toBe(before);
-    await page.getByRole('button', { name: 'Resume capture' }).click();
-    await context.close();
-  }, 180_000);
+      const seen = await until(
+        'the sign read from a streamed frame',
+        async () => (await observations('frame')).find((frame) => /BAKERY/i.test(frame.text)),
+        90_000,
+      );
+      expect(seen.captureId).not.toBeNull();
+      expect(seen.text).toMatch(/CORNER BAKERY/i);
+      const heard = await until('the clip transcribed from the streamed microphone', heardClip, 120_000);
+      expect(heard.captureId).not.toBeNull();
+      await device.screenshot({ path: join(SCREENSHOTS, 'device-phone.png'), fullPage: true });
+    }, 240_000);
 
-  async function loggedIn(viewport: { width: number; height: number }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Name').fill('ada');
-    await page.getByLabel('Passphrase').fill(PASSPHRASE);
-    await page.getByRole('button', { name: /log in/i }).click();
-    await page.waitForURL('**/today', { timeout: 30_000 });
-    return page;
-  }
-
-  it('logs in, and Today shows what the camera read, at phone and desktop size', async () => {
-    for (const [name, viewport] of [
-      ['phone', PHONE],
-      ['desktop', DESKTOP],
-    ] as const) {
-      const page = await loggedIn(viewport);
+    it('reconnects after the server is killed and restarted, and resends what was not acknowledged', async () => {
+      const stat = async (name: string): Promise<number> =>
+        Number(await device.locator(`dt:text-is("${name}") + dd`).textContent());
+      const port = new URL(web.server.url).port;
+      web.server.child.kill('SIGKILL');
+      await web.server.exited;
+      await device.getByText(/^Offline: trying again/).waitFor({ timeout: 30_000 });
+      // Frames and audio keep coming while the server is down; they wait in the device's outbox.
+      await until('captures waiting in the outbox', async () => (await stat('Waiting')) > 0, 30_000);
+      const framesBefore = (await observations('frame').catch(() => [])).length;
+      web.server = await startServerProcess(web.home, {
+        FAMILIAR_MEMORY_INTERVAL_MS: '1000',
+        FAMILIAR_PORT: port,
+      });
+      await device.getByText(/^Connected:/).waitFor({ timeout: 60_000 });
+      await until('the reconnect counted', async () => (await stat('Reconnects')) >= 1, 10_000);
+      await until('the outbox drained', async () => (await stat('Waiting')) === 0, 60_000);
+      // What waited in the outbox while the server was down reaches it after the restart.
       await until(
-        'the sign in Today',
-        async () => {
-          await page.reload();
-          await page.waitForLoadState('networkidle');
-          return (await page.getByText(/BAKERY/i).count()) > 0;
-        },
-        120_000,
+        'frames stored after the restart',
+        async () => (await observations('frame')).length > framesBefore,
+        60_000,
       );
-      // Thumbnails come through signed media links: the screenshot waits for them.
-      await page.waitForFunction(
-        '[...document.images].every((image) => image.complete && image.naturalWidth > 0)',
-      );
-      await page.screenshot({ path: join(SCREENSHOTS, `today-${name}.png`), fullPage: true });
-      await page.context().close();
-    }
-  }, 300_000);
-});
+    }, 180_000);
+
+    it('pauses capture with one tap: no frame reaches the server while paused', async () => {
+      await device.getByRole('button', { name: 'Pause capture (privacy)' }).click();
+      await device.getByRole('button', { name: 'Resume capture' }).waitFor();
+      await new Promise((wait) => setTimeout(wait, 1_500));
+      const before = (await observations('frame')).length;
+      await new Promise((wait) => setTimeout(wait, 4_000));
+      expect((await observations('frame')).length).toBe(before);
+      await device.getByRole('button', { name: 'Resume capture' }).click();
+      await device.setViewportSize(DESKTOP);
+      await device.screenshot({ path: join(SCREENSHOTS, 'device-desktop.png'), fullPage: true });
+      await device.context().close();
+    }, 60_000);
+
+    it('logs in, and Today shows the sign and the transcript, at phone and desktop size', async () => {
+      for (const [name, viewport] of [
+        ['phone', PHONE],
+        ['desktop', DESKTOP],
+      ] as const) {
+        const page = await logIn(browser, web.server.url, viewport);
+        const heard = (await heardClip())!;
+        const words = [...contentWords(heard.text)].filter((word) => spoken.has(word));
+        await until(
+          'the sign and the transcript in Today',
+          async () => {
+            await page.reload();
+            await page.waitForLoadState('networkidle');
+            return (
+              (await page.getByText(/BAKERY/i).count()) > 0 &&
+              (await page.locator('.moment-utterance', { hasText: words[0]! }).count()) > 0
+            );
+          },
+          120_000,
+        );
+        await imagesLoaded(page);
+        await page.screenshot({ path: join(SCREENSHOTS, `today-${name}.png`), fullPage: true });
+        await page.context().close();
+      }
+    }, 300_000);
+
+    it('asks about the sign in Ask: the answer cites the frame, and the citation opens it', async () => {
+      for (const [name, viewport] of [
+        ['phone', PHONE],
+        ['desktop', DESKTOP],
+      ] as const) {
+        const page = await logIn(browser, web.server.url, viewport);
+        await openPath(page, web.server.url, '/ask');
+        await page.getByLabel('Your question').fill('What did the bakery sign say?');
+        await page.getByRole('button', { name: 'Ask', exact: true }).click();
+        const sources = page.getByRole('list', { name: 'Sources' }).last();
+        await sources.waitFor({ timeout: 60_000 });
+        const frameCitation = sources
+          .getByRole('listitem')
+          .filter({ hasText: /BAKERY/i })
+          .first();
+        await frameCitation.getByRole('button', { name: 'Open the frame' }).click();
+        const frame = frameCitation.getByRole('img', { name: /What the camera saw/ });
+        await frame.waitFor({ timeout: 30_000 });
+        // The frame is decoded from its signed media link.
+        const width = await frame.evaluate((element) => {
+          const image = element as unknown as { decode(): Promise<void>; naturalWidth: number };
+          return image.decode().then(() => image.naturalWidth);
+        });
+        expect(width).toBeGreaterThan(0);
+        await frame.scrollIntoViewIfNeeded();
+        // The viewport, with the opened frame in it (a full-page shot puts the sticky question box over it).
+        await page.screenshot({ path: join(SCREENSHOTS, `ask-${name}.png`) });
+        await page.context().close();
+      }
+    }, 180_000);
+  },
+);

@@ -1,5 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { ulid } from 'ulidx';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Familiar, openFamiliar } from '../src/app.ts';
@@ -229,6 +230,36 @@ describe('the web app’s files', () => {
     const worker = await app.request('/sw.js');
     expect(worker.headers.get('cache-control')).toBe('no-cache');
     expect(await worker.text()).toContain('addEventListener');
+  });
+
+  it('gzips text assets for clients that take it, once per file, and leaves small files and images alone', async () => {
+    const big = `${'console.log("the device view");\n'.repeat(200)}`;
+    writeFileSync(join(webDir, 'assets', 'device-view-def456.js'), big);
+    const zipped = await app.request('/assets/device-view-def456.js', {
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toBe('accept-encoding');
+    const bytes = new Uint8Array(await zipped.arrayBuffer());
+    expect(bytes.byteLength).toBeLessThan(big.length / 10);
+    expect(gunzipSync(bytes).toString('utf8')).toBe(big);
+    const again = await app.request('/assets/device-view-def456.js', {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(new Uint8Array(await again.arrayBuffer())).toEqual(bytes);
+
+    for (const refused of [undefined, 'identity', 'gzip;q=0, br']) {
+      const plain = await app.request('/assets/device-view-def456.js', {
+        headers: refused ? { 'accept-encoding': refused } : {},
+      });
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(await plain.text()).toBe(big);
+    }
+    // Small files and images go as they are.
+    const small = await app.request('/assets/index-abc123.js', { headers: { 'accept-encoding': 'gzip' } });
+    expect(small.headers.get('content-encoding')).toBeNull();
+    const icon = await app.request('/icons/icon-192.png', { headers: { 'accept-encoding': 'gzip' } });
+    expect(icon.headers.get('content-encoding')).toBeNull();
   });
 
   it('answers client-side routes with the page for browsers, and 404 JSON otherwise', async () => {

@@ -1,18 +1,21 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ulid } from 'ulidx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.ts';
-import { runCliJson, type ServerProcess, startServerProcess, tempHome } from './support/processes.ts';
 import {
+  asPerson,
   canRunBrowserTests,
   DESKTOP,
-  PASSPHRASE,
+  logIn,
+  openPath,
   PHONE,
   SCREENSHOTS,
+  startWebServer,
+  stopServer,
+  storeNotes,
   until,
-  withStdin,
+  type WebServer,
 } from './support/web-e2e.ts';
 
 const KEYS = 'The spare keys are in the blue bowl by the front door.';
@@ -23,84 +26,39 @@ const KEYS = 'The spare keys are in the blue bowl by the front door.';
  * capture pause, which works from there. Screenshots of both views at phone and desktop size.
  */
 describe.skipIf(!canRunBrowserTests)('the Memory and Settings views (Debian Chromium)', () => {
-  let home: string;
-  let server: ServerProcess;
+  let web: WebServer;
   let browser: Browser;
-  let cookie: string;
   let keysId: string;
 
   /** `GET /v1/search` with the person's session: the ids of the moments found. */
   async function searchIds(q: string): Promise<string[]> {
-    const response = await fetch(`${server.url}/v1/search?q=${encodeURIComponent(q)}`, {
-      headers: { cookie },
-    });
+    const response = await asPerson<{ moments: Array<{ observation: { id: string } }> }>(
+      web,
+      `/v1/search?q=${encodeURIComponent(q)}`,
+    );
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { moments: Array<{ observation: { id: string } }> };
-    return body.moments.map((moment) => moment.observation.id);
+    return response.body.moments.map((moment) => moment.observation.id);
   }
 
-  async function loggedIn(viewport: { width: number; height: number }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Name').fill('ada');
-    await page.getByLabel('Passphrase').fill(PASSPHRASE);
-    await page.getByRole('button', { name: /log in/i }).click();
-    await page.waitForURL('**/today', { timeout: 30_000 });
-    return page;
-  }
-
-  /** Opens a path of the app and waits until the network is quiet (the lazy view and its data have loaded). */
-  async function open(page: Page, path: string): Promise<void> {
-    await page.goto(`${server.url}${path}`);
-    await page.waitForLoadState('networkidle');
-  }
+  const loggedIn = (viewport: { width: number; height: number }) => logIn(browser, web.server.url, viewport);
+  const open = (page: Parameters<typeof openPath>[0], path: string) => openPath(page, web.server.url, path);
 
   beforeAll(async () => {
-    home = tempHome('familiar-web-memory-e2e-');
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await runCliJson(home, ['user', 'add', 'ada', '--timezone', 'UTC']);
-    expect(await withStdin(home, ['user', 'passphrase', '--stdin'], `${PASSPHRASE}\n`)).toBe(0);
-    const { token } = await runCliJson<{ token: string }>(home, ['device', 'add', '--name', 'laptop']);
-    server = await startServerProcess(home, { FAMILIAR_MEMORY_INTERVAL_MS: '1000' });
-    const login = await fetch(`${server.url}/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: 'ada', passphrase: PASSPHRASE }),
-    });
-    expect(login.status).toBe(200);
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    web = await startWebServer('familiar-web-memory-e2e-');
     const now = Date.now();
     keysId = ulid();
-    // The keys note comes after a 40-minute gap, so it is an episode of its own. (A note forgotten from an episode
-    // that keeps other moments is still quoted by that episode's summary: see memory-dependents.test.ts.)
-    const notes = [
-      { id: ulid(), text: 'I live in Lisbon.', at: now - 41 * 60_000 },
-      { id: ulid(), text: 'Buy sourdough at the corner bakery.', at: now - 40 * 60_000 },
+    // The keys note comes after a 40-minute gap, so it is an episode of its own.
+    await storeNotes(web, [
+      { text: 'I live in Lisbon.', at: now - 41 * 60_000 },
+      { text: 'Buy sourdough at the corner bakery.', at: now - 40 * 60_000 },
       { id: keysId, text: KEYS, at: now - 60_000 },
-    ];
-    const stored = await fetch(`${server.url}/v1/observations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        observations: notes.map((note) => ({
-          id: note.id,
-          modality: 'note',
-          capturedAt: new Date(note.at).toISOString(),
-          text: note.text,
-        })),
-      }),
-    });
-    expect(stored.status).toBe(200);
+    ]);
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (server) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
+    await stopServer(web?.server);
   });
 
   it('forgets a moment from the Memory view after showing what goes with it: gone from search and Today', async () => {
@@ -153,8 +111,7 @@ describe.skipIf(!canRunBrowserTests)('the Memory and Settings views (Debian Chro
     await page.getByRole('heading', { name: 'Today' }).waitFor({ timeout: 30_000 });
     await page.waitForLoadState('networkidle');
     expect(await page.getByText(/blue bowl/).count()).toBe(0);
-    const gone = await fetch(`${server.url}/v1/observations/${keysId}`, { headers: { cookie } });
-    expect(gone.status).toBe(404);
+    expect((await asPerson(web, `/v1/observations/${keysId}`)).status).toBe(404);
 
     // The forget is in the audit log, and so is the search (counts only).
     await open(page, '/audit');
@@ -178,8 +135,7 @@ describe.skipIf(!canRunBrowserTests)('the Memory and Settings views (Debian Chro
       if (name === 'desktop') {
         await page.getByRole('button', { name: 'Pause capture' }).click();
         await page.getByText('Capture is paused on all your devices').waitFor({ timeout: 30_000 });
-        const state = await fetch(`${server.url}/v1/privacy`, { headers: { cookie } });
-        expect(await state.json()).toMatchObject({ paused: true });
+        expect((await asPerson(web, '/v1/privacy')).body).toMatchObject({ paused: true });
         await page.getByRole('button', { name: 'Resume capture' }).click();
         await page.getByText('Capture is on').waitFor({ timeout: 30_000 });
       }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, resolve, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Context, Hono } from 'hono';
 import { getMimeType } from 'hono/utils/mime';
 import { landingPage } from './landing-page.ts';
@@ -14,6 +15,20 @@ const NO_CACHE = 'no-cache';
 /** Vite names files under `assets/` by their content hash, so they never change. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const ICON_CACHE = 'public, max-age=86400';
+/** Types worth compressing (images and fonts are compressed already). */
+const COMPRESSIBLE = /^(text\/|application\/(javascript|json|manifest\+json|xml)|image\/svg\+xml)/;
+/** Files smaller than this go as they are: gzip's header costs more than it saves. */
+const MIN_COMPRESS_BYTES = 1024;
+
+/** True when the request's Accept-Encoding takes gzip (and does not refuse it with q=0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    if (coding !== 'gzip' && coding !== '*') return false;
+    const q = params.map((param) => param.trim()).find((param) => param.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
 
 /** True when the client accepts an HTML page (a browser navigating), not only JSON. */
 function acceptsHtml(accept: string | undefined): boolean {
@@ -54,7 +69,8 @@ export function fileInside(root: string, requestPath: string): string | null {
 
 /**
  * Serves the web app built by Vite (`packages/web/dist`, or FAMILIAR_WEB_DIR) at `/` without a token: the page, its
- * hashed assets (cached for good), the manifest, the service worker and icons; any other page a browser asks for
+ * hashed assets (cached for good), the manifest, the service worker and icons, gzipped for clients that take it (each
+ * file is compressed once and kept); any other page a browser asks for
  * (client-side routes such as `/today`) gets `index.html`. Without a build, `/` is the landing page, which says how to
  * build it. Register last: the catch-all answers only what no other route did.
  */
@@ -64,13 +80,34 @@ export function registerWebAppRoutes(
 ): void {
   const root = options.webDir ?? defaultWebDir();
   const indexFile = () => fileInside(root, '/index.html');
+  /** Gzipped files by path, kept while the file's size and time are unchanged (a rebuild replaces them). */
+  const gzipped = new Map<string, { stamp: string; bytes: Uint8Array<ArrayBuffer> }>();
+  const compressed = (path: string): Uint8Array<ArrayBuffer> => {
+    const stat = statSync(path);
+    const stamp = `${stat.size}:${stat.mtimeMs}`;
+    const cached = gzipped.get(path);
+    if (cached?.stamp === stamp) return cached.bytes;
+    const bytes = new Uint8Array(gzipSync(readFileSync(path), { level: 9 }));
+    gzipped.set(path, { stamp, bytes });
+    return bytes;
+  };
   const sendFile = (c: Context, path: string, cacheControl: string) => {
-    const type = getMimeType(path) ?? (extname(path) === '.webmanifest' ? 'application/manifest+json' : null);
-    return c.body(new Uint8Array(readFileSync(path)), 200, {
-      'content-type': type ?? 'application/octet-stream',
+    const type =
+      getMimeType(path) ??
+      (extname(path) === '.webmanifest' ? 'application/manifest+json' : 'application/octet-stream');
+    const headers: Record<string, string> = {
+      'content-type': type,
       'cache-control': cacheControl,
       'x-content-type-options': 'nosniff',
-    });
+    };
+    if (COMPRESSIBLE.test(type) && statSync(path).size >= MIN_COMPRESS_BYTES) {
+      // Caches keep the plain and the gzipped answer apart.
+      headers.vary = 'accept-encoding';
+      if (acceptsGzip(c.req.header('accept-encoding'))) {
+        return c.body(compressed(path), 200, { ...headers, 'content-encoding': 'gzip' });
+      }
+    }
+    return c.body(new Uint8Array(readFileSync(path)), 200, headers);
   };
   const notFound = (c: Context) =>
     c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404);

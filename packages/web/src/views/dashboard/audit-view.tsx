@@ -9,6 +9,7 @@ import { useLoad } from './use-load.ts';
 const FILTERS = [
   ['', 'Everything'],
   ['model.', 'Model calls'],
+  ['models.', 'Model settings (open models only)'],
   ['privacy.', 'Privacy pause'],
   ['memory.', 'Memory: forgetting, corrections, searches'],
   ['goals.', 'Goals'],

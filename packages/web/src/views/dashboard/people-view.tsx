@@ -14,7 +14,13 @@ export function PeopleView() {
         state={people}
         retry={reload}
         isEmpty={(data) => data.people.length === 0}
-        empty="Nobody yet. People appear when they are named in what you say, write or hear."
+        empty={
+          <>
+            Nobody yet. Add the people you know with <code>familiar people add "Sam Rivera"</code> (aliases
+            with <code>--alias</code>); then what is said about them, when you last saw or heard them and
+            their dates appear here.
+          </>
+        }
       >
         {(data) => (
           <ul class="plain grid">
