@@ -51,10 +51,13 @@ async function askWith({
   answer,
   guardAnswer = null,
   guard,
+  openOnlyFor,
 }: {
   answer: LanguageModelV3;
   guardAnswer?: LanguageModelV3 | null;
   guard?: Guard | null;
+  /** Each person's own "Open models only" switch. */
+  openOnlyFor?: (userId: string) => Promise<boolean>;
 }) {
   const store = createInMemoryTimelineStore();
   const audit = createInMemoryAuditLog();
@@ -67,6 +70,7 @@ async function askWith({
     audit,
     clock,
     createModel: (model) => (model.id === GUARD_MODEL.id && guardAnswer ? guardAnswer : answer),
+    ...(openOnlyFor ? { openOnlyFor } : {}),
   });
   const chosen = guard === undefined ? createModelGuard({ runner }) : guard;
   const ask = createAsk({
@@ -219,6 +223,33 @@ describe('ask with the model-backed guard through the runner', () => {
     expect(guardModel.doStreamCalls).toHaveLength(2);
     const tasks = audit.events.filter((e) => e.action === 'model.call').map((e) => e.details?.task);
     expect(tasks.sort()).toEqual(['ask', 'guard', 'guard']);
+  });
+
+  it("fails closed, saying why, when the person's Open models only switch rules out the only guard model", async () => {
+    // Both models are closed (not in the catalog); u1 turned "Open models only" on.
+    const guardModel = streamingModel(['safe']);
+    const answerModel = streamingModel(['Sam said Friday [1].']);
+    const { ask, audit } = await askWith({
+      answer: answerModel,
+      guardAnswer: guardModel,
+      openOnlyFor: async (userId) => userId === 'u1',
+    });
+    const answer = await ask.ask(actor, 'What did Sam say about the deadline?');
+    expect(answer.answer).toBe(
+      'The safety check could not run, so I did not answer. No guard model may take your checks: local:llama-guard3:1b is not in the model catalog, so it counts as closed while your "Open models only" setting is on (set its catalogId to an open-weights entry). Trying again will not help until that changes.',
+    );
+    expect(answer).toMatchObject({ model: null, retrieved: [] });
+    expect(answer.blocked).toEqual({ role: 'user', reason: 'check-failed', categories: [] });
+    expect(guardModel.doStreamCalls).toHaveLength(0);
+    expect(answerModel.doStreamCalls).toHaveLength(0);
+    expect(audit.events.map((event) => [event.action, event.details?.failure])).toEqual([
+      ['guard.block', 'not-routable'],
+    ]);
+
+    // Another person's questions are still checked and answered.
+    const other = await ask.ask({ ...actor, userId: 'u2' }, 'What did Sam say about the deadline?');
+    expect(other.blocked).toBeUndefined();
+    expect(guardModel.doStreamCalls).toHaveLength(2);
   });
 
   it('is off without a guard model: nothing is checked, the answer streams, and status says off', async () => {

@@ -84,13 +84,18 @@ export function promptText(prompt: LanguageModelV3Prompt, role: 'system' | 'user
 
 /**
  * A real model runner over one mock model (none: nothing configured), configured as `id` running where `runsOn` says,
- * with an in-memory audit log to read back.
+ * with an in-memory audit log to read back. The model is not in the catalog, so it counts as closed: a person for
+ * whom `openOnlyFor` says true (their own "Open models only" switch) may not use it.
  */
 export function runnerOver(
   languageModel: LanguageModelV3 | null,
-  options: { id?: string; runsOn?: ConfiguredModel['runsOn'] } = {},
+  options: {
+    id?: string;
+    runsOn?: ConfiguredModel['runsOn'];
+    openOnlyFor?: (userId: string) => Promise<boolean>;
+  } = {},
 ) {
-  const { id = 'ollama:llama3.2:3b', runsOn = 'local-server' } = options;
+  const { id = 'ollama:llama3.2:3b', runsOn = 'local-server', openOnlyFor } = options;
   const [provider = id, ...rest] = id.split(':');
   const audit = createInMemoryAuditLog();
   const models: ConfiguredModel[] = languageModel
@@ -117,6 +122,7 @@ export function runnerOver(
       if (!languageModel) throw new Error('no model');
       return languageModel;
     },
+    ...(openOnlyFor ? { openOnlyFor } : {}),
   });
   return { runner, audit };
 }

@@ -154,6 +154,27 @@ describe('model progress detector', () => {
     );
   });
 
+  it('uses the rules, without calling the model, for a person whose Open models only switch rules it out', async () => {
+    const mock = answering({ signals: [] });
+    // The only model is closed (not in the catalog); alice turned "Open models only" on, bob did not.
+    const { runner, audit } = runnerOver(mock, { openOnlyFor: async (userId) => userId === 'alice' });
+    const detector = createModelProgressDetector({ runner });
+    const expected = detectProgress('Ran 5k this morning', ctx).map((signal) => ({
+      ...signal,
+      origin: 'rules',
+    }));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(await detector.detect('Ran 5k this morning', ctx)).toEqual(expected);
+    expect(mock.doStreamCalls).toHaveLength(0);
+    expect(audit.events).toHaveLength(0);
+    // Not routable for her is not a failure of the model.
+    expect(detector.stats()).toMatchObject({ modelAnswers: 0, notRoutable: 1, failures: 0 });
+
+    expect(await detector.detect('Ran 5k this morning', { ...ctx, userId: 'bob' })).toEqual([]);
+    expect(mock.doStreamCalls).toHaveLength(1);
+    expect(detector.stats()).toMatchObject({ modelAnswers: 1, notRoutable: 1, failures: 0 });
+  });
+
   it('refuses a context without a user', async () => {
     const detector = createModelProgressDetector({ runner: runnerOver(null).runner });
     await expect(detector.detect('Ran 5k', { ...ctx, userId: '' })).rejects.toMatchObject({
@@ -247,6 +268,28 @@ describe('model goal parser', () => {
     );
     expect(offline).toEqual(rules);
     expect(localDay(offline.deadline!, 'Europe/London')).toBe('2027-03-31');
+  });
+
+  it('uses the rules, without calling the model, for a person whose Open models only switch rules it out', async () => {
+    const mock = answering({
+      title: 'Run a 10k',
+      activity: 'run',
+      about: [],
+      target: { amount: 10, unit: 'km', counting: 'max', period: null },
+      deadline: '2027-03-31',
+      plan: ['Run three times a week'],
+    });
+    // The only model is closed (not in the catalog); alice turned "Open models only" on, bob did not.
+    const { runner, audit } = runnerOver(mock, { openOnlyFor: async (userId) => userId === 'alice' });
+    const parser = createModelGoalParser({ runner });
+    const rules = { ...parseGoal('run a 10k by March', { now, timezone: 'Europe/London' }), origin: 'rules' };
+    expect(await parser.parse('run a 10k by March', parseCtx)).toEqual(rules);
+    expect(mock.doStreamCalls).toHaveLength(0);
+    expect(audit.events).toHaveLength(0);
+
+    const forBob = await parser.parse('run a 10k by March', { ...parseCtx, userId: 'bob' });
+    expect(forBob).toMatchObject({ origin: 'model', plan: ['Run three times a week'] });
+    expect(mock.doStreamCalls).toHaveLength(1);
   });
 
   it('still says what to add when neither the model nor the rules find a measurable goal', async () => {

@@ -23,6 +23,7 @@ const DATA_OPEN = '<data>';
 const DATA_CLOSE = '</data>';
 const DATA_CLASSES = ['observation-text'] as const;
 const GOAL_DATA_CLASSES = ['goal-text'] as const;
+const EXTRACT_ROUTE = { task: 'extract', sensitivity: 'private', needs: { json: true } } as const;
 
 /** "2026-03-31" or "2026-03-31T07:30" (local wall time). */
 const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?$/;
@@ -119,7 +120,7 @@ export interface ModelProgressDetectorStats {
   modelAnswers: number;
   /** Texts no active goal could concern: no model call, no signals. */
   skipped: number;
-  /** Texts handed to the rules because no model may take private extraction. */
+  /** Texts handed to the rules because no model may take the person's private extraction. */
   notRoutable: number;
   /** Texts handed to the rules because the call failed or its answer did not validate. */
   failures: number;
@@ -136,11 +137,11 @@ export function madeByModel(signal: ProgressSignal & { origin?: 'model' | 'rules
 }
 
 /**
- * Detects progress with a language model when one may take private data (task `extract`), and by the rules
- * (`detectProgress`) otherwise or when the call fails. Only texts that could concern an active goal are sent (a
- * cheap word check against the goals' activity families, their inflections, units and `about` words), so an ordinary
- * observation never costs a model call. Each model signal's evidence must be in the text; amounts are normalised to
- * canonical units (miles → km).
+ * Detects progress with a language model when one may take the person's private data (task `extract`, routed with
+ * their own settings), and by the rules (`detectProgress`) otherwise or when the call fails. Only texts that could
+ * concern an active goal are sent (a cheap word check against the goals' activity families, their inflections, units
+ * and `about` words), so an ordinary observation never costs a model call. Each model signal's evidence must be in
+ * the text; amounts are normalised to canonical units (miles → km).
  */
 export function createModelProgressDetector({
   runner,
@@ -187,7 +188,8 @@ export function createModelProgressDetector({
         counts.skipped += 1;
         return [];
       }
-      if (runner.route({ task: 'extract', sensitivity: 'private', needs: { json: true } }).choice === null) {
+      // The person's own settings count: a call they rule out is not made (and is not a failure).
+      if ((await runner.routeFor(ctx.userId, EXTRACT_ROUTE)).choice === null) {
         counts.notRoutable += 1;
         return fallback(text, plain).map((signal) => ({ ...signal, origin: 'rules' as const }));
       }
@@ -342,11 +344,11 @@ function readLocalDate(value: string): LocalDate | null {
 // Goals from words
 
 /**
- * Turns words into a goal with a language model when one may take private data: the model proposes the `GoalSpec`
- * with a drafted plan, validated by `ModelGoalAnswerSchema` and sanity-checked (a positive amount in a canonical
- * unit, a period exactly for cadence goals, a deadline in the future). Without a routable model, or when the answer
- * fails, the rules decide (`parseGoal` and `draftPlan`), and a goal without a measurable target throws
- * ValidationError saying what to add.
+ * Turns words into a goal with a language model when one may take the person's private data (routed with their own
+ * settings): the model proposes the `GoalSpec` with a drafted plan, validated by `ModelGoalAnswerSchema` and
+ * sanity-checked (a positive amount in a canonical unit, a period exactly for cadence goals, a deadline in the
+ * future). Without a routable model, or when the answer fails, the rules decide (`parseGoal` and `draftPlan`), and a
+ * goal without a measurable target throws ValidationError saying what to add.
  */
 export function createModelGoalParser({ runner, actor = 'goals' }: { runner: ModelRunner; actor?: string }): {
   parse(
@@ -363,9 +365,7 @@ export function createModelGoalParser({ runner, actor = 'goals' }: { runner: Mod
       const plain = { now: ctx.now, timezone: ctx.timezone };
       const rules = () => ({ ...parseGoal(text, plain), origin: 'rules' as const });
       if (text.trim() === '' || text.length > 500) return rules();
-      if (runner.route({ task: 'extract', sensitivity: 'private', needs: { json: true } }).choice === null) {
-        return rules();
-      }
+      if ((await runner.routeFor(ctx.userId, EXTRACT_ROUTE)).choice === null) return rules();
       let answer: ModelGoalAnswer;
       try {
         const result = await runner.json({

@@ -34,12 +34,21 @@ const answering = (json: string) => streamingModel([json]);
 
 const rateLimited = () => failingModel(429);
 
-/** A real runner over one local mock model (or none), recording the `json` calls that reach it. */
-function withModel(languageModel: LanguageModelV3 | null) {
-  const { runner, audit } = runnerOver(languageModel, { id: 'ollama:qwen2.5:3b' });
+/**
+ * A real runner over one local mock model (or none; closed: not in the catalog), recording the `json` calls that
+ * reach it; `openOnlyFor` is each person's own "Open models only" switch.
+ */
+function withModel(
+  languageModel: LanguageModelV3 | null,
+  openOnlyFor?: (userId: string) => Promise<boolean>,
+) {
+  const { runner, audit } = runnerOver(languageModel, {
+    id: 'ollama:qwen2.5:3b',
+    ...(openOnlyFor ? { openOnlyFor } : {}),
+  });
   const jsonCalls: unknown[] = [];
   const recorded: StructuredModel = {
-    route: (request) => runner.route(request),
+    routeFor: (userId, request) => runner.routeFor(userId, request),
     json: <T>(input: ModelJsonInput<T>) => {
       jsonCalls.push(input);
       return runner.json(input);
@@ -106,10 +115,33 @@ describe('model episode describer', () => {
     expect(describer.stats()).toEqual({ modelAnswers: 0, notRoutable: 1, failures: 0 });
 
     const fixed = createModelEpisodeDescriber({
-      runner: { route: () => ({ choice: null }), json: () => Promise.reject(new Error('unexpected')) },
+      runner: {
+        routeFor: async () => ({ choice: null }),
+        json: () => Promise.reject(new Error('unexpected')),
+      },
       fallback: () => ({ title: 'Fixed', summary: 'Fixed summary' }),
     });
     expect(await fixed.describe(talk, options)).toEqual({ title: 'Fixed', summary: 'Fixed summary' });
+  });
+
+  it('describes by the fallback, without calling the model, for a person whose Open models only switch rules it out', async () => {
+    const mock = answering(JSON.stringify({ title: 'Talk with Caroline', summary: 'Caroline talked.' }));
+    // The only model is closed (not in the catalog); user-1 turned "Open models only" on, user-2 did not.
+    const { describer, jsonCalls, audit } = withModel(mock, async (userId) => userId === 'user-1');
+    expect(await describer.describe(talk, options)).toEqual(
+      describeEpisode(talk, { timezone: options.timezone, selfName: options.selfName }),
+    );
+    expect(jsonCalls).toHaveLength(0);
+    expect(mock.doStreamCalls).toHaveLength(0);
+    expect(audit.events).toHaveLength(0);
+    expect(describer.stats()).toEqual({ modelAnswers: 0, notRoutable: 1, failures: 0 });
+
+    expect(await describer.describe(talk, { ...options, userId: 'user-2' })).toEqual({
+      title: 'Talk with Caroline',
+      summary: 'Caroline talked.',
+    });
+    expect(mock.doStreamCalls).toHaveLength(1);
+    expect(describer.stats()).toEqual({ modelAnswers: 1, notRoutable: 1, failures: 0 });
   });
 
   it('keeps an instruction spoken in the episode inside the data delimiters', async () => {

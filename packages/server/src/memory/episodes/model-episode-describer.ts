@@ -63,10 +63,10 @@ export const EpisodeDescriptionAnswerSchema = z.object({
 });
 
 /**
- * Describes episodes through a language model when one may take private data (task `extract`): the model gets the
- * observations as delimited data and must answer `EpisodeDescriptionAnswerSchema`. No routable model, a failed
- * call or an answer out of bounds gives the fallback's description instead; empty observations go straight to the
- * fallback (which rejects them).
+ * Describes episodes through a language model when one may take the person's private data (task `extract`, routed
+ * with their own settings): the model gets the observations as delimited data and must answer
+ * `EpisodeDescriptionAnswerSchema`. No routable model, a failed call or an answer out of bounds gives the fallback's
+ * description instead; empty observations go straight to the fallback (which rejects them).
  */
 export function createModelEpisodeDescriber({
   runner,
@@ -79,7 +79,12 @@ export function createModelEpisodeDescriber({
     stats: () => ({ ...counts }),
     async describe(observations, { userId, ...options }) {
       if (observations.length === 0) return fallback(observations, options);
-      const routed = runner.route({ task: 'extract', sensitivity: 'private', needs: { json: true } });
+      // The person's own settings count: a call they rule out is not made (and is not a failure).
+      const routed = await runner.routeFor(userId, {
+        task: 'extract',
+        sensitivity: 'private',
+        needs: { json: true },
+      });
       if (routed.choice === null) {
         counts.notRoutable += 1;
         return fallback(observations, options);

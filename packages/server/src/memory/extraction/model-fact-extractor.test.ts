@@ -19,17 +19,21 @@ const answering = (json: string) => streamingModel([json]);
 
 const rateLimited = () => failingModel(429);
 
-/** A real runner over one mock model, with a record of every `json` call that reached it. */
+/**
+ * A real runner over one mock model (closed: not in the catalog), with a record of every `json` call that reached
+ * it; `openOnlyFor` is each person's own "Open models only" switch.
+ */
 function withModel(
   languageModel: LanguageModelV3 | null,
   runsOn: ConfiguredModel['runsOn'] = 'local-server',
+  openOnlyFor?: (userId: string) => Promise<boolean>,
 ) {
-  const { runner, audit } = runnerOver(languageModel, { runsOn });
+  const { runner, audit } = runnerOver(languageModel, { runsOn, ...(openOnlyFor ? { openOnlyFor } : {}) });
   // The real runner is a StructuredModel as it is; the wrapper only records what reaches it.
   const direct: StructuredModel = runner;
   const jsonCalls: unknown[] = [];
   const recorded: StructuredModel = {
-    route: (request) => direct.route(request),
+    routeFor: (userId, request) => direct.routeFor(userId, request),
     json: <T>(input: ModelJsonInput<T>) => {
       jsonCalls.push(input);
       return runner.json(input);
@@ -198,6 +202,29 @@ describe('model fact extractor', () => {
     expect(facts).toHaveLength(1);
     expect(jsonCalls).toHaveLength(0);
     expect(extractor.stats()).toEqual({ modelAnswers: 0, notRoutable: 1, failures: 0, droppedFacts: 0 });
+  });
+
+  it('uses the rules, without calling the model, for a person whose Open models only switch rules it out', async () => {
+    const text = 'I live in Lisbon.';
+    const mock = answering(JSON.stringify({ facts: [fact({ span: 'I live in Lisbon' })] }));
+    // The only model is closed (not in the catalog); user-1 turned "Open models only" on, user-2 did not.
+    const { extractor, jsonCalls, audit } = withModel(
+      mock,
+      'local-server',
+      async (userId) => userId === 'user-1',
+    );
+    const facts = await extractor.extract(text, newYork);
+    expect(facts).toEqual(rules.extract(text, newYork));
+    expect(facts.map((f) => `${f.subject} ${f.predicate} ${f.object}`)).toEqual(['self lives_in Lisbon']);
+    expect(jsonCalls).toHaveLength(0);
+    expect(mock.doStreamCalls).toHaveLength(0);
+    expect(audit.events).toHaveLength(0);
+    // Not routable for them is not a failure of the model.
+    expect(extractor.stats()).toEqual({ modelAnswers: 0, notRoutable: 1, failures: 0, droppedFacts: 0 });
+
+    await extractor.extract(text, { ...newYork, userId: 'user-2' });
+    expect(mock.doStreamCalls).toHaveLength(1);
+    expect(extractor.stats()).toMatchObject({ modelAnswers: 1, notRoutable: 1, failures: 0 });
   });
 
   it('keeps private text away from a cloud model that is not allowed private data', async () => {

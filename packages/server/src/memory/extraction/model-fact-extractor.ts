@@ -11,14 +11,16 @@ import { type ExtractionContext, ExtractionContextSchema, type FactExtractor } f
 
 /**
  * The slice of the model runner memory needs, typed here so that memory never imports the models layer: a
- * routing question ("could any model take this?") and a JSON call whose answer is already checked against
- * `schema`. `createModelRunner(...)` satisfies it as it is. `json` throws (code `model_unavailable`) when no model
- * gave a valid answer.
+ * routing question ("could any model take this person's call?", with their own settings such as "Open models only"
+ * on top of the config's) and a JSON call whose answer is already checked against `schema`.
+ * `createModelRunner(...)` satisfies it as it is. `json` throws (code `model_unavailable`) when no model gave a valid
+ * answer.
  */
 export interface StructuredModel {
-  route(request: { task: 'extract'; sensitivity: 'private'; needs?: { json?: boolean } }): {
-    choice: string | null;
-  };
+  routeFor(
+    userId: string,
+    request: { task: 'extract'; sensitivity: 'private'; needs?: { json?: boolean } },
+  ): Promise<{ choice: string | null }>;
   json<T>(input: StructuredModelCall<T>): Promise<{ value: T }>;
 }
 
@@ -53,7 +55,7 @@ export interface ModelFactExtractorOptions {
 export interface ModelFactExtractorStats {
   /** Texts whose facts came from a model answer. */
   modelAnswers: number;
-  /** Texts handed to the fallback because no model may take private extraction. */
+  /** Texts handed to the fallback because no model may take the person's private extraction. */
   notRoutable: number;
   /** Texts handed to the fallback because the model call failed or its answer did not validate. */
   failures: number;
@@ -108,8 +110,8 @@ const DATA_CLASSES = ['observation-text'] as const;
 const ContextSchema = ExtractionContextSchema.extend({ userId: z.string().min(1).optional() });
 
 /**
- * Extracts facts through a language model when one may take private data (task `extract`), and through the
- * fallback otherwise. The model's answer is validated against `ModelFactAnswerSchema`; its dates become epoch
+ * Extracts facts through a language model when one may take the person's private data (task `extract`, routed with
+ * their own settings), and through the fallback otherwise. The model's answer is validated against `ModelFactAnswerSchema`; its dates become epoch
  * milliseconds in the user's time zone, a fact whose `span` is not in the text is dropped, and confidence is clamped
  * to 0–1. Any failure of the call returns the fallback's facts, so memory keeps working offline.
  *
@@ -140,7 +142,12 @@ export function createModelFactExtractor({
         );
       }
       if (text.trim() === '') return fallback.extract(text, plain);
-      const routed = runner.route({ task: 'extract', sensitivity: 'private', needs: { json: true } });
+      // The person's own settings count: a call they rule out is not made (and is not a failure).
+      const routed = await runner.routeFor(userId, {
+        task: 'extract',
+        sensitivity: 'private',
+        needs: { json: true },
+      });
       if (routed.choice === null) {
         counts.notRoutable += 1;
         return fallback.extract(text, plain);

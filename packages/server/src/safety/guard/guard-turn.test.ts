@@ -114,6 +114,53 @@ describe('guardTurn', () => {
     });
   });
 
+  it('fails closed and says why when the person’s own settings leave no guard model', async () => {
+    const audit = createInMemoryAuditLog();
+    const reason =
+      'no guard model may take your checks: local:guard is not in the model catalog, so it counts as closed while your "Open models only" setting is on (set its catalogId to an open-weights entry)';
+    const guard = createFakeGuard({ failWith: new GuardError('not-routable', reason) });
+    const asked = await guardTurn({
+      guard,
+      audit,
+      clock,
+      ...who,
+      role: 'user',
+      conversation: [{ role: 'user', content: 'Where did I park?' }],
+    });
+    expect(asked).toEqual({
+      action: 'block',
+      role: 'user',
+      reason: 'check-failed',
+      categories: [],
+      message:
+        'The safety check could not run, so I did not answer. No guard model may take your checks: local:guard is not in the model catalog, so it counts as closed while your "Open models only" setting is on (set its catalogId to an open-weights entry). Trying again will not help until that changes.',
+    });
+    const answered = await guardTurn({
+      guard,
+      audit,
+      clock,
+      ...who,
+      role: 'assistant',
+      conversation: [
+        { role: 'user', content: 'Where did I park?' },
+        { role: 'assistant', content: 'Level 2.' },
+      ],
+    });
+    expect(answered.action === 'block' && answered.message).toMatch(
+      /^The safety check of my answer could not run, so I withheld it\. No guard model may take your checks: .*"Open models only"/,
+    );
+    expect(audit.events.map((event) => event.details)).toEqual([
+      { role: 'user', reason: 'check-failed', categories: [], model: 'fake:guard', failure: 'not-routable' },
+      {
+        role: 'assistant',
+        reason: 'check-failed',
+        categories: [],
+        model: 'fake:guard',
+        failure: 'not-routable',
+      },
+    ]);
+  });
+
   it('fails closed on a malformed check too, and rethrows the caller’s abort', async () => {
     const guard = createFakeGuard();
     const blocked = await guardTurn({

@@ -30,9 +30,19 @@ export interface GuardTurnInput {
   signal?: AbortSignal;
 }
 
-/** The words shown instead of a blocked turn: which hazard was found, or that the check could not run. */
-export function guardBlockMessage(block: GuardBlock): string {
+/**
+ * The words shown instead of a blocked turn: which hazard was found, or that the check could not run. `because`,
+ * for a check that cannot run for this person until something changes (their own settings leave no guard model), is
+ * the reason in their words; without it the failure reads as a transient one, worth another try.
+ */
+export function guardBlockMessage(block: GuardBlock, because?: string): string {
   if (block.reason === 'check-failed') {
+    if (because) {
+      const why = `${because.charAt(0).toUpperCase()}${because.slice(1)}`;
+      return block.role === 'user'
+        ? `The safety check could not run, so I did not answer. ${why}. Trying again will not help until that changes.`
+        : `The safety check of my answer could not run, so I withheld it. ${why}. Trying again will not help until that changes.`;
+    }
     return block.role === 'user'
       ? 'The safety check could not run, so I did not answer. Try again; `familiar status` shows the guard model.'
       : 'The safety check of my answer could not run, so I withheld it. Try again; `familiar status` shows the guard model.';
@@ -47,7 +57,8 @@ export function guardBlockMessage(block: GuardBlock): string {
  * Guards one turn of a conversation: with no guard (off) it allows without calling anything; otherwise it asks the
  * guard about the last turn of `role`. An unsafe verdict, or a check that fails for any reason but the caller's
  * abort, blocks the turn (fail closed) and is audited as `guard.block` with the role, reason, categories and model,
- * never the text. An abort is thrown as is.
+ * never the text. A check the person's own settings leave without a guard model (`not-routable`) says why in the
+ * message. An abort is thrown as is.
  */
 export async function guardTurn(input: GuardTurnInput): Promise<GuardTurnResult> {
   const { guard, audit, clock, userId, actor, role, conversation, signal } = input;
@@ -55,6 +66,7 @@ export async function guardTurn(input: GuardTurnInput): Promise<GuardTurnResult>
   let block: GuardBlock;
   let model: string = guard.model;
   let failure: string | null = null;
+  let because: string | undefined;
   try {
     const verdict = await guard.check({ role, conversation, userId, actor, ...(signal ? { signal } : {}) });
     if (verdict.verdict === 'safe') return { action: 'allow', verdict };
@@ -64,6 +76,7 @@ export async function guardTurn(input: GuardTurnInput): Promise<GuardTurnResult>
     if (signal?.aborted) throw error;
     failure = error instanceof GuardError ? error.failure : error instanceof Error ? error.name : 'unknown';
     block = { role, reason: 'check-failed', categories: [] };
+    if (error instanceof GuardError && error.failure === 'not-routable') because = error.message;
   }
   await audit.record({
     userId,
@@ -79,5 +92,5 @@ export async function guardTurn(input: GuardTurnInput): Promise<GuardTurnResult>
       ...(failure ? { failure } : {}),
     },
   });
-  return { action: 'block', message: guardBlockMessage(block), ...block };
+  return { action: 'block', message: guardBlockMessage(block, because), ...block };
 }

@@ -101,12 +101,18 @@ export type GuardStatus =
   | { state: 'on'; model: string; summary: string }
   | { state: 'off'; model: null; summary: string };
 
-/** Why a check failed: the classifier's answer could not be read, or no guard model could answer. */
-export type GuardFailure = 'unparseable' | 'unavailable';
+/**
+ * Why a check failed: the classifier's answer could not be read (`unparseable`), no guard model could answer
+ * (`unavailable`, worth retrying), or the person's own settings (their "Open models only" switch) leave no guard
+ * model that may take their checks (`not-routable`: nothing was called, and retrying cannot help until the setting
+ * or the configured models change).
+ */
+export type GuardFailure = 'unparseable' | 'unavailable' | 'not-routable';
 
 /**
- * A check that could not be made. Its code is `model_unavailable` (the guard model failed or answered something
- * that is not a verdict); `failure` says which. Messages never hold the checked text.
+ * A check that could not be made. Its code is `model_unavailable` (the guard model failed, answered something that
+ * is not a verdict, or may not take this person's checks); `failure` says which. Messages never hold the checked
+ * text; a `not-routable` one says why, in words for the person.
  */
 export class GuardError extends FamiliarError {
   readonly failure: GuardFailure;

@@ -59,6 +59,7 @@ function setup(
     },
   ],
   extra: Record<string, unknown> = {},
+  openOnlyFor?: (userId: string) => Promise<boolean>,
 ) {
   const config = parseModelsConfig({ providers, ...extra });
   const models = configuredModels(config, loadCatalog());
@@ -70,6 +71,7 @@ function setup(
     clock: systemClock,
     createModel: createModelFactory(config, { env: {} }),
     timeoutMs: 5_000,
+    ...(openOnlyFor ? { openOnlyFor } : {}),
   });
   return { runner, models, audit };
 }
@@ -176,6 +178,59 @@ describe('createModelGuard against a replayed Llama Guard 3', () => {
     server.script('POST', GUARD_PATH, [(request) => llamaGuardAnswer(request, 'Sure! Llamas are lovely.')]);
     const chatty = await check()?.catch((error: unknown) => error);
     expect(chatty).toMatchObject({ code: 'model_unavailable', failure: 'unparseable' });
+  });
+});
+
+describe("a person's own Open models only switch and the guard", () => {
+  /** The switch is on for `strict` only. */
+  const strictOnly = async (userId: string) => userId === 'strict';
+  const check = (userId: string) => ({
+    userId,
+    actor: 'cli',
+    role: 'user' as const,
+    conversation: [{ role: 'user' as const, content: 'Where did I leave the keys?' }],
+  });
+
+  it('fails closed for them, saying why and calling nothing, when it rules out the only guard model', async () => {
+    // A general model the catalog does not know, listed for "guard": closed while the switch is on.
+    const providers = [
+      {
+        id: 'general',
+        type: 'openai-compatible',
+        baseUrl: `${server.url}/general/v1`,
+        models: [{ name: 'qwen3:8b', tasks: ['ask', 'guard'] }],
+      },
+    ];
+    const { runner, models, audit } = setup(providers, {}, strictOnly);
+    const guard = createModelGuard({ runner });
+    // The switch cannot turn the guard off: it stays on for the installation.
+    expect(guard?.model).toBe('general:qwen3:8b');
+    expect(guardStatus({ runner, models })).toMatchObject({ state: 'on', model: 'general:qwen3:8b' });
+
+    const refused = await guard?.check(check('strict')).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(GuardError);
+    expect(refused).toMatchObject({
+      code: 'model_unavailable',
+      failure: 'not-routable',
+      retryable: false,
+      message:
+        'no guard model may take your checks: general:qwen3:8b is not in the model catalog, so it counts as closed while your "Open models only" setting is on (set its catalogId to an open-weights entry)',
+    });
+    expect(server.requests).toEqual([]);
+    expect(audit.events).toEqual([]);
+
+    server.script('POST', GENERAL_PATH, [(request) => llamaGuardAnswer(request, 'safe')]);
+    const relaxed = await guard?.check(check('relaxed'));
+    expect(relaxed).toMatchObject({ verdict: 'safe', model: 'general:qwen3:8b' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('keeps checking with Llama Guard 3 from the catalog, whose weights are open', async () => {
+    server.script('POST', GUARD_PATH, [(request) => llamaGuardAnswer(request, 'safe')]);
+    const { runner, audit } = setup(undefined, {}, strictOnly);
+    const verdict = await createModelGuard({ runner })?.check(check('strict'));
+    expect(verdict).toMatchObject({ verdict: 'safe', model: 'ollama:llama-guard3:1b' });
+    expect(audit.events[0]).toMatchObject({ userId: 'strict', details: { task: 'guard', outcome: 'ok' } });
   });
 });
 

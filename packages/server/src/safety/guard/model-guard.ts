@@ -24,7 +24,7 @@ export type GuardPromptStyle = 'chat' | 'llama-guard-3';
 
 /** Options of the model-backed guard. */
 export interface ModelGuardOptions {
-  runner: Pick<ModelRunner, 'route' | 'stream'>;
+  runner: Pick<ModelRunner, 'route' | 'routeFor' | 'stream'>;
   /** `auto` (default): `chat` for a Llama Guard model (see `guardPromptStyleFor`), else `llama-guard-3`. */
   prompt?: 'auto' | GuardPromptStyle;
   /** Tokens the verdict may take; "unsafe\nS1,S10" is about 8. */
@@ -61,7 +61,9 @@ function chatMessages(check: GuardCheck): ModelMessage[] {
 /**
  * Whether the content guard is on: on when the router finds a model that may take a private "guard" call (a Llama
  * Guard classifier, or a model listed for "guard", that runs on this machine or is allowed private data), off
- * otherwise, with the reason.
+ * otherwise, with the reason. This is the installation's view (the config's policy): a person's own "Open models
+ * only" switch cannot turn the guard off, only leave their checks without a model, and those then fail closed with
+ * the reason (see `createModelGuard`).
  */
 export function guardStatus({
   runner,
@@ -91,8 +93,14 @@ export function guardStatus({
 /**
  * The content guard backed by a configured guard model, asked through the model runner as a private "guard" call
  * (so it stays on models allowed private data, falls back like any call, and is audited as `model.call`). Returns
- * null when no model may take the call: the guard is off. A check that gets no answer, or an answer that is not a
- * Llama Guard verdict, throws `GuardError`; it never reads as safe.
+ * null when no model may take the call under the config: the guard is off for everyone. A check that gets no
+ * answer, or an answer that is not a Llama Guard verdict, throws `GuardError`; it never reads as safe.
+ *
+ * Each check routes with the person's own settings on top of the config (`routeFor`). When their "Open models only"
+ * switch rules out every guard model, the check throws `GuardError` (`not-routable`) saying so, without calling any
+ * model: the guard stays on and fails closed for them (their questions are not answered) rather than letting a
+ * person's setting switch the safety check off. Turning the switch off, or configuring an open-weights guard model
+ * (Llama Guard 3 with its catalog id), lets their checks run again.
  */
 export function createModelGuard({
   runner,
@@ -102,15 +110,27 @@ export function createModelGuard({
   const initial = runner.route(GUARD_ROUTE);
   if (!initial.choice) return null;
   const model = initial.choice;
+  // The models that may judge under the config: the ones a person's settings can rule out.
+  const guardModels = new Set(initial.ordered.map((configured) => configured.id));
 
   return {
     model,
     async check(input): Promise<GuardVerdict> {
       const check = parseGuardCheck(input);
-      const decision = runner.route(GUARD_ROUTE);
+      const decision = await runner.routeFor(check.userId, GUARD_ROUTE);
       const first = decision.ordered[0];
-      if (!first)
-        throw new GuardError('unavailable', `no guard model may take the check: ${decision.reason}`);
+      if (!first) {
+        const rejected = decision.candidates.filter((candidate) => guardModels.has(candidate.id));
+        const reasons =
+          rejected.length > 0
+            ? rejected
+                .map((candidate) => `${candidate.id} ${candidate.rejected ?? 'cannot take it'}`)
+                .join('; ')
+            : decision.reason;
+        throw new GuardError('not-routable', `no guard model may take your checks: ${reasons}`, {
+          details: { candidates: rejected },
+        });
+      }
       const style = prompt === 'auto' ? guardPromptStyleFor(first, check.role) : prompt;
       const messages: ModelMessage[] =
         style === 'chat' ? chatMessages(check) : [{ role: 'user', content: buildLlamaGuardPrompt(check) }];
