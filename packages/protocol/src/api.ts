@@ -159,6 +159,70 @@ export const PatchModelSettingsRequestSchema = z.strictObject(
 );
 export type PatchModelSettingsRequest = z.infer<typeof PatchModelSettingsRequestSchema>;
 
+/** One engine as `GET /v1/server` describes it: whether this server has it, and what that means for your data. */
+export const ServerEngineSchema = z.object({
+  /** True when the engine is installed and configured, so it runs on what you send. */
+  available: z.boolean(),
+  /** The engine in use as the server names it (version, where it runs, how accurate); null when there is none. */
+  name: z.string().nullable(),
+  /** What it does with your data, or, when it is missing, what happens to your data without it. */
+  detail: z.string(),
+  /** What the server's operator installs or sets to get it; null when it is available. */
+  howToInstall: z.string().nullable(),
+});
+export type ServerEngine = z.infer<typeof ServerEngineSchema>;
+
+/**
+ * `GET /v1/server`: what this server can do for the caller. The engines that perceive and understand what devices
+ * send, the model an ask of theirs would go to, how long raw audio and observations are kept, and whether data is
+ * encrypted at rest. Nothing about other users, no paths and no key material.
+ */
+export const ServerFactsSchema = z.object({
+  /** The server's version. */
+  version: z.string(),
+  engines: z.object({
+    /** Speech to text; without it audio is stored and waits, queued, until a recognizer is installed. */
+    speechRecognition: ServerEngineSchema,
+    /** Finds speech in audio (Silero VAD). */
+    voiceActivity: ServerEngineSchema,
+    /** OCR of frames. */
+    textReading: ServerEngineSchema,
+    /** Objects and faces in frames (faces are blurred in what is kept). */
+    objectsAndFaces: ServerEngineSchema,
+    /** Frame captions by a vision model; without one, captions are built from the text and objects found. */
+    captions: ServerEngineSchema,
+    /** Vectors for search by meaning; without them, search is full-text only. */
+    embeddings: ServerEngineSchema,
+    /** The content guard (Llama Guard) on asks and chat. */
+    guard: ServerEngineSchema,
+  }),
+  models: z.object({
+    /** Where a private ask of the caller's goes now (their "Open models only" switch included), or null and why. */
+    ask: z.object({ choice: z.string().nullable(), reason: z.string() }),
+  }),
+  retention: z.object({
+    /** Days raw audio is kept once transcribed; null keeps it forever. Transcripts stay. */
+    audioDays: z.number().positive().nullable(),
+    /** Days each modality's observations are kept; a modality not listed is kept forever. */
+    observationDays: z.partialRecord(ModalitySchema, z.number().positive()),
+  }),
+  encryption: z.object({
+    /** True when Familiar encrypts what it stores (FAMILIAR_KEY or FAMILIAR_KEY_FILE is set). */
+    atRest: z.boolean(),
+    /** The SQLite database is encrypted (false on PostgreSQL, whose server encrypts its own disk, or not). */
+    database: z.boolean(),
+    /** Media files (audio, frames) are encrypted. */
+    media: z.boolean(),
+    /** The setting the key comes from (never the key, nor where its file is); null when there is none. */
+    keyFrom: z.enum(['FAMILIAR_KEY', 'FAMILIAR_KEY_FILE']).nullable(),
+    /** One line about it, for people. */
+    detail: z.string(),
+    /** What the server's operator sets to turn it on; null when it is on. */
+    howToEnable: z.string().nullable(),
+  }),
+});
+export type ServerFacts = z.infer<typeof ServerFactsSchema>;
+
 /** Every error the API returns has this shape; `code` is stable, `message` is for people. */
 export const ErrorBodySchema = z.object({
   error: z.object({

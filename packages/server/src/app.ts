@@ -66,6 +66,7 @@ import {
   createTesseractReader,
 } from './perception/index.ts';
 import { createMediaLinks, createModelGuard, createPrivacy, guardStatus } from './safety/index.ts';
+import { createServerFacts } from './server-facts.ts';
 import { describeEncryption, openBlobStore, openSqliteStores, type Stores } from './stores.ts';
 
 /** Reads the installation's secret key (for signed media links), creating it on first use. */
@@ -399,6 +400,17 @@ export function openFamiliar(config: Config, deps: OpenFamiliarDeps) {
     assistant: { goals, inbox, settings: assistantSettings, store: timelineStore, cursors },
   });
   const fileIngest = createFileIngest({ timeline });
+  // What the server can do, as one person may see it (`GET /v1/server`): no other user's data, no paths, no keys.
+  const serverFacts = createServerFacts({
+    config,
+    audio: audioEngines,
+    textReader,
+    frameTagger,
+    captions: captioner && config.caption ? captionStatus : null,
+    embeddings: embedder ? describeEmbedder(config.embedder, embedder) : null,
+    guard: () => guardStatus({ runner, models: configured }),
+    routeFor: (userId, request) => runner.routeFor(userId, request),
+  });
   const mediaLinks = createMediaLinks({
     secret: loadSecret(config.home),
     clock,
@@ -463,6 +475,8 @@ export function openFamiliar(config: Config, deps: OpenFamiliarDeps) {
     speakers,
     voiceprints,
     fileIngest,
+    /** What this server can do for one person: engines, where their asks go, retention, encryption at rest. */
+    serverFacts,
     /** What `familiar status` shows: data, disk, backlog and engines. */
     async status() {
       const users = await Promise.all(

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ulid } from 'ulidx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,11 +5,11 @@ import { launchChromium } from './support/browser.ts';
 import {
   asPerson,
   canRunBrowserTests,
+  checkView,
   DESKTOP,
   logIn,
   openPath,
   PHONE,
-  SCREENSHOTS,
   startWebServer,
   stopServer,
   storeNotes,
@@ -22,8 +21,9 @@ const KEYS = 'The spare keys are in the blue bowl by the front door.';
 
 /**
  * The Memory and Settings views in a real browser: search finds a note, forgetting it first shows what goes with it,
- * and afterwards it is gone from the Memory view, from search and from Today; Settings shows the models and the
- * capture pause, which works from there. Screenshots of both views at phone and desktop size.
+ * and afterwards it is gone from the Memory view, from search and from Today; Settings shows the models, the
+ * capture pause (which works from there), retention, encryption and the server's engines. Screenshots of both views
+ * at phone and desktop size.
  */
 describe.skipIf(!canRunBrowserTests)('the Memory and Settings views (Debian Chromium)', () => {
   let web: WebServer;
@@ -81,7 +81,7 @@ describe.skipIf(!canRunBrowserTests)('the Memory and Settings views (Debian Chro
     await page.getByRole('button', { name: 'Search' }).click();
     const moment = page.getByRole('listitem').filter({ hasText: 'blue bowl' }).first();
     await moment.waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(SCREENSHOTS, 'memory-desktop.png'), fullPage: true });
+    await checkView(page, 'memory', 'desktop');
 
     await moment.getByRole('button', { name: /^Forget the moment/ }).click();
     const confirmation = page.getByRole('region', { name: /^Forget the moment/ });
@@ -89,7 +89,7 @@ describe.skipIf(!canRunBrowserTests)('the Memory and Settings views (Debian Chro
     await expect(confirmation.textContent()).resolves.toMatch(/Forget this moment for good\?/);
     // Its episode, which holds nothing else, is listed as deleted.
     await expect(confirmation.textContent()).resolves.toMatch(/The episode “.+” is deleted/);
-    await page.screenshot({ path: join(SCREENSHOTS, 'memory-forget-desktop.png'), fullPage: true });
+    await checkView(page, 'memory-forget', 'desktop');
     await confirmation.getByRole('button', { name: 'Forget for good' }).click();
     await page.getByText(/was forgotten/).waitFor({ timeout: 30_000 });
     await page.waitForLoadState('networkidle');
@@ -120,7 +120,7 @@ describe.skipIf(!canRunBrowserTests)('the Memory and Settings views (Debian Chro
     await page.context().close();
   }, 240_000);
 
-  it('shows the models, the assistant settings and the capture pause in Settings, and pauses from there', async () => {
+  it('shows the models, the assistant settings, the capture pause, retention and engines in Settings, and pauses from there', async () => {
     for (const [name, viewport] of [
       ['phone', PHONE],
       ['desktop', DESKTOP],
@@ -131,7 +131,13 @@ describe.skipIf(!canRunBrowserTests)('the Memory and Settings views (Debian Chro
       await page.getByText(/No language model is configured/).waitFor({ timeout: 30_000 });
       await page.getByText('Quiet hours').waitFor();
       await page.getByText('Capture is on').waitFor();
-      await page.screenshot({ path: join(SCREENSHOTS, `settings-${name}.png`), fullPage: true });
+      // The server's engines and retention, as GET /v1/server says them (pocketsphinx is installed here).
+      const speech = page.getByRole('listitem').filter({ hasText: 'Speech recognition' });
+      await speech.waitFor({ timeout: 30_000 });
+      expect(await speech.textContent()).toMatch(/^Speech recognition: available \(pocketsphinx/);
+      await page.getByText('kept 7 days once transcribed (transcripts stay)').waitFor();
+      await page.getByText('Off: the database and media are stored unencrypted').waitFor();
+      await checkView(page, 'settings', name);
       if (name === 'desktop') {
         await page.getByRole('button', { name: 'Pause capture' }).click();
         await page.getByText('Capture is paused on all your devices').waitFor({ timeout: 30_000 });
@@ -145,8 +151,7 @@ describe.skipIf(!canRunBrowserTests)('the Memory and Settings views (Debian Chro
         .filter({ hasText: /sourdough/i })
         .first()
         .waitFor({ timeout: 30_000 });
-      if (name === 'phone')
-        await page.screenshot({ path: join(SCREENSHOTS, 'memory-phone.png'), fullPage: true });
+      if (name === 'phone') await checkView(page, 'memory', 'phone');
       await page.context().close();
     }
   }, 240_000);

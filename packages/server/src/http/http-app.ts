@@ -38,6 +38,7 @@ import {
 } from '../memory/index.ts';
 import type { ModelSettingsService } from '../models/index.ts';
 import type { MediaLinks, Privacy } from '../safety/index.ts';
+import type { ServerFactsService } from '../server-facts.ts';
 import { registerAssistantRoutes } from './assistant-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { ERROR_STATUS } from './error-status.ts';
@@ -46,6 +47,7 @@ import { registerMemoryRoutes } from './memory-routes.ts';
 import { registerModelSettingsRoutes } from './model-settings-routes.ts';
 import { registerOpenAiRoutes } from './openai-routes.ts';
 import { actorOf, bearerToken, type Env, parseId, readJson } from './request-helpers.ts';
+import { registerServerRoutes } from './server-routes.ts';
 import { registerWebAppRoutes } from './web-app-routes.ts';
 import { registerWebAuthRoutes, sessionCookie } from './web-auth-routes.ts';
 
@@ -65,6 +67,8 @@ export interface HttpDependencies extends FamiliarMcpDependencies {
   privacy: Privacy;
   /** Each person's model settings (the "Open models only" switch). */
   models: { settings: Pick<ModelSettingsService, 'view' | 'setOpenOnly'> };
+  /** What the server can do for one person (`GET /v1/server`). */
+  serverFacts: Pick<ServerFactsService, 'forUser'>;
   /** Tells connected devices when capture is paused or resumed over HTTP (the device hub). */
   onCaptureState?: (userId: string, state: CaptureState) => void;
   logger: Logger;
@@ -392,6 +396,7 @@ export function createHttpApp(deps: HttpDependencies) {
   registerAssistantRoutes(app, deps.assistant, deps.chat);
   registerAuditRoutes(app, deps.audit);
   registerModelSettingsRoutes(app, deps.models.settings);
+  registerServerRoutes(app, deps.serverFacts, VERSION);
   registerMcpRoutes(app, deps, { redact: deps.config.mcpServer.redact, people: deps.people });
   registerOpenAiRoutes(app, deps);
   // Last: the web app's files, and its page for any other address a browser opens.

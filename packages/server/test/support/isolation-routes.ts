@@ -672,6 +672,11 @@ export function isolationRoutes(
       ...plain('GET', '/v1/settings/models'),
       own: [{ draft: { method: 'GET', path: '/v1/settings/models' }, shows: 'lockedByConfig' }],
     },
+    // The same engines for everyone, B's own routing decisions: nothing of A's may show.
+    'GET /v1/server': {
+      ...plain('GET', '/v1/server'),
+      own: [{ draft: { method: 'GET', path: '/v1/server' }, shows: 'speechRecognition' }],
+    },
     'PATCH /v1/settings/models': withJson(
       'PATCH',
       '/v1/settings/models',

@@ -220,6 +220,52 @@ describe('createFamiliarApi', () => {
     await expect(api.modelSettings.get()).rejects.toMatchObject({ code: 'bad_response' });
   });
 
+  it("reads what the server can do with the device's token, and refuses an answer without the engines' states", async () => {
+    const engine = (available: boolean, name: string | null) => ({
+      available,
+      name,
+      detail: available ? 'runs' : 'missing',
+      howToInstall: available ? null : 'apt-get install pocketsphinx pocketsphinx-en-us',
+    });
+    const facts = {
+      version: '0.1.0',
+      engines: {
+        speechRecognition: engine(false, null),
+        voiceActivity: engine(true, 'silero-vad (sherpa-onnx 1.13.8)'),
+        textReading: engine(true, 'tesseract.js 7.0.0 (eng, LSTM)'),
+        objectsAndFaces: engine(true, 'human 3.3.6 (tfjs wasm)'),
+        captions: engine(false, null),
+        embeddings: engine(false, null),
+        guard: engine(false, null),
+      },
+      models: { ask: { choice: null, reason: 'no model is configured' } },
+      retention: { audioDays: null, observationDays: { frame: 90 } },
+      encryption: {
+        atRest: true,
+        database: true,
+        media: true,
+        keyFrom: 'FAMILIAR_KEY_FILE',
+        detail: 'On',
+        howToEnable: null,
+      },
+    };
+    const { fetch, calls } = fakeFetch(
+      // A newer server may list an engine this app does not know yet: it is ignored, not an error.
+      json({ ...facts, engines: { ...facts.engines, lipReading: engine(true, 'x') } }),
+      json({ ...facts, engines: { ...facts.engines, speechRecognition: { available: 'no' } } }),
+    );
+    const api = createFamiliarApi(
+      createApiClient({ credentials: () => ({ kind: 'device', token: 'fam_abc' }), fetch }),
+    );
+    const read = await api.server.get();
+    expect(read).toEqual(facts);
+    expect(read.engines.speechRecognition.available).toBe(false);
+    expect(read.retention.audioDays).toBeNull();
+    expect(calls[0]).toMatchObject({ method: 'GET', url: '/v1/server' });
+    expect(calls[0]!.headers.authorization).toBe('Bearer fam_abc');
+    await expect(api.server.get()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+
   it('rejects with the code of an error event sent mid-stream', async () => {
     const text =
       'event: retrieved\ndata: {"citations":[],"episodes":[],"time":null}\n\nevent: error\ndata: {"code":"internal","message":"boom"}\n\n';

@@ -13,6 +13,7 @@ import {
   type PatchFactRequest,
   type PatchModelSettingsRequest,
   ProgressEntrySchema,
+  ServerFactsSchema,
 } from '@familiar/protocol';
 import type { ApiClient } from './api-client.ts';
 import { ApiError } from './api-error.ts';
@@ -139,6 +140,10 @@ export function createFamiliarApi(client: ApiClient) {
     },
     assistantSettings: {
       get: () => client.request('GET', '/v1/assistant/settings', { schema: AssistantSettingsWireSchema }),
+    },
+    /** What the server can do for this person: engines, where their asks go, retention, encryption at rest. */
+    server: {
+      get: () => client.request('GET', '/v1/server', { schema: ServerFactsSchema }),
     },
   };
 }

@@ -1,37 +1,39 @@
-import type { AssistantSettingsWire, ModelSettings } from '@familiar/protocol';
+import type { AssistantSettingsWire, ModelSettings, ServerEngine, ServerFacts } from '@familiar/protocol';
 import { useState } from 'preact/hooks';
 import { describeError } from '../../api/index.ts';
 import { formatMoment } from '../../app/format.ts';
 import { useDashboard } from './dashboard-context.ts';
 import { LoadStates } from './load-states.tsx';
-import { useLoad } from './use-load.ts';
+import { type Load, useLoad } from './use-load.ts';
+
+/** What the server can do for this person (`GET /v1/server`), loaded once for the cards that show it. */
+interface ServerLoad {
+  state: Load<ServerFacts>;
+  reload: () => void;
+}
 
 /**
- * Settings: the models this server can route to with the "Open models only" switch, the capture pause, and how the
- * assistant may speak up. What the HTTP API does not expose yet (retention, encryption at rest) says where to see it.
+ * Settings: the models this server can route to with the "Open models only" switch, the capture pause, how the
+ * assistant may speak up, retention and encryption at rest, and which engines the server has (and what a missing one
+ * means for the person's captures). Retention, encryption and engines are the server's; they are read here, not set.
  */
 export function SettingsView() {
+  const { api } = useDashboard();
+  const [state, reload] = useLoad(() => api.server.get(), []);
+  const server: ServerLoad = { state, reload };
   return (
     <>
       <h1>Settings</h1>
-      <ModelsSection />
+      <ModelsSection server={server} />
       <PrivacySection />
       <AssistantSection />
-      <section class="card" aria-labelledby="settings-server">
-        <h2 id="settings-server" class="h3">
-          Retention and encryption
-        </h2>
-        <p>
-          How long raw audio and each kind of moment are kept, and whether media is encrypted at rest, are set
-          on the server (<code>FAMILIAR_AUDIO_RETENTION_DAYS</code>, <code>FAMILIAR_KEY_FILE</code>) and shown
-          by <code>familiar status</code>. They cannot be read or changed from the web app yet.
-        </p>
-      </section>
+      <RetentionSection server={server} />
+      <EnginesSection server={server} />
     </>
   );
 }
 
-function ModelsSection() {
+function ModelsSection({ server }: { server: ServerLoad }) {
   const { api } = useDashboard();
   const [loaded, reload] = useLoad(() => api.modelSettings.get(), []);
   // The answer of the last change, shown until the next load (the server's word, never a guess).
@@ -43,6 +45,8 @@ function ModelsSection() {
     setError(null);
     try {
       setChanged(await api.modelSettings.setOpenOnly(openOnly));
+      // Where this person's asks go follows the switch.
+      server.reload();
     } catch (caught) {
       setError(describeError(caught));
       setChanged(null);
@@ -63,7 +67,14 @@ function ModelsSection() {
         </p>
       )}
       <LoadStates state={state} retry={reload} isEmpty={() => false} empty={null}>
-        {(settings) => <ModelSettingsForm settings={settings} busy={busy} onOpenOnly={setOpenOnly} />}
+        {(settings) => (
+          <>
+            <ModelSettingsForm settings={settings} busy={busy} onOpenOnly={setOpenOnly} />
+            {settings.models.length > 0 && server.state.kind === 'loaded' && (
+              <AskRoute ask={server.state.data.models.ask} />
+            )}
+          </>
+        )}
       </LoadStates>
       <p class="small">
         Private data goes only to models on this machine, or to cloud models named in{' '}
@@ -129,6 +140,19 @@ function ModelSettingsForm({
         </>
       )}
     </>
+  );
+}
+
+/** Where a question of this person's goes now, as the server's router decides it (their switch included). */
+function AskRoute({ ask }: { ask: ServerFacts['models']['ask'] }) {
+  return ask.choice ? (
+    <p>
+      Your questions go to <code>{ask.choice}</code> first.
+    </p>
+  ) : (
+    <p class="notice notice-warn">
+      No model may take your questions now, so answers quote your memory instead: {ask.reason}.
+    </p>
   );
 }
 
@@ -219,5 +243,126 @@ function AssistantSettingsList({ settings }: { settings: AssistantSettingsWire }
       <dt>Not now</dt>
       <dd>{settings.notNowUntil ? `until ${formatMoment(settings.notNowUntil)}` : 'off'}</dd>
     </dl>
+  );
+}
+
+const MODALITY_NAMES: Record<string, string> = {
+  utterance: 'speech',
+  frame: 'frames',
+  note: 'notes',
+  chat: 'chats',
+  location: 'locations',
+  event: 'events',
+};
+
+function days(count: number): string {
+  return `${count} ${count === 1 ? 'day' : 'days'}`;
+}
+
+function RetentionSection({ server }: { server: ServerLoad }) {
+  return (
+    <section class="card" aria-labelledby="settings-server">
+      <h2 id="settings-server" class="h3">
+        Retention and encryption
+      </h2>
+      <LoadStates state={server.state} retry={server.reload} isEmpty={() => false} empty={null}>
+        {(facts) => <RetentionList facts={facts} />}
+      </LoadStates>
+      <p class="small muted">
+        These are set on the server (<code>FAMILIAR_AUDIO_RETENTION_DAYS</code>,{' '}
+        <code>FAMILIAR_RETENTION</code>, <code>FAMILIAR_KEY</code> or <code>FAMILIAR_KEY_FILE</code>) and
+        cannot be changed from the web app.
+      </p>
+    </section>
+  );
+}
+
+function RetentionList({ facts }: { facts: ServerFacts }) {
+  const { retention, encryption } = facts;
+  const kept = Object.entries(retention.observationDays).flatMap(([modality, count]) =>
+    count === undefined ? [] : [`${MODALITY_NAMES[modality] ?? modality} ${days(count)}`],
+  );
+  const at = (encrypted: boolean) => (encrypted ? 'encrypted at rest' : 'not encrypted');
+  return (
+    <>
+      <dl class="stats">
+        <dt>Raw audio</dt>
+        <dd>
+          {retention.audioDays === null
+            ? 'kept forever'
+            : `kept ${days(retention.audioDays)} once transcribed (transcripts stay)`}
+        </dd>
+        <dt>Moments</dt>
+        <dd>
+          {kept.length === 0
+            ? 'kept until you forget them'
+            : `${kept.join(', ')}; the rest until you forget them`}
+        </dd>
+        <dt>Database</dt>
+        <dd>{at(encryption.database)}</dd>
+        <dt>Media</dt>
+        <dd>{at(encryption.media)}</dd>
+      </dl>
+      <p class={encryption.atRest ? '' : 'notice notice-warn'}>
+        {encryption.detail}.
+        {encryption.keyFrom && (
+          <>
+            {' '}
+            The key comes from <code>{encryption.keyFrom}</code>.
+          </>
+        )}
+        {encryption.howToEnable && <> To turn it on, the server's operator can {encryption.howToEnable}.</>}
+      </p>
+    </>
+  );
+}
+
+/** The engines in the order a capture meets them, with the names people know them by. */
+const ENGINES: ReadonlyArray<[keyof ServerFacts['engines'], string]> = [
+  ['voiceActivity', 'Voice activity'],
+  ['speechRecognition', 'Speech recognition'],
+  ['textReading', 'Text reading'],
+  ['objectsAndFaces', 'Objects and faces'],
+  ['captions', 'Frame captions'],
+  ['embeddings', 'Search by meaning'],
+  ['guard', 'Content guard'],
+];
+
+function EnginesSection({ server }: { server: ServerLoad }) {
+  return (
+    <section class="card" aria-labelledby="settings-engines">
+      <h2 id="settings-engines" class="h3">
+        Engines
+      </h2>
+      <LoadStates state={server.state} retry={server.reload} isEmpty={() => false} empty={null}>
+        {(facts) => (
+          <ul class="plain">
+            {ENGINES.map(([key, label]) => (
+              <EngineItem key={key} label={label} engine={facts.engines[key]} />
+            ))}
+          </ul>
+        )}
+      </LoadStates>
+      <p class="small muted">
+        What this server runs on what you capture; only its operator can install what is missing.
+      </p>
+    </section>
+  );
+}
+
+function EngineItem({ label, engine }: { label: string; engine: ServerEngine }) {
+  return (
+    <li class={engine.available ? 'notice' : 'notice notice-warn'}>
+      <strong>{label}</strong>: {engine.available ? 'available' : 'missing'}
+      {engine.name && <span class="small muted"> ({engine.name})</span>}
+      <br />
+      <span class="small">{engine.detail}.</span>
+      {engine.howToInstall && (
+        <>
+          <br />
+          <span class="small muted">How to get it (on the server): {engine.howToInstall}.</span>
+        </>
+      )}
+    </li>
   );
 }

@@ -1,6 +1,7 @@
 import type { DeviceClient } from '@familiar/device-sdk';
+import type { ServerFacts } from '@familiar/protocol';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { describeError } from '../../api/index.ts';
+import { describeError, type FamiliarApi } from '../../api/index.ts';
 import { deviceApi } from '../../app/apis.ts';
 import { forgetPairedDevice, loadPairedDevice, type PairedDevice } from '../../app/device-token-store.ts';
 import { formatMoment } from '../../app/format.ts';
@@ -20,6 +21,7 @@ import {
 } from '../../capture/index.ts';
 import { AskPanel } from './ask-panel.tsx';
 import { CaptureIndicator, indicatorState } from './capture-indicator.tsx';
+import { engineNotices } from './engine-notices.ts';
 import { NotPaired } from './not-paired.tsx';
 import { type Connection, useDeviceStream } from './use-device-stream.ts';
 
@@ -57,6 +59,7 @@ function DeviceConsole({ paired, onForget }: { paired: PairedDevice; onForget: (
   const [localPaused, setLocalPaused] = useState(false);
   const [pauseNote, setPauseNote] = useState<string | null>(null);
   const [framesSent, setFramesSent] = useState(0);
+  const engines = useServerEngines(api, stream.connection.kind === 'online');
   const video = useRef<HTMLVideoElement>(null);
   const scheduler = useRef<FrameScheduler | null>(null);
   const clientRef = useRef<DeviceClient | null>(null);
@@ -280,6 +283,7 @@ function DeviceConsole({ paired, onForget }: { paired: PairedDevice; onForget: (
               aria-label="Camera preview"
             />
             <p class="muted small">{camera.kind === 'on' ? `${framesSent} frames sent this session.` : ''}</p>
+            <EngineNotices engines={engines} mic={mic.kind === 'on'} camera={camera.kind === 'on'} />
           </section>
         )}
 
@@ -346,6 +350,50 @@ function DeviceConsole({ paired, onForget }: { paired: PairedDevice; onForget: (
         </nav>
       </main>
     </div>
+  );
+}
+
+/**
+ * The server's engines, read once (`GET /v1/server`) as soon as the server is reachable; null until then, or when
+ * it cannot be read (then nothing is claimed either way).
+ */
+function useServerEngines(api: FamiliarApi, online: boolean): ServerFacts['engines'] | null {
+  const [engines, setEngines] = useState<ServerFacts['engines'] | null>(null);
+  const asked = useRef(false);
+  useEffect(() => {
+    if (!online || asked.current) return;
+    asked.current = true;
+    api.server.get().then(
+      (facts) => setEngines(facts.engines),
+      (error: unknown) => {
+        // Asked again at the next reconnection.
+        asked.current = false;
+        console.warn('what the server can do could not be read', error);
+      },
+    );
+  }, [api, online]);
+  return engines;
+}
+
+/** Says, without stopping anything, what the server does with what is captured while an engine is missing. */
+function EngineNotices({
+  engines,
+  mic,
+  camera,
+}: {
+  engines: ServerFacts['engines'] | null;
+  mic: boolean;
+  camera: boolean;
+}) {
+  return (
+    <>
+      {engineNotices(engines, { mic, camera }).map((notice) => (
+        // An <output> is a status (role="status"): announced politely, never in the way.
+        <output key={notice} class="notice notice-warn">
+          {notice}
+        </output>
+      ))}
+    </>
   );
 }
 
