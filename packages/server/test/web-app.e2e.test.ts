@@ -7,8 +7,10 @@ import { launchChromium, writeSignVideo } from './support/browser.ts';
 import { canTranscribeLibrivox, clipsWithSilence, librivoxClips } from './support/librivox.ts';
 import { runCliJson, startServerProcess } from './support/processes.ts';
 import {
+  accessibilityViolations,
   asPerson,
   canRunBrowserTests,
+  checkView,
   DESKTOP,
   imagesLoaded,
   logIn,
@@ -126,7 +128,7 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
       expect(seen.text).toMatch(/CORNER BAKERY/i);
       const heard = await until('the clip transcribed from the streamed microphone', heardClip, 120_000);
       expect(heard.captureId).not.toBeNull();
-      await device.screenshot({ path: join(SCREENSHOTS, 'device-phone.png'), fullPage: true });
+      await checkView(device, 'device', 'phone');
     }, 240_000);
 
     it('reconnects after the server is killed and restarted, and resends what was not acknowledged', async () => {
@@ -154,6 +156,37 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
       );
     }, 180_000);
 
+    it('asks by holding to talk: the spoken question is transcribed on the server and answered', async () => {
+      const talk = device.getByRole('button', { name: 'Hold to talk' });
+      await talk.focus();
+      // Held from the keyboard for 8 s: the fake microphone's loop (two sentences with pauses) is heard in full.
+      await device.keyboard.down('Space');
+      await device.getByRole('button', { name: 'Listening… release to send' }).waitFor();
+      await new Promise((wait) => setTimeout(wait, 8_000));
+      await device.keyboard.up('Space');
+      const exchange = device.locator('.exchanges .exchange').first();
+      await exchange.locator('.answer-text').filter({ hasText: /\S/ }).waitFor({ timeout: 60_000 });
+      const question = (await exchange.locator('.question').textContent()) ?? '';
+      expect([...contentWords(question)].filter((word) => spoken.has(word)).length).toBeGreaterThanOrEqual(1);
+      expect(await device.getByRole('alert').count()).toBe(0);
+    }, 120_000);
+
+    it('shows a reminder as a nudge in device mode when it is due', async () => {
+      // Quiet hours would hold it back when the test runs at night.
+      const settings = await asPerson(web, '/v1/assistant/settings', {
+        method: 'PATCH',
+        body: { quietHours: null },
+      });
+      expect(settings.status).toBe(200);
+      const reminder = await asPerson(web, '/v1/inbox', {
+        method: 'POST',
+        body: { title: 'Collect the sourdough', due: new Date(Date.now() + 2_000).toISOString() },
+      });
+      expect(reminder.status, JSON.stringify(reminder.body)).toBe(201);
+      const nudges = device.getByRole('region', { name: 'Nudges' });
+      await nudges.getByText('Collect the sourdough').waitFor({ timeout: 60_000 });
+    }, 90_000);
+
     it('pauses capture with one tap: no frame reaches the server while paused', async () => {
       await device.getByRole('button', { name: 'Pause capture (privacy)' }).click();
       await device.getByRole('button', { name: 'Resume capture' }).waitFor();
@@ -163,7 +196,7 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
       expect((await observations('frame')).length).toBe(before);
       await device.getByRole('button', { name: 'Resume capture' }).click();
       await device.setViewportSize(DESKTOP);
-      await device.screenshot({ path: join(SCREENSHOTS, 'device-desktop.png'), fullPage: true });
+      await checkView(device, 'device', 'desktop');
       await device.context().close();
     }, 60_000);
 
@@ -188,7 +221,7 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
           120_000,
         );
         await imagesLoaded(page);
-        await page.screenshot({ path: join(SCREENSHOTS, `today-${name}.png`), fullPage: true });
+        await checkView(page, 'today', name);
         await page.context().close();
       }
     }, 300_000);
@@ -218,6 +251,7 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
         });
         expect(width).toBeGreaterThan(0);
         await frame.scrollIntoViewIfNeeded();
+        expect(await accessibilityViolations(page)).toEqual([]);
         // The viewport, with the opened frame in it (a full-page shot puts the sticky question box over it).
         await page.screenshot({ path: join(SCREENSHOTS, `ask-${name}.png`) });
         await page.context().close();

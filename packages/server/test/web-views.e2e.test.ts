@@ -1,16 +1,16 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.ts';
 import { runCliJson } from './support/processes.ts';
 import {
   asPerson,
   canRunBrowserTests,
+  checkView,
   DESKTOP,
   logIn,
   openPath,
+  PASSPHRASE,
   PHONE,
-  SCREENSHOTS,
   startWebServer,
   stopServer,
   storeNotes,
@@ -36,10 +36,6 @@ describe.skipIf(!canRunBrowserTests)('the Goals, Inbox, People and Audit views (
     const response = await asPerson<GoalDetail>(web, `/v1/goals/${goalId}`);
     expect(response.status).toBe(200);
     return response.body;
-  }
-
-  async function screenshot(page: Page, view: string, size: string): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOTS, `${view}-${size}.png`), fullPage: true });
   }
 
   beforeAll(async () => {
@@ -82,7 +78,7 @@ describe.skipIf(!canRunBrowserTests)('the Goals, Inbox, People and Audit views (
     await card.getByRole('button', { name: 'Show the evidence' }).click();
     const inferred = card.locator('.entry-inferred').filter({ hasText: 'just ran 8k' });
     await inferred.waitFor({ timeout: 30_000 });
-    await screenshot(page, 'goals', 'desktop');
+    await checkView(page, 'goals', 'desktop');
     await inferred.getByRole('button', { name: 'Confirm' }).click();
     await card.locator('.entry-confirmed').filter({ hasText: 'just ran 8k' }).waitFor({ timeout: 30_000 });
     expect((await goal()).entries.find((entry) => entry.amount === 8)).toMatchObject({
@@ -94,9 +90,52 @@ describe.skipIf(!canRunBrowserTests)('the Goals, Inbox, People and Audit views (
     await page.getByLabel('Show').selectOption('goals.');
     const row = page.getByRole('row').filter({ hasText: 'goals.progress.confirm' });
     await row.first().waitFor({ timeout: 30_000 });
-    await screenshot(page, 'audit', 'desktop');
+    await checkView(page, 'audit', 'desktop');
     await page.context().close();
   }, 180_000);
+
+  it('works from the keyboard alone: log in, skip to the content, move between views, with a visible focus', async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    /** Presses Tab until the focused element matches `selector` (at most 30 times). */
+    const tabTo = async (selector: string): Promise<void> => {
+      for (let presses = 0; presses < 30; presses++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`))
+          return;
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await page.goto(`${web.server.url}/login`);
+    await page.getByLabel('Passphrase').waitFor();
+    await tabTo('#login-user');
+    await page.keyboard.type('ada');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSPHRASE);
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/today', { timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Today' }).waitFor({ timeout: 30_000 });
+
+    // The first Tab on a view reaches "Skip to content", which shows itself when focused.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent?.trim()')).toBe('Skip to content');
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    expect(await skip.isVisible()).toBe(true);
+
+    await tabTo('a[href="/goals"]');
+    // Focus is drawn: a ring (box shadow) and, for forced-colors modes, an outline.
+    const focus = (await page.evaluate(
+      '(({ boxShadow, outlineStyle }) => ({ boxShadow, outlineStyle }))(getComputedStyle(document.activeElement))',
+    )) as { boxShadow: string; outlineStyle: string };
+    expect(focus.boxShadow).not.toBe('none');
+    expect(focus.outlineStyle).toBe('solid');
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/goals');
+    await page.getByRole('heading', { name: 'Goals' }).waitFor({ timeout: 30_000 });
+    await tabTo('.card button.link-button');
+    await page.keyboard.press('Enter');
+    await page.locator('.entries').waitFor({ timeout: 30_000 });
+    await page.close();
+  }, 120_000);
 
   it('shows the login page, Goals, Inbox, People and Audit at phone and desktop size', async () => {
     for (const [size, viewport] of [
@@ -106,32 +145,88 @@ describe.skipIf(!canRunBrowserTests)('the Goals, Inbox, People and Audit views (
       const login = await browser.newPage({ viewport });
       await login.goto(`${web.server.url}/login`);
       await login.getByLabel('Passphrase').waitFor();
-      await screenshot(login, 'login', size);
+      await checkView(login, 'login', size);
       await login.close();
       const page = await logIn(browser, web.server.url, viewport);
       if (size === 'phone') {
         await openPath(page, web.server.url, '/goals');
         await page.getByRole('heading', { name: /10/ }).first().waitFor({ timeout: 30_000 });
-        await screenshot(page, 'goals', size);
+        await checkView(page, 'goals', size);
       }
       await openPath(page, web.server.url, '/inbox');
       await page
         .getByText(/slide deck/)
         .first()
         .waitFor({ timeout: 30_000 });
-      await screenshot(page, 'inbox', size);
+      await checkView(page, 'inbox', size);
       await openPath(page, web.server.url, '/people');
       await page
         .getByText(/Maya|Sam/)
         .first()
         .waitFor({ timeout: 30_000 });
-      await screenshot(page, 'people', size);
+      await checkView(page, 'people', size);
       if (size === 'phone') {
         await openPath(page, web.server.url, '/audit');
         await page.getByRole('row').nth(1).waitFor({ timeout: 30_000 });
-        await screenshot(page, 'audit', size);
+        await checkView(page, 'audit', size);
       }
       await page.context().close();
     }
   }, 180_000);
 });
+
+/**
+ * Honest states when the server lacks an engine: with speech recognition off, device mode says that audio is stored
+ * but not transcribed as soon as the microphone is on, and Settings lists the recognizer as missing with how to
+ * install it.
+ */
+describe.skipIf(!canRunBrowserTests)(
+  'device mode and Settings when an engine is missing (Debian Chromium)',
+  () => {
+    let web: WebServer;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      web = await startWebServer('familiar-web-engines-e2e-', { env: { FAMILIAR_ASR: 'off' } });
+      browser = await launchChromium();
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await stopServer(web?.server);
+    });
+
+    it('says in device mode that audio is kept but not transcribed, and Settings says how to install a recognizer', async () => {
+      const added = await runCliJson<{ pairing: { link: string } }>(web.home, [
+        'device',
+        'add',
+        'phone',
+        '--url',
+        web.server.url,
+      ]);
+      const device = await (await browser.newContext({ viewport: PHONE })).newPage();
+      await device.goto(added.pairing.link);
+      await device.waitForURL('**/device', { timeout: 30_000 });
+      const notice = device.getByRole('status').filter({ hasText: /Speech recognition is not installed/ });
+      await device.getByText(/^Connected:/).waitFor({ timeout: 30_000 });
+      expect(await notice.count()).toBe(0);
+      await device.getByLabel('Microphone', { exact: true }).check();
+      await notice.waitFor({ timeout: 30_000 });
+      await checkView(device, 'device-engine-missing', 'phone');
+      await device.getByLabel('Microphone', { exact: true }).uncheck();
+      await notice.waitFor({ state: 'detached', timeout: 30_000 });
+      await device.context().close();
+
+      const page = await logIn(browser, web.server.url, DESKTOP);
+      await openPath(page, web.server.url, '/settings');
+      const engines = page.getByRole('region', { name: 'Engines' });
+      await engines
+        .getByText(/Speech recognition/)
+        .first()
+        .waitFor({ timeout: 30_000 });
+      expect(await engines.textContent()).toMatch(/Speech recognition[\s\S]*missing/i);
+      expect(await engines.textContent()).toMatch(/FAMILIAR_ASR/);
+      await page.context().close();
+    }, 120_000);
+  },
+);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ulid } from 'ulidx';
@@ -161,4 +162,51 @@ export async function imagesLoaded(page: Page): Promise<void> {
     undefined,
     { timeout: 30_000 },
   );
+}
+
+/** axe-core's browser bundle, injected into pages to check them against WCAG 2.1 A and AA. */
+const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** One rule a page breaks, with where (CSS selectors of up to 5 elements). */
+export interface AccessibilityViolation {
+  rule: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core on the page as it is (WCAG 2.0/2.1 A and AA rules: names and labels, contrast, landmarks, ARIA use)
+ * and returns what it breaks; an empty list is a pass.
+ */
+export async function accessibilityViolations(page: Page): Promise<AccessibilityViolation[]> {
+  await page.addScriptTag({ path: AXE_SCRIPT });
+  return page.evaluate(`(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((violation) => ({
+      rule: violation.id,
+      impact: violation.impact ?? null,
+      help: violation.help,
+      targets: violation.nodes.slice(0, 5).map((node) => node.target.join(' ')),
+    }));
+  })()`);
+}
+
+/**
+ * Checks a view the way a person meets it: it breaks no WCAG A/AA rule axe-core tests (the test fails with the list),
+ * then writes its full-page screenshot as `<view>-<size>.png`.
+ */
+export async function checkView(page: Page, view: string, size: 'phone' | 'desktop'): Promise<void> {
+  const violations = await accessibilityViolations(page);
+  if (violations.length > 0) {
+    throw new Error(
+      `${view} (${size}) breaks accessibility rules:\n${violations
+        .map((v) => `- ${v.rule} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`)
+        .join('\n')}`,
+    );
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, `${view}-${size}.png`), fullPage: true });
 }

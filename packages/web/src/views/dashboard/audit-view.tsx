@@ -66,7 +66,9 @@ export function AuditView() {
           const cursor = more ? more.cursor : data.nextCursor;
           return (
             <>
-              <div class="table-wrap">
+              {/* Focusable so a keyboard can scroll it sideways on a narrow screen. */}
+              {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus (WCAG 2.1.1) */}
+              <section class="table-wrap" tabIndex={0} aria-label="Audit events">
                 <table>
                   <caption class="visually-hidden">Audit events, newest first</caption>
                   <thead>
@@ -94,7 +96,7 @@ export function AuditView() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </section>
               {moreError && (
                 <p class="notice notice-error" role="alert">
                   {moreError}
