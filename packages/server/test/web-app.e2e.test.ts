@@ -226,7 +226,7 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
       }
     }, 300_000);
 
-    it('asks about the sign in Ask: the answer cites the frame, and the citation opens it', async () => {
+    it('asks about the sign in Ask: the answer cites the frame, which opens; a heard citation plays its audio', async () => {
       for (const [name, viewport] of [
         ['phone', PHONE],
         ['desktop', DESKTOP],
@@ -252,6 +252,24 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
         expect(width).toBeGreaterThan(0);
         await frame.scrollIntoViewIfNeeded();
         expect(await accessibilityViolations(page)).toEqual([]);
+        if (name === 'desktop') {
+          // A heard citation plays its stretch of the recording.
+          await openPath(page, web.server.url, '/ask');
+          await page.getByLabel('Your question').fill('Who was not an ill disposed young man?');
+          await page.getByRole('button', { name: 'Ask', exact: true }).click();
+          const heard = page
+            .getByRole('list', { name: 'Sources' })
+            .last()
+            .getByRole('listitem')
+            .filter({ hasText: /heard/ })
+            .first();
+          await heard.waitFor({ timeout: 60_000 });
+          await heard.getByRole('button', { name: 'Play what was said' }).click();
+          await heard.getByRole('button', { name: 'Stop' }).waitFor({ timeout: 30_000 });
+          await heard.getByRole('button', { name: 'Stop' }).click();
+          await heard.getByRole('button', { name: 'Play what was said' }).waitFor();
+          expect(await heard.getByRole('alert').count()).toBe(0);
+        }
         // The viewport, with the opened frame in it (a full-page shot puts the sticky question box over it).
         await page.screenshot({ path: join(SCREENSHOTS, `ask-${name}.png`) });
         await page.context().close();

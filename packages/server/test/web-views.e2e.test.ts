@@ -137,6 +137,43 @@ describe.skipIf(!canRunBrowserTests)('the Goals, Inbox, People and Audit views (
     await page.close();
   }, 120_000);
 
+  it('is installable: a manifest whose icons load, a service worker, and an honest offline page from its cache', async () => {
+    const page = await logIn(browser, web.server.url, DESKTOP);
+    const manifest = await asPerson<{
+      name: string;
+      start_url: string;
+      display: string;
+      icons: Array<{ src: string; sizes: string; type: string }>;
+    }>(web, '/manifest.webmanifest');
+    expect(manifest.body).toMatchObject({ name: 'Familiar', start_url: '/', display: 'standalone' });
+    // Chromium installs an app with a 192 px and a 512 px icon.
+    expect(manifest.body.icons.map((icon) => icon.sizes)).toEqual(
+      expect.arrayContaining(['192x192', '512x512']),
+    );
+    for (const icon of manifest.body.icons) {
+      const response = await fetch(`${web.server.url}${icon.src}`);
+      expect(response.status, icon.src).toBe(200);
+      expect(response.headers.get('content-type')).toContain(icon.type);
+    }
+    expect(await page.evaluate('navigator.serviceWorker.ready.then((r) => r.active.state)')).toBe(
+      'activated',
+    );
+    await page.reload();
+    await page.getByRole('heading', { name: 'Today' }).waitFor({ timeout: 30_000 });
+    expect(await page.evaluate('navigator.serviceWorker.controller !== null')).toBe(true);
+
+    // Offline, the page still opens from the cache and says the server cannot be reached (no blank page).
+    await page.context().setOffline(true);
+    await page.reload();
+    await page
+      .getByRole('alert')
+      .getByText(/The Familiar server cannot be reached/)
+      .waitFor({ timeout: 30_000 });
+    await checkView(page, 'offline', 'desktop');
+    await page.context().setOffline(false);
+    await page.context().close();
+  }, 120_000);
+
   it('shows the login page, Goals, Inbox, People and Audit at phone and desktop size', async () => {
     for (const [size, viewport] of [
       ['phone', PHONE],
