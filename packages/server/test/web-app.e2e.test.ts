@@ -91,12 +91,16 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
         '--url',
         web.server.url,
       ]);
-      const context = await browser.newContext({ viewport: PHONE });
+      // The service worker is blocked here: what it fetches for the page has no sizes in the page's network log, so
+      // with it the measured JavaScript would leave out the chunks loaded after it took control.
+      const context = await browser.newContext({ viewport: PHONE, serviceWorkers: 'block' });
       device = await context.newPage();
       const scripts: Array<{ url: string; transferred: number; bytes: number; encoding: string | null }> = [];
       device.on('response', async (response) => {
         if (response.request().resourceType() !== 'script') return;
         const { responseBodySize } = await response.request().sizes();
+        // A negative size means a cache answered; nothing may come from one on a first load.
+        if (responseBodySize < 0) throw new Error(`${response.url()} came from a cache on the first load`);
         const encoding = (await response.allHeaders())['content-encoding'] ?? null;
         const bytes = (await response.body()).byteLength;
         scripts.push({ url: response.url(), transferred: responseBodySize, bytes, encoding });

@@ -8,10 +8,13 @@ import { afterAll } from 'vitest';
 export const FAMILIAR_BIN = resolve(import.meta.dirname, '../../bin/familiar.js');
 
 const created: string[] = [];
-// Registered when a test file imports this module, so each file removes the directories it made.
-afterAll(() => {
-  for (const directory of created.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
+// Registered when a test file imports this module, so each file removes the directories it made. Benchmarks import
+// it too (outside Vitest, where there is no suite): they remove their homes themselves.
+if (process.env.VITEST) {
+  afterAll(() => {
+    for (const directory of created.splice(0)) rmSync(directory, { recursive: true, force: true });
+  });
+}
 
 /** A fresh, empty directory under the system's temp dir, removed after the test file has run. */
 export function tempHome(prefix = 'familiar-test-'): string {
