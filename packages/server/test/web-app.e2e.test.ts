@@ -279,5 +279,31 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
         await page.context().close();
       }
     }, 180_000);
+
+    it('forgets the sign from Today: gone from Today, from search and from the frames the server holds', async () => {
+      const page = await logIn(browser, web.server.url, DESKTOP);
+      page.on('dialog', (dialog) => void dialog.accept());
+      const signs = page.locator('.moment-frame').filter({ hasText: /BAKERY/i });
+      await signs.first().waitFor({ timeout: 30_000 });
+      while ((await signs.count()) > 0) {
+        const before = await signs.count();
+        await signs
+          .first()
+          .getByRole('button', { name: /^Forget the moment/ })
+          .click();
+        await until('the moment gone from Today', async () => (await signs.count()) < before, 30_000);
+      }
+      expect((await observations('frame')).filter((frame) => /BAKERY/i.test(frame.text))).toEqual([]);
+      const search = await asPerson<{ moments: Array<{ observation: { text: string } }> }>(
+        web,
+        '/v1/search?q=bakery',
+      );
+      expect(search.body.moments.filter((moment) => /BAKERY/i.test(moment.observation.text))).toEqual([]);
+      await page.reload();
+      await page.getByRole('heading', { name: 'Today' }).waitFor({ timeout: 30_000 });
+      await page.waitForLoadState('networkidle');
+      expect(await page.getByText(/BAKERY/i).count()).toBe(0);
+      await page.context().close();
+    }, 120_000);
   },
 );

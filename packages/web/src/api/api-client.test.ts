@@ -266,6 +266,61 @@ describe('createFamiliarApi', () => {
     await expect(api.server.get()).rejects.toMatchObject({ code: 'bad_response' });
   });
 
+  it('lists the actions waiting for confirmation, decides one with the CSRF token, and keeps refusals and bad shapes', async () => {
+    const action = {
+      id: '01KAB3Q5V0R6M2ZC8X4Y7W9T1N',
+      tool: 'notes__send_message',
+      arguments: { to: 'sam@example.com', text: '<img src=x onerror=alert(1)>' },
+      summary: 'notes: send_message({"to":"sam@example.com"})',
+      status: 'pending',
+      result: null,
+      requestedBy: 'web',
+      origin: {
+        reasons: ['perceived_context', 'perceived_arguments'],
+        sources: [
+          {
+            observationId: '01KAB3Q5V0R6M2ZC8X4Y7W9T1P',
+            modality: 'frame',
+            capturedAt: '2026-11-28T18:05:00.000Z',
+            via: 'search_memory',
+          },
+        ],
+        explanation: 'This came from text seen by a camera at Sat 28 Nov 19:05, not from you.',
+      },
+      decidedBy: null,
+      createdAt: '2026-11-28T18:06:00.000Z',
+      decidedAt: null,
+      expiresAt: '2026-11-29T18:06:00.000Z',
+    };
+    const done = {
+      ...action,
+      status: 'done',
+      result: 'sent to sam@example.com',
+      decidedBy: 'web',
+      decidedAt: '2026-11-28T18:07:00.000Z',
+    };
+    const { fetch, calls } = fakeFetch(
+      json({ actions: [action] }),
+      json(done),
+      json({ error: { code: 'conflict', message: 'this action was already decided: it is done' } }, 409),
+      json({ actions: [{ ...action, arguments: 'to sam' }] }),
+    );
+    const api = createFamiliarApi(createApiClient({ credentials: () => session, fetch }));
+    const listed = await api.actions.list();
+    expect(listed.actions).toEqual([action]);
+    expect(await api.actions.decide(action.id, 'confirm')).toEqual(done);
+    const again = await api.actions.decide(action.id, 'reject').catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: 'conflict', status: 409 });
+    expect(describeError(again)).toContain('already decided');
+    await expect(api.actions.list('all')).rejects.toMatchObject({ code: 'bad_response' });
+    expect(calls.map((c) => [c.method, c.url, c.headers['x-csrf-token'] ?? null])).toEqual([
+      ['GET', '/v1/actions?status=pending', null],
+      ['POST', `/v1/actions/${action.id}/confirm`, 'csrf-123'],
+      ['POST', `/v1/actions/${action.id}/reject`, 'csrf-123'],
+      ['GET', '/v1/actions?status=all', null],
+    ]);
+  });
+
   it('rejects with the code of an error event sent mid-stream', async () => {
     const text =
       'event: retrieved\ndata: {"citations":[],"episodes":[],"time":null}\n\nevent: error\ndata: {"code":"internal","message":"boom"}\n\n';

@@ -12,12 +12,15 @@ import {
   ObservationSchema,
   type PatchFactRequest,
   type PatchModelSettingsRequest,
+  PendingActionSchema,
+  type PendingActionWire,
   ProgressEntrySchema,
   ServerFactsSchema,
 } from '@familiar/protocol';
 import type { ApiClient } from './api-client.ts';
 import { ApiError } from './api-error.ts';
 import {
+  ActionListSchema,
   CaptureWithLinkSchema,
   DeletedSchema,
   EpisodeDetailSchema,
@@ -36,6 +39,9 @@ import {
   SessionSchema,
 } from './schemas.ts';
 import { createSseParser } from './sse-parser.ts';
+
+/** Which actions `GET /v1/actions` lists: one status, or all of them. */
+export type ActionStatusFilter = PendingActionWire['status'] | 'all';
 
 /** The routes the web app uses, typed and validated; one function per route. */
 export function createFamiliarApi(client: ApiClient) {
@@ -107,6 +113,16 @@ export function createFamiliarApi(client: ApiClient) {
         client.request('GET', '/v1/inbox', { query: { status, limit: 200 }, schema: InboxListSchema }),
       act: (id: string, verb: 'confirm' | 'complete' | 'dismiss') =>
         client.request('POST', `/v1/inbox/${encodeURIComponent(id)}/${verb}`, { schema: InboxItemSchema }),
+    },
+    /** External actions the assistant proposed, waiting for the person's yes or no (`familiar confirm` on the web). */
+    actions: {
+      list: (status: ActionStatusFilter = 'pending') =>
+        client.request('GET', '/v1/actions', { query: { status }, schema: ActionListSchema }),
+      /** Confirms (runs it once, with its stored arguments) or rejects (it never runs); answers the decided action. */
+      decide: (id: string, verb: 'confirm' | 'reject') =>
+        client.request('POST', `/v1/actions/${encodeURIComponent(id)}/${verb}`, {
+          schema: PendingActionSchema,
+        }),
     },
     goals: {
       list: (status: 'active' | 'achieved' | 'abandoned' | 'all' = 'active') =>

@@ -6,6 +6,7 @@ import {
   GoalSchema,
   InboxItemSchema,
   ObservationSchema,
+  PendingActionSchema,
   PersonSchema,
   ProgressEntrySchema,
   TimestampSchema,
@@ -62,6 +63,8 @@ export const GoalDetailSchema = GoalSchema.extend({ entries: z.array(ProgressEnt
 export type GoalDetail = z.infer<typeof GoalDetailSchema>;
 
 export const InboxListSchema = z.object({ items: z.array(InboxItemSchema) });
+/** `GET /v1/actions`: the external actions the assistant proposed, in one status. */
+export const ActionListSchema = z.object({ actions: z.array(PendingActionSchema) });
 export const PeopleListSchema = z.object({ people: z.array(PersonSchema) });
 export const FactListSchema = z.object({ facts: z.array(FactSchema) });
 

@@ -4,6 +4,7 @@ import { describeError } from '../../api/index.ts';
 import { formatMoment } from '../../app/format.ts';
 import { useDashboard } from './dashboard-context.ts';
 import { LoadStates } from './load-states.tsx';
+import { PendingActionsSection } from './pending-actions-section.tsx';
 import { useLoad } from './use-load.ts';
 
 type Filter = 'open' | 'done' | 'dismissed' | 'all';
@@ -15,7 +16,10 @@ const KIND_LABELS: Record<InboxItemWire['kind'], string> = {
   digest: 'Digest',
 };
 
-/** The inbox: promises, reminders and nudges with their reasons; mark done, dismiss, or confirm a heard promise. */
+/**
+ * The inbox: the assistant's actions waiting for the person's yes or no first, then promises, reminders and nudges
+ * with their reasons; mark done, dismiss, or confirm a heard promise.
+ */
 export function InboxView() {
   const { api } = useDashboard();
   const [filter, setFilter] = useState<Filter>('open');
@@ -35,6 +39,7 @@ export function InboxView() {
   return (
     <>
       <h1>Inbox</h1>
+      <PendingActionsSection />
       <label for="inbox-filter">Show</label>{' '}
       <select id="inbox-filter" value={filter} onChange={(e) => setFilter(e.currentTarget.value as Filter)}>
         <option value="open">Open</option>
