@@ -15,6 +15,7 @@ import {
   canRunBrowserTests,
   logIn,
   PHONE,
+  pairingLink,
   startWebServer,
   stopServer,
   storeNotes,
@@ -142,16 +143,10 @@ try {
   );
   for (let round = 0; round < rounds; round++) {
     // Device mode: a fresh context pairs through a new link, then reloads the view warm.
-    const added = await runCliJson<{ pairing: { link: string } }>(web.home, [
-      'device',
-      'add',
-      `bench-${round}`,
-      '--url',
-      web.server.url,
-    ]);
+    const link = await pairingLink(web, `bench-${round}`);
     const deviceContext = await browser.newContext(CONTEXT);
     const pairing = await deviceContext.newPage();
-    await pairing.goto(added.pairing.link);
+    await pairing.goto(link);
     await pairing.waitForURL('**/device', { timeout: 30_000 });
     await pairing.close();
     const device = VIEWS[0]!;
@@ -162,14 +157,8 @@ try {
     const state = await (async () => {
       const context = await browser!.newContext(CONTEXT);
       const page = await context.newPage();
-      const again = await runCliJson<{ pairing: { link: string } }>(web.home, [
-        'device',
-        'add',
-        `bench-cold-${round}`,
-        '--url',
-        web.server.url,
-      ]);
-      await page.goto(again.pairing.link);
+      const link = await pairingLink(web, `bench-cold-${round}`);
+      await page.goto(link);
       await page.waitForURL('**/device', { timeout: 30_000 });
       const stored = await context.storageState();
       await context.close();

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, writeSignVideo } from './support/browser.ts';
 import { canTranscribeLibrivox, clipsWithSilence, librivoxClips } from './support/librivox.ts';
-import { runCliJson, startServerProcess } from './support/processes.ts';
+import { startServerProcess } from './support/processes.ts';
 import {
   accessibilityViolations,
   asPerson,
@@ -16,6 +16,7 @@ import {
   logIn,
   openPath,
   PHONE,
+  pairingLink,
   SCREENSHOTS,
   startWebServer,
   stopServer,
@@ -84,13 +85,7 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
     });
 
     it('pairs from the link and streams the camera and microphone: the sign is read and the clip transcribed', async () => {
-      const added = await runCliJson<{ pairing: { link: string } }>(web.home, [
-        'device',
-        'add',
-        'phone',
-        '--url',
-        web.server.url,
-      ]);
+      const link = await pairingLink(web, 'phone');
       // The service worker is blocked here: what it fetches for the page has no sizes in the page's network log, so
       // with it the measured JavaScript would leave out the chunks loaded after it took control.
       const context = await browser.newContext({ viewport: PHONE, serviceWorkers: 'block' });
@@ -105,7 +100,7 @@ describe.skipIf(!canRunBrowserTests || !canTranscribeLibrivox)(
         const bytes = (await response.body()).byteLength;
         scripts.push({ url: response.url(), transferred: responseBodySize, bytes, encoding });
       });
-      await device.goto(added.pairing.link);
+      await device.goto(link);
       await device.waitForURL('**/device', { timeout: 30_000 });
       await device.getByLabel('Frame every').selectOption('1000');
       await device.getByLabel('Camera', { exact: true }).check();

@@ -11,6 +11,7 @@ import {
   openPath,
   PASSPHRASE,
   PHONE,
+  pairingLink,
   startWebServer,
   stopServer,
   storeNotes,
@@ -234,15 +235,9 @@ describe.skipIf(!canRunBrowserTests)(
     });
 
     it('says in device mode that audio is kept but not transcribed, and Settings says how to install a recognizer', async () => {
-      const added = await runCliJson<{ pairing: { link: string } }>(web.home, [
-        'device',
-        'add',
-        'phone',
-        '--url',
-        web.server.url,
-      ]);
+      const link = await pairingLink(web, 'phone');
       const device = await (await browser.newContext({ viewport: PHONE })).newPage();
-      await device.goto(added.pairing.link);
+      await device.goto(link);
       await device.waitForURL('**/device', { timeout: 30_000 });
       const notice = device.getByRole('status').filter({ hasText: /Speech recognition is not installed/ });
       await device.getByText(/^Connected:/).waitFor({ timeout: 30_000 });

@@ -210,3 +210,15 @@ export async function checkView(page: Page, view: string, size: 'phone' | 'deskt
   }
   await page.screenshot({ path: join(SCREENSHOTS, `${view}-${size}.png`), fullPage: true });
 }
+
+/** `familiar device add <name> --url <server>`: the one-time pairing link a phone opens (`/pair#code=…`). */
+export async function pairingLink(web: Pick<WebServer, 'home' | 'server'>, name: string): Promise<string> {
+  const added = await runCliJson<{ pairing: { link: string } }>(web.home, [
+    'device',
+    'add',
+    name,
+    '--url',
+    web.server.url,
+  ]);
+  return added.pairing.link;
+}
