@@ -230,6 +230,45 @@ describe('the understanding pass', () => {
     expect(described).toHaveLength(1);
   });
 
+  it('a forget during a pass is followed after the pass: the episode it wrote does not keep the forgotten words', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let describing: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      describing = resolve;
+    });
+    const { understanding, store, episodes } = setUp({
+      extractor: echoExtractor,
+      describer: {
+        async describe(observations) {
+          const texts = observations.map((item) => item.text);
+          if (texts.some((text) => text.includes('deck'))) {
+            // The pass read the moment before it was forgotten, and writes after the forget.
+            describing();
+            await held;
+          }
+          return { title: `About ${texts.join(' / ')}`, summary: `${texts.length} notes` };
+        },
+      },
+    });
+    const deck = note("I'll send Sam the deck tomorrow", 1_000_000);
+    await store.insertObservations('alice', [
+      deck,
+      note('ran 5k this morning', 1_060_000),
+      note('lunch at the market', 1_120_000),
+    ]);
+    const pass = understanding.catchUp({ id: 'alice', timezone: 'UTC' });
+    await started;
+    await store.forget('alice', { kind: 'ids', ids: [deck.id] });
+    const followed = understanding.afterForget('alice');
+    release();
+    await Promise.all([pass, followed]);
+    const [episode] = await episodes.list('alice');
+    expect(`${episode!.title} ${episode!.summary}`).not.toMatch(/deck|Sam/);
+  });
+
   it('a describer that fails after a forget gives way to the extractive description of what is left', async () => {
     const { understanding, store, episodes } = setUp({
       extractor: echoExtractor,

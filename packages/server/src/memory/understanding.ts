@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock, IdGenerator, Logger } from '../kernel/index.ts';
 import type { EmbeddingIndexer } from './embeddings/index.ts';
 import type { Episode, EpisodeStore, NewEpisode } from './episode-store.ts';
@@ -133,6 +134,8 @@ export function createUnderstanding(deps: {
   const gapMs = deps.segmentOptions?.gapMs ?? 30 * 60_000;
   const sliceMs = deps.sliceMs ?? DEFAULT_SLICE_MS;
   const running = new Map<string, Promise<UnderstandingResult>>();
+  /** The user whose pass the current call runs inside (a reviewer that forgets, e.g. consent), if any. */
+  const insidePass = new AsyncLocalStorage<string>();
 
   function findPerson(known: readonly Person[], name: string): Person | null {
     const wanted = name.trim().toLowerCase();
@@ -483,7 +486,7 @@ export function createUnderstanding(deps: {
         // A bounded run that stopped short does not answer a caller who asked for more: it runs its own next.
         if (!outcome.pending) return outcome;
       }
-      const work = run(user, options).finally(() => running.delete(user.id));
+      const work = insidePass.run(user.id, () => run(user, options)).finally(() => running.delete(user.id));
       running.set(user.id, work);
       return work;
     },
@@ -493,6 +496,14 @@ export function createUnderstanding(deps: {
      * Repeating it is harmless; it finds what a crash left half done.
      */
     async afterForget(userId: string): Promise<void> {
+      // A pass in flight may have read the forgotten moments before they went and write what it made of them after:
+      // follow the forget once it is done. A forget made by the pass itself (a reviewer, before any fact is taken)
+      // does not wait for it. (Across servers, the follower's start-up sweep and the next forget catch it.)
+      if (insidePass.getStore() !== userId) {
+        for (let inFlight = running.get(userId); inFlight; inFlight = running.get(userId)) {
+          await inFlight.catch(() => undefined);
+        }
+      }
       const pruned = await facts.prune(userId);
       // Before the prune: its recount hides which episodes shrank.
       const redescribed = await redescribeShrunk(userId);
