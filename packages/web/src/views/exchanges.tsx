@@ -53,3 +53,44 @@ export function ExchangeItem({ api, exchange }: { api: FamiliarApi; exchange: Ex
     </li>
   );
 }
+
+/** The typed-question form of Ask and device mode: a labelled box and an Ask button; `onAsk` gets the trimmed text. */
+export function QuestionForm({
+  id,
+  class: className = 'row',
+  onAsk,
+}: {
+  /** The input's id (unique on the page). */
+  id: string;
+  class?: string;
+  onAsk: (question: string) => void;
+}) {
+  const [question, setQuestion] = useState('');
+  return (
+    <form
+      class={className}
+      onSubmit={(event) => {
+        event.preventDefault();
+        const text = question.trim();
+        if (!text) return;
+        setQuestion('');
+        onAsk(text);
+      }}
+    >
+      <label class="visually-hidden" for={id}>
+        Your question
+      </label>
+      <input
+        id={id}
+        class="grow"
+        value={question}
+        maxLength={2000}
+        placeholder="What did Sam say about the deadline?"
+        onInput={(e) => setQuestion(e.currentTarget.value)}
+      />
+      <button type="submit" disabled={!question.trim()}>
+        Ask
+      </button>
+    </form>
+  );
+}

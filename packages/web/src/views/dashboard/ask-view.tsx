@@ -1,12 +1,10 @@
-import { useState } from 'preact/hooks';
 import { describeError } from '../../api/index.ts';
-import { ExchangeItem, useExchanges } from '../exchanges.tsx';
+import { ExchangeItem, QuestionForm, useExchanges } from '../exchanges.tsx';
 import { useDashboard } from './dashboard-context.ts';
 
 /** Ask: questions about the timeline, answered as they are written (SSE) with the moments they cite. */
 export function AskView() {
   const { api } = useDashboard();
-  const [question, setQuestion] = useState('');
   const { exchanges: turns, start, update } = useExchanges();
 
   const ask = async (text: string): Promise<void> => {
@@ -37,31 +35,7 @@ export function AskView() {
           <ExchangeItem key={turn.id} api={api} exchange={turn} />
         ))}
       </ol>
-      <form
-        class="row sticky-bottom"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const text = question.trim();
-          if (!text) return;
-          setQuestion('');
-          void ask(text);
-        }}
-      >
-        <label class="visually-hidden" for="ask-question">
-          Your question
-        </label>
-        <input
-          id="ask-question"
-          class="grow"
-          value={question}
-          maxLength={2000}
-          placeholder="What did Sam say about the deadline?"
-          onInput={(e) => setQuestion(e.currentTarget.value)}
-        />
-        <button type="submit" disabled={!question.trim()}>
-          Ask
-        </button>
-      </form>
+      <QuestionForm id="ask-question" class="row sticky-bottom" onAsk={(text) => void ask(text)} />
     </>
   );
 }

@@ -2,7 +2,7 @@ import type { DeviceClient } from '@familiar/device-sdk';
 import { useRef, useState } from 'preact/hooks';
 import { describeError, type FamiliarApi } from '../../api/index.ts';
 import { describeMediaError } from '../../capture/index.ts';
-import { ExchangeItem, useExchanges } from '../exchanges.tsx';
+import { ExchangeItem, QuestionForm, useExchanges } from '../exchanges.tsx';
 import { type Recording, recordQuestion, transcribeOnServer } from './push-to-talk.ts';
 import { canSpeak, speak, stopSpeaking } from './speech.ts';
 
@@ -26,7 +26,6 @@ export function AskPanel({
   online: boolean;
   paused: boolean;
 }) {
-  const [question, setQuestion] = useState('');
   const { exchanges, start, update } = useExchanges({ newestFirst: true });
   const [talk, setTalk] = useState<TalkState>({ kind: 'idle' });
   const [speakAnswers, setSpeakAnswers] = useState(
@@ -108,31 +107,7 @@ export function AskPanel({
   return (
     <section class="card" aria-labelledby="ask-heading">
       <h2 id="ask-heading">Ask</h2>
-      <form
-        class="row"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const text = question.trim();
-          if (!text) return;
-          setQuestion('');
-          void ask(text);
-        }}
-      >
-        <label class="visually-hidden" for="device-question">
-          Your question
-        </label>
-        <input
-          id="device-question"
-          class="grow"
-          placeholder="What did Sam say about the deadline?"
-          value={question}
-          maxLength={2000}
-          onInput={(e) => setQuestion(e.currentTarget.value)}
-        />
-        <button type="submit" disabled={!question.trim()}>
-          Ask
-        </button>
-      </form>
+      <QuestionForm id="device-question" class="row" onAsk={(text) => void ask(text)} />
       <div class="row">
         <button
           type="button"
